@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../../common/exit-codes.ts';
+import { findTool, TOOLS, type ToolId } from '../../stack/toolchain/tools.ts';
+
+const LISTED: ToolId[] = ['centrifugo', 'initdb', 'postgres', 'redis-server', 'nats-server', 'clickhouse-server', 'go'];
+
+/** `centrifugo-bench doctor`: every external program, its version, path and origin; exit 2 if one is missing. */
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('list the external programs the harness drives: version, path, where each came from')
+    .option('--json', 'print one JSON object instead of a table')
+    .action((options: { json?: boolean }) => {
+      const rows = LISTED.map((id) => {
+        const found = findTool(id);
+        const spec = TOOLS[id];
+        return {
+          id,
+          label: spec.label,
+          found: Boolean(found),
+          version: found?.version ?? null,
+          path: found?.path ?? null,
+          source: found?.source ?? null,
+          howToGet: found ? null : spec.howToGet,
+        };
+      });
+      const missing = rows.filter((r) => !r.found);
+      if (options.json) {
+        process.stdout.write(
+          `${JSON.stringify({ ok: missing.length === 0, node: process.version, tools: rows }, null, 2)}\n`,
+        );
+      } else {
+        const width = (key: 'id' | 'version' | 'path') => Math.max(...rows.map((r) => String(r[key] ?? '—').length), 7);
+        process.stdout.write(`node ${process.version} (${process.execPath})\n`);
+        for (const r of rows) {
+          const mark = r.found ? 'ok ' : 'MISSING';
+          process.stdout.write(
+            `${mark.padEnd(8)}${r.id.padEnd(width('id') + 2)}${String(r.version ?? '—').padEnd(width('version') + 2)}` +
+              `${String(r.path ?? '—').padEnd(width('path') + 2)}${r.source ?? ''}\n`,
+          );
+        }
+        for (const r of missing) process.stdout.write(`\n${r.id}: ${r.howToGet}`);
+        if (missing.length) process.stdout.write('\n');
+      }
+      process.exitCode = missing.length === 0 ? ExitCode.ok : ExitCode.badInput;
+    });
+}

@@ -1,0 +1,25 @@
+import type { ServiceName } from '../stack/stack-spec.ts';
+import { setup } from '../stack/toolchain/setup.ts';
+import { findTool, requireTool, type ToolId } from '../stack/toolchain/tools.ts';
+
+const TOOLS_OF: Record<ServiceName, ToolId[]> = {
+  postgres: ['initdb', 'postgres'],
+  redis: ['redis-server'],
+  nats: ['nats-server'],
+  clickhouse: ['clickhouse-server'],
+};
+
+/**
+ * Makes sure the programs a local stack needs are there: gets missing ones through `setup` (unless the
+ * user said --no-setup), then fails with the exact way to get any that is still missing.
+ */
+export async function ensureTools(services: Iterable<ServiceName>, options: { setup: boolean }): Promise<void> {
+  const ids: ToolId[] = ['centrifugo', ...[...services].flatMap((s) => TOOLS_OF[s])];
+  const missing = ids.filter((id) => !findTool(id));
+  if (missing.length === 0) return;
+  if (options.setup) {
+    // Tools pinned by an environment variable are the user's choice: setup must not paper over a typo.
+    await setup({ only: missing });
+  }
+  for (const id of ids) requireTool(id);
+}

@@ -1,0 +1,50 @@
+/**
+ * What a running stack looks like to everything downstream of `stack/` (engine, seed, sut, results):
+ * plain data and a small fault-control surface. The engine receives these values; it never imports
+ * `stack/`, so a stack can be local processes, containers, or someone's staging deployment.
+ */
+
+export interface CentrifugoNodeEndpoint {
+  name: string;
+  /** http://127.0.0.1:PORT — API, /metrics and /health live here. */
+  httpUrl: string;
+  /** ws://127.0.0.1:PORT/connection/websocket */
+  wsUrl: string;
+  apiUrl: string;
+}
+
+export interface StackEndpoints {
+  centrifugo: { engine: 'memory' | 'redis' | 'nats'; nodes: CentrifugoNodeEndpoint[] };
+  postgres?: { url: string };
+  redis?: { url: string };
+  nats?: { url: string };
+  clickhouse?: { url: string };
+  /** Services of the reference system under test, when the stack runs them. */
+  chatApp?: { url: string };
+  pushRelay?: { url: string };
+  pushSink?: { fcmUrl: string; webPushUrl: string; caFile: string };
+}
+
+/** Generated per run. Never printed, never in a report; written only to a file readable by the user. */
+export interface StackSecrets {
+  centrifugoHmacSecret: string;
+  centrifugoApiKey: string;
+  postgresPassword?: string;
+  redisPassword?: string;
+}
+
+/** Faults a scenario can inject; each provider implements what it can, and says so when it cannot. */
+export interface StackFaults {
+  killCentrifugoNode(index: number): Promise<void>;
+  startCentrifugoNode(index: number): Promise<void>;
+  pauseService(service: 'redis' | 'postgres' | 'nats'): Promise<void>;
+  resumeService(service: 'redis' | 'postgres' | 'nats'): Promise<void>;
+}
+
+export interface StackInfo {
+  runId: string;
+  provider: 'local' | 'external' | 'containers';
+  endpoints: StackEndpoints;
+  /** Component versions, for run.json: { centrifugo: '6.9.1', postgres: '15.18', … }. */
+  versions: Record<string, string>;
+}

@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import { UserError } from './errors.ts';
+
+/** `a.b[2].c` from a zod issue path. */
+function fieldPath(prefix: string, path: PropertyKey[]): string {
+  let out = prefix;
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+  }
+  return out || '(root)';
+}
+
+/**
+ * Validates `value` at the edge and returns the typed result, or throws one UserError (exit 2) whose
+ * message names the first bad field and whose details list every problem, each with its field path.
+ */
+export function parseOrExplain<S extends z.ZodType>(schema: S, value: unknown, what: string, prefix = ''): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${fieldPath(prefix, issue.path)}: ${issue.message}`);
+  const count =
+    problems.length === 1 ? '' : ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`;
+  throw new UserError(`invalid ${what}: ${problems[0]}${count}`, { details: problems.length > 1 ? problems : [] });
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { log, registerSecret } from '../../common/log.ts';
+import type { StackEndpoints, StackSecrets } from '../../common/stack-types.ts';
+import type { CentrifugoConsumer } from '../centrifugo-config.ts';
+import { LocalRuntime } from '../local/local-runtime.ts';
+import { CentrifugoService } from '../services/centrifugo.ts';
+import { ClickHouseService } from '../services/clickhouse.ts';
+import { NatsService, type StartedNats } from '../services/nats.ts';
+import { PostgresService, type StartedPostgres } from '../services/postgres.ts';
+import { RedisService, type StartedRedis } from '../services/redis.ts';
+import type { Stack, StackHooks, StackStartOptions } from '../stack.ts';
+import { type StackSpec, servicesFor } from '../stack-spec.ts';
+
+async function allSettledOrThrow<T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as never;
+}
+
+/** Fills a mode's consumer request with the addresses of the services this stack started. */
+function resolveConsumer(
+  consumer: StackSpec['consumers'][number],
+  started: { postgres?: StartedPostgres; redis?: StartedRedis; nats?: StartedNats },
+): CentrifugoConsumer {
+  switch (consumer.type) {
+    case 'postgresql':
+      return { ...consumer, dsn: started.postgres!.url };
+    case 'redis_stream':
+      return { ...consumer, redisUrl: started.redis!.url };
+    case 'nats_jetstream':
+      return { ...consumer, natsUrl: started.nats!.url };
+  }
+}
+
+/**
+ * Starts every service as a local process on 127.0.0.1 and free ports, in a per-run temporary folder.
+ * If anything fails half-way, what did start is stopped before the error propagates.
+ */
+export async function startLocalStack(
+  spec: StackSpec,
+  options: StackStartOptions,
+  hooks: StackHooks = {},
+): Promise<Stack> {
+  const runtime = new LocalRuntime({ runId: options.runId, logsDir: options.logsDir, signal: options.signal });
+  try {
+    const wanted = servicesFor(spec);
+    const started = performance.now();
+    log.info('stack', `starting local stack: ${['centrifugo', ...wanted].join(', ')} (logs in ${options.logsDir})`);
+    // In parallel, but every start settles before a failure propagates: nothing is left half-started.
+    const [postgres, redis, nats, clickhouse] = await allSettledOrThrow([
+      wanted.has('postgres') ? new PostgresService().start(runtime) : undefined,
+      wanted.has('redis') ? new RedisService().start(runtime) : undefined,
+      wanted.has('nats') ? new NatsService().start(runtime) : undefined,
+      wanted.has('clickhouse') ? new ClickHouseService().start(runtime) : undefined,
+    ] as const);
+    const secrets: StackSecrets = {
+      centrifugoHmacSecret: randomBytes(32).toString('base64url'),
+      centrifugoApiKey: randomBytes(24).toString('base64url'),
+      postgresPassword: postgres?.password,
+      redisPassword: redis?.password,
+    };
+    registerSecret(secrets.centrifugoHmacSecret);
+    registerSecret(secrets.centrifugoApiKey);
+
+    const endpointsBeforeCentrifugo: Omit<StackEndpoints, 'centrifugo'> = {
+      postgres: postgres && { url: postgres.url },
+      redis: redis && { url: redis.url },
+      nats: nats && { url: nats.url },
+      clickhouse: clickhouse && { url: clickhouse.url },
+    };
+    await hooks.beforeCentrifugo?.(endpointsBeforeCentrifugo);
+
+    const centrifugo = await new CentrifugoService({
+      engine: spec.engine,
+      redisUrl: redis?.url,
+      natsUrl: nats?.url,
+      hmacSecret: secrets.centrifugoHmacSecret,
+      apiKey: secrets.centrifugoApiKey,
+      consumers: spec.consumers.map((c) => resolveConsumer(c, { postgres, redis, nats })),
+      logLevel: spec.centrifugo.logLevel,
+      clientQueueMaxSize: spec.centrifugo.clientQueueMaxSize,
+      personalHistorySize: spec.centrifugo.personalHistorySize,
+      pingInterval: spec.centrifugo.pingInterval,
+      pongTimeout: spec.centrifugo.pongTimeout,
+    })
+      .withNodes(spec.nodes)
+      .withPorts(spec.centrifugoPorts ?? [])
+      .start(runtime);
+
+    const endpoints: StackEndpoints = {
+      ...endpointsBeforeCentrifugo,
+      centrifugo: {
+        engine: spec.engine,
+        nodes: centrifugo.nodes.map(({ name, httpUrl, wsUrl, apiUrl }) => ({ name, httpUrl, wsUrl, apiUrl })),
+      },
+    };
+    const versions: Record<string, string> = { centrifugo: centrifugo.version };
+    if (postgres) versions.postgres = postgres.version;
+    if (redis) versions.redis = redis.version;
+    if (nats) versions.nats = nats.version;
+    if (clickhouse) versions.clickhouse = clickhouse.version;
+    const processes = { postgres: postgres?.process, redis: redis?.process, nats: nats?.process };
+    log.info('stack', `ready in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+
+    return {
+      runId: options.runId,
+      provider: 'local',
+      endpoints,
+      versions,
+      secrets,
+      logsDir: options.logsDir,
+      centrifugoConfig: centrifugo.config,
+      crashed: runtime.crashed,
+      faults: {
+        killCentrifugoNode: (index) => centrifugo.killNode(index),
+        startCentrifugoNode: (index) => centrifugo.startNode(index),
+        async pauseService(service) {
+          const proc = processes[service];
+          if (!proc) throw new Error(`${service} is not part of this stack`);
+          proc.signal('SIGSTOP');
+        },
+        async resumeService(service) {
+          const proc = processes[service];
+          if (!proc) throw new Error(`${service} is not part of this stack`);
+          proc.signal('SIGCONT');
+        },
+      },
+      down: async () => {
+        // A paused service cannot handle SIGTERM; wake everything before stopping it.
+        for (const proc of Object.values(processes)) proc?.signal('SIGCONT');
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65_535);
+
+/** A consumer a broadcast mode needs; the provider fills in the addresses of the services it started. */
+export const ConsumerSpecSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('postgresql'),
+    name: z.string().regex(/^[a-zA-Z0-9_]{2,}$/),
+    outboxTable: z.string().default('chat_outbox'),
+    partitions: z.number().int().min(1).max(1024).default(1),
+    notificationChannel: z.string().default('centrifugo_partition_change'),
+  }),
+  z.object({
+    type: z.literal('redis_stream'),
+    name: z.string().regex(/^[a-zA-Z0-9_]{2,}$/),
+    stream: z.string().default('centrifugo:api'),
+    group: z.string().default('centrifugo'),
+    workers: z.number().int().min(1).max(64).default(1),
+  }),
+  z.object({
+    type: z.literal('nats_jetstream'),
+    name: z.string().regex(/^[a-zA-Z0-9_]{2,}$/),
+    streamName: z.string().default('CENTRIFUGO'),
+    subjects: z.array(z.string()).default(['centrifugo.api']),
+    durableName: z.string().default('centrifugo'),
+  }),
+]);
+export type ConsumerSpec = z.infer<typeof ConsumerSpecSchema>;
+
+export const SERVICE_NAMES = ['postgres', 'redis', 'nats', 'clickhouse'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/**
+ * What stack a run needs. Services the choices imply are added by `servicesFor()` (engine redis → Redis,
+ * a postgresql consumer → PostgreSQL, …); `services` lists extra ones (ClickHouse for results, …).
+ */
+export const StackSpecSchema = z
+  .object({
+    provider: z.enum(['local', 'external', 'containers']).default('local'),
+    engine: z.enum(['memory', 'redis', 'nats']).default('memory'),
+    nodes: z.number().int().min(1).max(16).default(1),
+    centrifugoPorts: z.array(port).optional(),
+    services: z.array(z.enum(SERVICE_NAMES)).default([]),
+    consumers: z.array(ConsumerSpecSchema).default([]),
+    centrifugo: z
+      .object({
+        logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+        clientQueueMaxSize: z.number().int().positive().optional(),
+        personalHistorySize: z.number().int().min(0).optional(),
+        pingInterval: z.string().optional(),
+        pongTimeout: z.string().optional(),
+      })
+      .default({ logLevel: 'info' }),
+    /** For provider `external`: the stack file written by `stack up`, or a hand-written one. */
+    stackFile: z.string().optional(),
+    /** The harness refuses non-loopback targets unless this is set: load is never sent anywhere by accident. */
+    allowRemoteTargets: z.boolean().default(false),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.nodes > 1 && spec.engine === 'memory') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodes'],
+        message: `${spec.nodes} Centrifugo nodes need a shared broker: set engine to redis or nats, or nodes to 1`,
+      });
+    }
+    if (spec.centrifugoPorts && spec.centrifugoPorts.length !== spec.nodes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['centrifugoPorts'],
+        message: `gives ${spec.centrifugoPorts.length} ports for ${spec.nodes} nodes; give one per node or none`,
+      });
+    }
+    if (spec.provider === 'external' && !spec.stackFile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stackFile'],
+        message: 'provider external needs the stack file of the deployment (from `stack up`, or hand-written)',
+      });
+    }
+  });
+export type StackSpec = z.infer<typeof StackSpecSchema>;
+export type StackSpecInput = z.input<typeof StackSpecSchema>;
+
+/** Every service the spec needs, implied or asked for. */
+export function servicesFor(spec: StackSpec): Set<ServiceName> {
+  const services = new Set<ServiceName>(spec.services);
+  if (spec.engine === 'redis') services.add('redis');
+  if (spec.engine === 'nats') services.add('nats');
+  for (const consumer of spec.consumers) {
+    if (consumer.type === 'postgresql') services.add('postgres');
+    if (consumer.type === 'redis_stream') services.add('redis');
+    if (consumer.type === 'nats_jetstream') services.add('nats');
+  }
+  return services;
+}
