@@ -52,6 +52,13 @@ export const StackSpecSchema = z
         pongTimeout: z.string().optional(),
       })
       .default({ logLevel: 'info' }),
+    /**
+     * Services of the reference system under test (harness/sut), each with options its own service file
+     * validates: the chat app (`{ mode: 'api' | 'outbox' | … }`), the push relay, the push sink.
+     */
+    chatApp: z.record(z.string(), z.unknown()).optional(),
+    pushRelay: z.record(z.string(), z.unknown()).optional(),
+    pushSink: z.record(z.string(), z.unknown()).optional(),
     /** For provider `external`: the stack file written by `stack up`, or a hand-written one. */
     stackFile: z.string().optional(),
     /** The harness refuses non-loopback targets unless this is set: load is never sent anywhere by accident. */
@@ -88,6 +95,11 @@ export function servicesFor(spec: StackSpec): Set<ServiceName> {
   const services = new Set<ServiceName>(spec.services);
   if (spec.engine === 'redis') services.add('redis');
   if (spec.engine === 'nats') services.add('nats');
+  // The push relay keeps devices in PostgreSQL and its queue in Redis Streams.
+  if (spec.pushRelay) {
+    services.add('postgres');
+    services.add('redis');
+  }
   for (const consumer of spec.consumers) {
     if (consumer.type === 'postgresql') services.add('postgres');
     if (consumer.type === 'redis_stream') services.add('redis');

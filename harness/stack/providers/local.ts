@@ -4,9 +4,12 @@ import type { StackEndpoints, StackSecrets } from '../../common/stack-types.ts';
 import type { CentrifugoConsumer } from '../centrifugo-config.ts';
 import { LocalRuntime } from '../local/local-runtime.ts';
 import { CentrifugoService } from '../services/centrifugo.ts';
+import { startChatApp } from '../services/chat-app.ts';
 import { ClickHouseService } from '../services/clickhouse.ts';
 import { NatsService, type StartedNats } from '../services/nats.ts';
 import { PostgresService, type StartedPostgres } from '../services/postgres.ts';
+import { startPushRelay } from '../services/push-relay.ts';
+import { startPushSink } from '../services/push-sink.ts';
 import { RedisService, type StartedRedis } from '../services/redis.ts';
 import type { Stack, StackHooks, StackStartOptions } from '../stack.ts';
 import { type StackSpec, servicesFor } from '../stack-spec.ts';
@@ -98,6 +101,23 @@ export async function startLocalStack(
       },
     };
     const versions: Record<string, string> = { centrifugo: centrifugo.version };
+
+    // The reference system under test, in dependency order: the relay sends to the sink, the app to both.
+    if (spec.pushSink) {
+      const sink = await startPushSink({ runtime, endpoints, secrets, options: spec.pushSink });
+      endpoints.pushSink = { fcmUrl: sink.fcmUrl, webPushUrl: sink.webPushUrl, caFile: sink.caFile };
+      versions.pushSink = sink.version;
+    }
+    if (spec.pushRelay) {
+      const relay = await startPushRelay({ runtime, endpoints, secrets, options: spec.pushRelay });
+      endpoints.pushRelay = { url: relay.url };
+      versions.pushRelay = relay.version;
+    }
+    if (spec.chatApp) {
+      const app = await startChatApp({ runtime, endpoints, secrets, options: spec.chatApp });
+      endpoints.chatApp = { url: app.url };
+      versions.chatApp = app.version;
+    }
     if (postgres) versions.postgres = postgres.version;
     if (redis) versions.redis = redis.version;
     if (nats) versions.nats = nats.version;

@@ -1,0 +1,110 @@
+/**
+ * The plain data a run produces, shared by engine (producer), results (files, ClickHouse, reports) and
+ * gate (thresholds, baselines). `summary.json` is the contract with users' CI scripts: its shape is
+ * versioned by `schemaVersion` and documented in the README ("summary.json"). Add fields freely;
+ * renaming or removing one is a new schemaVersion.
+ */
+import type { MetricKind } from './metrics-catalogue.ts';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+/** Aggregates of a trend (milliseconds). */
+export interface TrendValues {
+  count: number;
+  avg: number;
+  min: number;
+  med: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export type MetricSummary =
+  | ({ type: 'trend'; unit: 'ms' } & TrendValues)
+  | { type: 'counter'; count: number; rate: number }
+  | { type: 'gauge'; value: number; min: number; max: number }
+  | { type: 'rate'; rate: number; passes: number; fails: number };
+
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  ok: boolean;
+  /** The aggregate the expression compared (e.g. the p99), null when the metric had no data. */
+  value: number | null;
+  abortOnFail: boolean;
+}
+
+/** A moment on the run's timeline: phase changes and injected faults, shown in every report. */
+export interface TimelineEvent {
+  /** Seconds since the run's t0. */
+  at: number;
+  kind: 'phase' | 'fault' | 'note';
+  name: string;
+  detail?: string;
+}
+
+/** Exact push accounting: enqueued = delivered + failed (all reasons) + queued + unaccounted (must be 0). */
+export interface PushLedger {
+  enqueued: number;
+  delivered: number;
+  failed: Record<string, number>;
+  queued: number;
+  unaccounted: number;
+}
+
+export interface RunSummary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  runId: string;
+  scenario: string;
+  startedAt: string;
+  endedAt: string;
+  durationS: number;
+  /** False when the load generator saturated (or another measurement fault): numbers are not trustworthy. */
+  valid: boolean;
+  invalidReasons: string[];
+  /** Whether the run was stopped early (abortOnFail threshold, signal, fatal error). */
+  aborted: { by: string; reason: string } | null;
+  thresholds: ThresholdResult[];
+  metrics: Record<string, MetricSummary>;
+  /** Error counts by code ("ws_close_3012", "http_503", …). */
+  errorsByCode: Record<string, number>;
+  push_ledger?: PushLedger;
+  /** Load-generator cost: CPU seconds and memory, for the README's per-connection / per-message figures. */
+  generator: {
+    workers: number;
+    cpuSeconds: number;
+    peakRssBytes: number;
+    maxEventLoopDelayP99Ms: number;
+  };
+  timeline: TimelineEvent[];
+}
+
+/** One line of `timeseries.ndjson`: the whole fleet, merged, for one second of the run. */
+export interface TimeseriesPoint {
+  /** Seconds since t0 (the run's start), integer. */
+  t: number;
+  /** Wall-clock time of the end of the second, ISO 8601. */
+  ts: string;
+  trends: Record<string, TrendValues>;
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
+  generator: { cpu: number; eventLoopDelayP99Ms: number; rssBytes: number };
+}
+
+/** `run.json`: what ran, where, with which versions — everything needed to reproduce or compare. */
+export interface RunInfo {
+  schemaVersion: 1;
+  runId: string;
+  scenario: { name: string; file: string; description?: string; config: unknown };
+  startedAt: string;
+  git: { commit: string | null; dirty: boolean | null };
+  host: { hostname: string; platform: string; arch: string; cpus: number; cpuModel: string; memoryBytes: number };
+  node: string;
+  harnessVersion: string;
+  stack: { provider: string; engine: string; nodes: number };
+  versions: Record<string, string>;
+}
+
+export type { MetricKind };
