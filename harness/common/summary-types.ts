@@ -91,6 +91,12 @@ export interface TimeseriesPoint {
   counters: Record<string, number>;
   gauges: Record<string, number>;
   generator: { cpu: number; eventLoopDelayP99Ms: number; rssBytes: number };
+  /**
+   * The second's merged latency histograms, HdrHistogram-encoded (base64, `hdr-histogram-js`
+   * `encodeIntoCompressedBase64`, values in microseconds): mergeable across shards and re-bucketable
+   * for ClickHouse and heatmaps.
+   */
+  hdr?: Record<string, string>;
 }
 
 /** `run.json`: what ran, where, with which versions — everything needed to reproduce or compare. */
