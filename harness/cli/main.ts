@@ -35,7 +35,7 @@ function exitCodeFor(error: unknown): number {
 
 try {
   await program.parseAsync(process.argv);
-  process.exitCode ??= receivedSignal() ? ExitCode.externalAbort : ExitCode.ok;
+  if (process.exitCode === undefined) process.exitCode = receivedSignal() ? ExitCode.externalAbort : ExitCode.ok;
 } catch (error) {
   process.exitCode = exitCodeFor(error);
 }

@@ -3,7 +3,7 @@
  * Neighbours downstream receive plain `StackInfo` values (see common/stack-types.ts), never this module.
  */
 import { UserError } from '../common/errors.ts';
-import { parseOrExplain } from '../common/validation.ts';
+import { type FieldNamer, parseOrExplain } from '../common/validation.ts';
 import { startExternalStack } from './providers/external.ts';
 import { startLocalStack } from './providers/local.ts';
 import type { Stack, StackHooks, StackStartOptions } from './stack.ts';
@@ -12,7 +12,7 @@ import { type StackSpec, type StackSpecInput, StackSpecSchema } from './stack-sp
 export type { Stack, StackHooks, StackStartOptions } from './stack.ts';
 export { type ConsumerSpec, type StackSpec, type StackSpecInput, StackSpecSchema, servicesFor } from './stack-spec.ts';
 
-export function parseStackSpec(input: unknown, fieldPrefix = 'stack'): StackSpec {
+export function parseStackSpec(input: unknown, fieldPrefix: FieldNamer = 'stack'): StackSpec {
   return parseOrExplain(StackSpecSchema, input ?? {}, 'stack configuration', fieldPrefix);
 }
 

@@ -10,6 +10,8 @@ export interface Stack extends StackInfo {
   centrifugoConfig?: Record<string, unknown>;
   /** Resolves (never rejects) if a service the harness started dies on its own; never for external stacks. */
   crashed: Promise<{ service: string; message: string; logTail: string[] }>;
+  /** Process ids of the services this stack started (local provider), for diagnostics and tests. */
+  processIds(): Record<string, number>;
   down(): Promise<void>;
 }
 

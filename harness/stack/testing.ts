@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { newRunId } from '../common/run-id.ts';
@@ -21,4 +21,27 @@ export async function withStack<T>(
   } finally {
     await stack.down();
   }
+}
+
+/**
+ * Live (non-zombie) processes whose environment contains `NAME=value`. Services inherit the harness's
+ * environment, so a test that runs the CLI with a unique tag finds every process that run left behind,
+ * even those that rewrite their command line (redis-server does).
+ */
+export function processesWithEnv(name: string, value: string): number[] {
+  const needle = `${name}=${value}\0`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (!`${environ}\0`.includes(needle)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (/\) [ZX] /.test(stat)) continue; // exited, only not reaped by its parent
+      found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }

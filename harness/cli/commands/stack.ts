@@ -10,6 +10,7 @@ import { log } from '../../common/log.ts';
 import { newRunId, resultsRoot } from '../../common/run-id.ts';
 import type { StackEndpoints } from '../../common/stack-types.ts';
 import { withoutPassword } from '../../common/urls.ts';
+import { asFlag } from '../../common/validation.ts';
 import { parseStackSpec, type Stack, type StackSpec, servicesFor, startStack } from '../../stack/index.ts';
 import {
   defaultStacksDir,
@@ -54,7 +55,7 @@ function specFromOptions(options: UpOptions): StackSpec {
       centrifugoPorts: options.centrifugoPort ? [Number(options.centrifugoPort)] : undefined,
       stackFile: options.stackFile,
     },
-    '--',
+    asFlag,
   );
 }
 
@@ -175,6 +176,8 @@ export function registerStack(program: Command, context: CommandContext): void {
         const file = stackFilePath(dir, options.name);
         printEndpoints(options.name, file, Boolean(options.json));
         await holdUntilStopped(held, file, context.signal);
+        // Ctrl-C is how a foreground stack is meant to stop: a clean stop, not an aborted run.
+        if (process.exitCode === undefined) process.exitCode = ExitCode.ok;
         return;
       }
       await startDetached(spec, options, dir, context.signal);

@@ -25,6 +25,7 @@ export class LocalRuntime {
   readonly teardown = new Teardown();
   readonly signal: AbortSignal | undefined;
   private readonly reaper: Reaper;
+  private readonly started = new Map<string, ManagedProcess>();
   private reportCrash: (crash: ServiceCrash) => void = () => {};
   /** Resolves when a service exits without being asked to: the run cannot go on without it. */
   readonly crashed: Promise<ServiceCrash> = new Promise((resolve) => {
@@ -71,6 +72,7 @@ export class LocalRuntime {
     this.signal?.throwIfAborted();
     const process = ManagedProcess.start({ ...spec, logFile: this.logFile(spec.logName ?? spec.name) });
     if (process.pid > 0) this.reaper.watchGroup(process.pid);
+    this.started.set(spec.name, process);
     void process.exited.then((status) => {
       if (!process.stopRequested) {
         const how = status.signal ?? `code ${status.code}`;
@@ -86,6 +88,11 @@ export class LocalRuntime {
       this.reaper.forgetGroup(process.pid);
     });
     return process;
+  }
+
+  /** The latest process started under each service name, running or not. */
+  processes(): ManagedProcess[] {
+    return [...this.started.values()];
   }
 
   /** Runs a short-lived command to completion (initdb, …); its output goes to the service's log. */

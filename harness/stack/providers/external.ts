@@ -63,6 +63,7 @@ export async function startExternalStack(spec: StackSpec, options: StackStartOpt
       resumeService: unsupported('resuming a service'),
     },
     crashed: new Promise(() => {}),
+    processIds: () => ({}),
     down: async () => {},
   };
 }

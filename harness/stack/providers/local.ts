@@ -134,6 +134,13 @@ export async function startLocalStack(
       logsDir: options.logsDir,
       centrifugoConfig: centrifugo.config,
       crashed: runtime.crashed,
+      processIds: () =>
+        Object.fromEntries(
+          runtime
+            .processes()
+            .filter((p) => p.running)
+            .map((p) => [p.name, p.pid]),
+        ),
       faults: {
         killCentrifugoNode: (index) => centrifugo.killNode(index),
         startCentrifugoNode: (index) => centrifugo.startNode(index),
