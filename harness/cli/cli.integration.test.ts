@@ -15,7 +15,7 @@ import { ExitCode } from '../common/exit-codes.ts';
 import { processesWithEnv } from '../stack/testing.ts';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const TAG = 'CENTRIFUGO_BENCH_TEST_TAG';
+const TAG = 'CB_TEST_TAG';
 
 interface Run {
   child: ChildProcess;

@@ -8,6 +8,8 @@ export interface ProcessSpec {
   command: string;
   args: string[];
   env?: Record<string, string>;
+  /** Inherited variables whose names match are not passed on (they would change the service's config). */
+  dropInheritedEnv?: RegExp;
   cwd?: string;
   /** Run as this user (PostgreSQL refuses to run as root). */
   uid?: number;
@@ -50,7 +52,7 @@ export class ManagedProcess {
     try {
       const child = spawn(spec.command, spec.args, {
         cwd: spec.cwd,
-        env: { ...process.env, ...spec.env },
+        env: { ...inheritedEnv(spec.dropInheritedEnv), ...spec.env },
         detached: true,
         stdio: ['ignore', logFd, logFd],
         uid: spec.uid,
@@ -124,3 +126,8 @@ export class ManagedProcess {
 }
 
 const spawnErrors = new Map<string, string>();
+
+function inheritedEnv(drop: RegExp | undefined): NodeJS.ProcessEnv {
+  if (!drop) return process.env;
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !drop.test(name)));
+}

@@ -62,6 +62,8 @@ export class CentrifugoService {
         command: binary.path,
         args: ['-c', configFile, '--http_server.port', String(ports[index])],
         env: { CENTRIFUGO_NODE_NAME: `node-${index + 1}` },
+        // Centrifugo reads every CENTRIFUGO_* variable as configuration: the generated file alone decides.
+        dropInheritedEnv: /^CENTRIFUGO_/,
         cwd: dir,
       });
     const ready = (proc: ManagedProcess, port: number) =>
