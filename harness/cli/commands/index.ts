@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDoctor } from './doctor.ts';
+import { registerGate } from './gate.ts';
 import { registerSetup } from './setup.ts';
 import { registerStack } from './stack.ts';
 
@@ -13,4 +14,5 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerDoctor(program);
   registerSetup(program);
   registerStack(program, context);
+  registerGate(program);
 }

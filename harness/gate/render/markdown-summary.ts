@@ -1,0 +1,192 @@
+/**
+ * `summary.md`: the run as a CI job summary or PR comment (GitHub-flavoured Markdown). Headline verdict,
+ * invalid reasons as a warning, thresholds table, key metrics tables, and the baseline comparison.
+ */
+import type { RunInfo, RunSummary } from '../../common/summary-types.ts';
+import type { BaselineComparison } from '../baseline.ts';
+import { decideVerdict } from '../verdict.ts';
+import {
+  formatBytes,
+  formatMs,
+  formatNumber,
+  formatPercentChange,
+  formatPValue,
+  formatThresholdValue,
+  metricOrder,
+} from './format.ts';
+
+export interface MarkdownSummaryOptions {
+  comparison?: BaselineComparison | null;
+  /** run.json, for the commit and host line. */
+  info?: RunInfo | null;
+  /** Link or path to report.html. */
+  reportPath?: string | null;
+}
+
+/** Text safe inside a table cell: no pipes, no line breaks, no raw HTML. */
+export function escapeCell(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
+}
+
+/** Inline code that survives backticks and pipes in the text. */
+export function code(text: string): string {
+  const clean = text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  const fence = clean.includes('`') ? '``' : '`';
+  return `${fence}${fence === '``' ? ` ${clean} ` : clean}${fence}`;
+}
+
+function table(header: string[], align: string[], rows: string[][]): string[] {
+  return [`| ${header.join(' | ')} |`, `|${align.join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
+
+export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSummaryOptions = {}): string {
+  const verdict = decideVerdict(summary, options.comparison);
+  const icon = verdict.status === 'passed' ? '✅' : verdict.status === 'invalid' ? '⚠️' : '❌';
+  const out: string[] = [];
+  const headline = verdict.status === 'invalid' ? 'INVALID RUN — its numbers cannot be trusted' : verdict.headline;
+  out.push(`### ${icon} centrifugo-bench: ${escapeCell(headline)}`, '');
+
+  const facts = [
+    `scenario ${code(summary.scenario)}`,
+    `run ${code(summary.runId)}`,
+    `${formatNumber(summary.durationS, 1)} s`,
+    `started ${summary.startedAt}`,
+    `exit code ${verdict.exitCode}`,
+  ];
+  if (options.info?.git.commit) {
+    facts.push(`commit ${code(options.info.git.commit.slice(0, 12))}${options.info.git.dirty ? ' (dirty)' : ''}`);
+  }
+  if (options.info) {
+    const host = options.info.host;
+    facts.push(`${escapeCell(host.cpuModel)} × ${host.cpus}, ${formatBytes(host.memoryBytes)}`);
+  }
+  out.push(facts.join(' · '), '');
+
+  if (!summary.valid) {
+    out.push(
+      '> [!WARNING]',
+      '> **Invalid run**: the load generator (or the measurement) failed; numbers below are not trustworthy.',
+    );
+    for (const reason of summary.invalidReasons) out.push(`> - ${escapeCell(reason)}`);
+    out.push('');
+  }
+  if (summary.aborted) {
+    out.push(
+      `> [!CAUTION]`,
+      `> Aborted by ${escapeCell(summary.aborted.by)}: ${escapeCell(summary.aborted.reason)}`,
+      '',
+    );
+  }
+
+  if (summary.thresholds.length) {
+    out.push('#### Thresholds', '');
+    out.push(
+      ...table(
+        ['', 'Metric', 'Threshold', 'Measured'],
+        [':-:', '---', '---', '---'],
+        summary.thresholds.map((t) => [
+          t.ok ? '✅' : '❌',
+          code(t.metric),
+          `${code(t.expression)}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
+          escapeCell(formatThresholdValue(t)),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  const names = metricOrder(Object.keys(summary.metrics));
+  const trends = names.filter((n) => summary.metrics[n]?.type === 'trend');
+  if (trends.length) {
+    out.push('#### Latency', '');
+    out.push(
+      ...table(
+        ['Metric', 'count', 'avg', 'med', 'p(95)', 'p(99)', 'p(99.9)', 'max'],
+        ['---', '--:', '--:', '--:', '--:', '--:', '--:', '--:'],
+        trends.map((name) => {
+          const m = summary.metrics[name];
+          if (m?.type !== 'trend') return [];
+          if (m.count === 0) return [code(name), '0', '—', '—', '—', '—', '—', '—'];
+          return [code(name), String(m.count), ...[m.avg, m.med, m.p95, m.p99, m.p999, m.max].map(formatMs)];
+        }),
+      ),
+      '',
+    );
+  }
+  const others = names.filter((n) => summary.metrics[n]?.type !== 'trend');
+  if (others.length) {
+    out.push('#### Counts', '');
+    out.push(
+      ...table(
+        ['Metric', 'value', 'detail'],
+        ['---', '--:', '---'],
+        others.map((name) => {
+          const m = summary.metrics[name];
+          if (!m || m.type === 'trend') return [];
+          if (m.type === 'counter') return [code(name), String(m.count), `${formatNumber(m.rate)}/s`];
+          if (m.type === 'gauge')
+            return [code(name), formatNumber(m.value), `min ${formatNumber(m.min)}, max ${formatNumber(m.max)}`];
+          return [code(name), `${formatNumber(m.rate * 100)}%`, `${m.passes} passed, ${m.fails} failed`];
+        }),
+      ),
+      '',
+    );
+  }
+
+  const errors = Object.entries(summary.errorsByCode).sort(([, a], [, b]) => b - a);
+  if (errors.length) {
+    out.push(`**Errors**: ${errors.map(([c, n]) => `${code(c)} ${n}`).join(', ')}`, '');
+  }
+  if (summary.push_ledger) {
+    const l = summary.push_ledger;
+    const failed = Object.values(l.failed).reduce((a, b) => a + b, 0);
+    out.push(
+      `**Push ledger**: enqueued ${l.enqueued} = delivered ${l.delivered} + failed ${failed} + queued ${l.queued} + unaccounted ${l.unaccounted} ${l.unaccounted === 0 ? '✅' : '❌'}`,
+      '',
+    );
+  }
+
+  const comparison = options.comparison;
+  if (comparison) {
+    out.push(`#### Against baseline ${code(comparison.baselineRunId)}`, '');
+    out.push(
+      `Mann-Whitney U test over per-second samples (medians shown); \`~\` = no significant change (p ≥ ${comparison.alpha}) or within ±${formatNumber(comparison.tolerance * 100, 1)}%.`,
+      '',
+    );
+    const value = (v: number | null, unit: string) =>
+      v === null ? '—' : unit === 'ms' ? formatMs(v) : `${formatNumber(v)}/s`;
+    out.push(
+      ...table(
+        ['Series', 'Baseline', 'Current', 'Δ', 'p', 'Verdict'],
+        ['---', '--:', '--:', '--:', '--:', ':-:'],
+        comparison.series.map((s) => [
+          escapeCell(s.id),
+          value(s.baseline.median, s.unit),
+          value(s.current.median, s.unit),
+          formatPercentChange(s.relativeChange),
+          formatPValue(s.pValue),
+          s.regression
+            ? '❌ worse'
+            : s.verdict === 'better'
+              ? '✅ better'
+              : s.verdict === '?'
+                ? `? ${escapeCell(s.note ?? '')}`
+                : '~',
+        ]),
+      ),
+      '',
+    );
+  }
+
+  const g = summary.generator;
+  out.push(
+    `<sub>Load generator: ${g.workers} workers, ${formatNumber(g.cpuSeconds, 1)} CPU-s, peak RSS ${formatBytes(g.peakRssBytes)}, worst event-loop delay p99 ${formatMs(g.maxEventLoopDelayP99Ms)}.${options.reportPath ? ` Report: ${escapeCell(options.reportPath)}` : ''}</sub>`,
+    '',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,161 @@
+/**
+ * The end-of-run summary printed to the terminal, shaped like k6's: thresholds first (✓/✗ with the
+ * measured value), then the metrics grouped (delivery, push), then errors, push ledger, generator cost,
+ * the baseline comparison and the report path; the verdict is the last line. Validity comes first of all
+ * when the run is invalid. Plain text (colour only when asked), so it reads the same in a CI log.
+ */
+import type { MetricSummary, RunSummary } from '../../common/summary-types.ts';
+import type { BaselineComparison, SeriesComparison } from '../baseline.ts';
+import { decideVerdict } from '../verdict.ts';
+import {
+  formatBytes,
+  formatMs,
+  formatNumber,
+  formatPercentChange,
+  formatPValue,
+  formatThresholdValue,
+  metricGroup,
+  metricOrder,
+} from './format.ts';
+
+export interface TerminalSummaryOptions {
+  comparison?: BaselineComparison | null;
+  /** Path of report.html, printed as its own line. */
+  reportPath?: string | null;
+  /** ANSI colours (pass `process.stdout.isTTY && !process.env.NO_COLOR`). */
+  color?: boolean;
+}
+
+const ANSI = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
+type Style = keyof typeof ANSI;
+
+const KIND_ORDER: Record<MetricSummary['type'], number> = { trend: 0, counter: 1, rate: 2, gauge: 3 };
+
+function metricLine(summary: MetricSummary): string {
+  switch (summary.type) {
+    case 'trend':
+      if (summary.count === 0) return 'no samples';
+      return [
+        `avg=${formatMs(summary.avg)}`,
+        `min=${formatMs(summary.min)}`,
+        `med=${formatMs(summary.med)}`,
+        `max=${formatMs(summary.max)}`,
+        `p(90)=${formatMs(summary.p90)}`,
+        `p(95)=${formatMs(summary.p95)}`,
+        `p(99)=${formatMs(summary.p99)}`,
+        `count=${summary.count}`,
+      ].join(' ');
+    case 'counter':
+      return `${String(summary.count).padEnd(10)} ${formatNumber(summary.rate)}/s`;
+    case 'gauge':
+      return `${String(formatNumber(summary.value)).padEnd(10)} min=${formatNumber(summary.min)} max=${formatNumber(summary.max)}`;
+    case 'rate':
+      return `${formatNumber(summary.rate * 100)}%  ✓ ${summary.passes}  ✗ ${summary.fails}`;
+  }
+}
+
+function dotted(name: string, width: number): string {
+  return `${name}${'.'.repeat(Math.max(2, width + 2 - name.length))}:`;
+}
+
+function comparisonLine(series: SeriesComparison, idWidth: number): string {
+  const value = (v: number | null) => (v === null ? '—' : series.unit === 'ms' ? formatMs(v) : `${formatNumber(v)}/s`);
+  const verdict = series.verdict === '?' ? `? ${series.note ?? ''}`.trim() : series.verdict;
+  return [
+    series.id.padEnd(idWidth),
+    `${value(series.baseline.median)} → ${value(series.current.median)}`.padEnd(24),
+    formatPercentChange(series.relativeChange).padEnd(8),
+    formatPValue(series.pValue).padEnd(9),
+    `n=${series.baseline.n}+${series.current.n}`.padEnd(10),
+    verdict,
+  ].join(' ');
+}
+
+export function renderTerminalSummary(summary: RunSummary, options: TerminalSummaryOptions = {}): string {
+  const paint = (style: Style, text: string) => (options.color ? `\u001b[${ANSI[style]}m${text}\u001b[0m` : text);
+  const verdict = decideVerdict(summary, options.comparison);
+  const out: string[] = [''];
+  const section = (title: string) => out.push('', `  ${paint('bold', `█ ${title}`)}`, '');
+
+  out.push(
+    `  ${paint('bold', 'centrifugo-bench')}  scenario ${summary.scenario}  run ${summary.runId}  ${formatNumber(summary.durationS, 1)}s  started ${summary.startedAt}`,
+  );
+  if (!summary.valid) {
+    out.push('', `  ${paint('red', paint('bold', '✗ INVALID RUN — the numbers below cannot be trusted'))}`);
+    for (const reason of summary.invalidReasons) out.push(`      · ${reason}`);
+  }
+  if (summary.aborted) {
+    out.push('', `  ${paint('yellow', `⚠ ABORTED by ${summary.aborted.by}: ${summary.aborted.reason}`)}`);
+  }
+
+  if (summary.thresholds.length) {
+    section('THRESHOLDS');
+    let previous = '';
+    for (const result of summary.thresholds) {
+      if (result.metric !== previous) out.push(`    ${result.metric}`);
+      previous = result.metric;
+      const mark = result.ok ? paint('green', '✓') : paint('red', '✗');
+      out.push(`    ${mark} '${result.expression}' ${formatThresholdValue(result)}`);
+    }
+  }
+
+  const names = metricOrder(Object.keys(summary.metrics));
+  const width = Math.max(0, ...names.map((n) => n.length));
+  for (const group of ['DELIVERY', 'PUSH', 'OTHER'] as const) {
+    const members = names
+      .filter((name) => metricGroup(name) === group)
+      .sort((a, b) => KIND_ORDER[summary.metrics[a]!.type] - KIND_ORDER[summary.metrics[b]!.type]);
+    if (!members.length) continue;
+    section(group);
+    for (const name of members) out.push(`    ${dotted(name, width)} ${metricLine(summary.metrics[name]!)}`);
+  }
+
+  const errors = Object.entries(summary.errorsByCode).sort(([, a], [, b]) => b - a);
+  if (errors.length) {
+    section('ERRORS');
+    const codeWidth = Math.max(...errors.map(([code]) => code.length));
+    for (const [code, count] of errors) out.push(`    ${dotted(code, codeWidth)} ${count}`);
+  }
+
+  if (summary.push_ledger) {
+    const ledger = summary.push_ledger;
+    const failed = Object.values(ledger.failed).reduce((a, b) => a + b, 0);
+    const balanced =
+      ledger.unaccounted === 0 ? paint('green', '✓ balanced') : paint('red', `✗ ${ledger.unaccounted} unaccounted`);
+    section('PUSH LEDGER');
+    out.push(
+      `    enqueued=${ledger.enqueued} delivered=${ledger.delivered} failed=${failed} queued=${ledger.queued} unaccounted=${ledger.unaccounted}  ${balanced}`,
+    );
+    const reasons = Object.entries(ledger.failed);
+    if (reasons.length) out.push(`    failed by reason: ${reasons.map(([r, n]) => `${r}=${n}`).join(' ')}`);
+  }
+
+  const g = summary.generator;
+  section('LOAD GENERATOR');
+  out.push(
+    `    workers=${g.workers} cpu=${formatNumber(g.cpuSeconds, 1)}s peak rss=${formatBytes(g.peakRssBytes)} event-loop delay p99 (worst second)=${formatMs(g.maxEventLoopDelayP99Ms)}`,
+  );
+
+  const comparison = options.comparison;
+  if (comparison) {
+    section(`BASELINE vs run ${comparison.baselineRunId}`);
+    out.push(
+      `    Mann-Whitney U over per-second samples, significant at p<${comparison.alpha}, tolerance ±${formatNumber(comparison.tolerance * 100, 1)}%; median baseline → current`,
+    );
+    if (!comparison.series.length) out.push('    no comparable series (neither run has per-second samples)');
+    const idWidth = Math.max(0, ...comparison.series.map((s) => s.id.length));
+    for (const series of comparison.series) {
+      const line = comparisonLine(series, idWidth);
+      out.push(
+        `    ${series.regression ? paint('red', line) : series.verdict === 'better' ? paint('green', line) : line}`,
+      );
+    }
+  }
+
+  out.push('');
+  if (options.reportPath) out.push(`  report: ${options.reportPath}`);
+  const style: Style = verdict.status === 'passed' ? 'green' : 'red';
+  const mark = verdict.status === 'passed' ? '✓' : '✗';
+  out.push(`  ${paint(style, paint('bold', `${mark} ${verdict.headline}`))}  (exit ${verdict.exitCode})`, '');
+  return out.join('\n');
+}
