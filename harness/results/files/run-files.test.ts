@@ -96,6 +96,36 @@ describe('RunWriter → readRun', () => {
     assert.throws(() => writer.appendPoint(samplePoint(3, 1, 1)), /closed/);
   });
 
+  test('samples.ndjson appears only with the first sampled delivery', async () => {
+    const writer = await RunWriter.open({ runId: 'run-samples', root });
+    await writer.flush();
+    assert.ok(!readdirSync(writer.dir).includes('samples.ndjson'));
+    writer.appendSample({
+      run_id: 'run-samples',
+      ts_us: 1,
+      stream: 'personal:1',
+      subscriber: 'u1',
+      seq: 1,
+      latency_us: 900,
+      node: 'n1',
+    });
+    writer.appendSample({
+      run_id: 'run-samples',
+      ts_us: 2,
+      stream: 'personal:1',
+      subscriber: 'u1',
+      seq: 2,
+      latency_us: 800,
+      node: 'n1',
+    });
+    await writer.close();
+    const lines = readFileSync(path.join(writer.dir, 'samples.ndjson'), 'utf8').trim().split('\n');
+    assert.deepEqual(
+      lines.map((line) => JSON.parse(line).seq),
+      [1, 2],
+    );
+  });
+
   test('an existing run directory (the stack already wrote logs/) is kept', async () => {
     mkdirSync(path.join(root, 'run-logs', 'logs'), { recursive: true });
     writeFileSync(path.join(root, 'run-logs', 'logs', 'redis.log'), 'hello');

@@ -9,6 +9,7 @@ export const RUN_FILES = {
   summary: 'summary.json',
   timeseries: 'timeseries.ndjson',
   timeline: 'timeline.ndjson',
+  samples: 'samples.ndjson',
   histograms: 'histograms',
   summaryMarkdown: 'summary.md',
   junit: 'junit.xml',

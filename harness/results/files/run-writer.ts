@@ -67,6 +67,8 @@ export class RunWriter {
   readonly dir: string;
   private readonly timeseries: LineFile;
   private readonly timeline: LineFile;
+  /** Created on the first sampled delivery: most runs have none. */
+  private samples: LineFile | null = null;
   private closed = false;
 
   private constructor(runId: string, dir: string) {
@@ -106,6 +108,16 @@ export class RunWriter {
     this.timeline.append(redactedJson(event));
   }
 
+  /**
+   * One line of samples.ndjson: a sampled per-message delivery (`DeliverySample` in summary-types.ts),
+   * only when the scenario asks for raw samples. The file appears with the first sample.
+   */
+  appendSample(sample: object): void {
+    this.assertOpen();
+    this.samples ??= new LineFile(this.path(RUN_FILES.samples));
+    this.samples.append(redactedJson(sample));
+  }
+
   /** `histograms/<metric>.hdr`: the whole run's merged HDR histograms (compressed base64, µs). */
   async writeHistograms(encoded: Record<string, string>): Promise<void> {
     const dir = this.path(RUN_FILES.histograms);
@@ -131,14 +143,14 @@ export class RunWriter {
 
   /** Waits until every line appended so far is written (e.g. before a ClickHouse loader reads them). */
   async flush(): Promise<void> {
-    await Promise.all([this.timeseries.flush(), this.timeline.flush()]);
+    await Promise.all([this.timeseries.flush(), this.timeline.flush(), this.samples?.flush()]);
   }
 
   /** Closes the line files. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.timeseries.close(), this.timeline.close()]);
+    await Promise.all([this.timeseries.close(), this.timeline.close(), this.samples?.close()]);
   }
 
   private assertOpen(): void {
