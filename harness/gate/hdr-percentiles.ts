@@ -12,7 +12,8 @@ export function percentileLookupFromHdr(encoded: Record<string, string>): Percen
     if (text === undefined) return undefined;
     let histogram = decoded.get(metric);
     if (!histogram) {
-      histogram = hdr.decodeFromCompressedBase64(text);
+      // 64-bit counts: a long, large run can put more than 2^31 samples in one bucket.
+      histogram = hdr.decodeFromCompressedBase64(text, 64);
       decoded.set(metric, histogram);
     }
     if (histogram.totalCount === 0) return null;
