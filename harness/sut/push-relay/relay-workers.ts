@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'undici';
+import type { DeviceStore } from './device-store.ts';
+import { FanoutWorker } from './fanout-worker.ts';
+import { FcmSender } from './fcm-sender.ts';
+import type { PushQueue } from './push-queue.ts';
+import type { RelayConfig } from './relay-config.ts';
+import { SendWorker } from './send-worker.ts';
+import { WebPushSender } from './webpush-sender.ts';
+
+export interface RelayWorkers {
+  send: SendWorker;
+  fanout: FanoutWorker;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything that moves pushes after the API accepted them, in one process: fan-out, sending, the movers
+ * that bring due retries and scheduled pushes back to the streams, and one shared HTTP/2 dispatcher.
+ */
+export function startRelayWorkers(
+  config: RelayConfig,
+  queue: PushQueue,
+  store: DeviceStore,
+  log: (message: string) => void,
+): RelayWorkers {
+  const ca = config.caFile ? readFileSync(config.caFile) : undefined;
+  const dispatcher = new Agent({
+    allowH2: true,
+    connections: config.http.connectionsPerOrigin,
+    pipelining: config.http.streamsPerConnection,
+    maxConcurrentStreams: config.http.streamsPerConnection,
+    keepAliveTimeout: 60_000,
+    connect: ca ? { ca } : {},
+  });
+  const timeoutMs = config.workers.requestTimeoutMs;
+  const fcm = config.fcm && new FcmSender({ ...config.fcm, requestTimeoutMs: timeoutMs }, dispatcher);
+  const webpush = config.webpush && new WebPushSender({ ...config.webpush, requestTimeoutMs: timeoutMs }, dispatcher);
+
+  const send = new SendWorker({
+    queue,
+    store,
+    fcm,
+    webpush,
+    retry: config.retry,
+    concurrency: config.workers.concurrency,
+    readCount: config.workers.readCount,
+    claimIdleMs: config.workers.claimIdleMs,
+    log,
+  });
+  const fanout = new FanoutWorker({
+    queue,
+    store,
+    pageSize: config.workers.fanoutPageSize,
+    batchSize: { fcm: config.fcm?.batchSize ?? 500, webpush: config.webpush?.batchSize ?? 100 },
+    claimIdleMs: config.workers.claimIdleMs,
+    concurrency: 8,
+    maxBacklog: 50_000,
+    log,
+  });
+  void send.start();
+  void fanout.start();
+
+  // Movers: every worker process runs them; the scripts are atomic, so they never move an item twice.
+  let moving = false;
+  const mover = setInterval(async () => {
+    if (moving) return;
+    moving = true;
+    try {
+      while ((await queue.moveDue('retry', 1000)) === 1000) {}
+      while ((await queue.moveDue('scheduled', 1000)) === 1000) {}
+    } catch (error) {
+      log(`moving due retries failed: ${(error as Error).message}`);
+    } finally {
+      moving = false;
+    }
+  }, 50);
+
+  return {
+    send,
+    fanout,
+    async stop() {
+      clearInterval(mover);
+      await Promise.all([send.stop(), fanout.stop()]);
+      await dispatcher.close().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SupportedProvider } from './api-schemas.ts';
+import type { DeviceStore, Target } from './device-store.ts';
+import type { FcmSender } from './fcm-sender.ts';
+import type { SendBatch } from './notification.ts';
+import { backoffMs, type Outcome, type RetryPolicy } from './outcome.ts';
+import type { PushQueue, QueueEntry, Settlement } from './push-queue.ts';
+import type { WebPushSender } from './webpush-sender.ts';
+
+/** A small counting semaphore: at most `limit` provider requests in flight. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+/** The key a dead token is remembered by: provider + FCM token, or provider + Web Push endpoint. */
+export function deadKey(target: Target): string {
+  if (target.p === 'webpush') {
+    try {
+      return `webpush:${(JSON.parse(target.k) as { endpoint: string }).endpoint}`;
+    } catch {
+      return `webpush:${target.k}`;
+    }
+  }
+  return `${target.p}:${target.k}`;
+}
+
+export interface SendWorkerStats {
+  entries: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  retried: number;
+  skippedDead: number;
+  /** Entries another consumer settled first (after a claim): counted once, by the first. */
+  settleConflicts: number;
+  devicesRemoved: number;
+}
+
+/**
+ * Reads device batches from the send stream, sends each device's message, and settles the batch in one
+ * atomic step (delivered / failed by reason / scheduled for retry). A token the provider called dead is
+ * remembered (Redis set) before the batch is acknowledged, so no later batch sends to it; its device is
+ * deleted from PostgreSQL shortly after.
+ */
+export class SendWorker {
+  readonly stats: SendWorkerStats = {
+    entries: 0,
+    sent: 0,
+    delivered: 0,
+    failed: 0,
+    retried: 0,
+    skippedDead: 0,
+    settleConflicts: 0,
+    devicesRemoved: 0,
+  };
+  private running = false;
+  private held = 0;
+  private readonly slots: Slots;
+  private readonly active = new Set<Promise<void>>();
+  private wake: (() => void) | undefined;
+  private readonly deadToRemove: Record<SupportedProvider, Set<string>> = { fcm: new Set(), webpush: new Set() };
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly deps: {
+      queue: PushQueue;
+      store: DeviceStore;
+      fcm?: FcmSender;
+      webpush?: WebPushSender;
+      retry: RetryPolicy;
+      concurrency: number;
+      readCount: number;
+      claimIdleMs: number;
+      log: (message: string) => void;
+    },
+  ) {
+    this.slots = new Slots(deps.concurrency);
+  }
+
+  start(): Promise<void> {
+    this.running = true;
+    this.timers.push(setInterval(() => void this.flushDeadDevices(), 250));
+    return this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const reader = this.deps.queue.reader('sends');
+    let lastClaim = Date.now();
+    while (this.running) {
+      if (this.held >= this.deps.concurrency) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      let entries: QueueEntry[];
+      try {
+        entries = await reader.read(this.deps.readCount, 500);
+        if (Date.now() - lastClaim > Math.max(1000, this.deps.claimIdleMs / 4)) {
+          lastClaim = Date.now();
+          entries.push(...(await reader.claim(this.deps.claimIdleMs, this.deps.readCount)));
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.deps.log(`send stream read failed: ${(error as Error).message}; retrying`);
+        await sleep(500);
+        continue;
+      }
+      for (const entry of entries) {
+        const task = this.process(entry).catch((error: Error) =>
+          this.deps.log(`batch ${entry.id} of push ${entry.uid} left for a retry after: ${error.message}`),
+        );
+        this.active.add(task);
+        void task.finally(() => this.active.delete(task));
+      }
+    }
+  }
+
+  private async send(target: Target, batch: SendBatch): Promise<Outcome> {
+    if (target.p === 'fcm') {
+      if (!this.deps.fcm || batch.n.f === undefined)
+        return { kind: 'failed', reason: 'provider_not_configured', dead: false };
+      return this.deps.fcm.send(target.k, batch.n.f);
+    }
+    if (!this.deps.webpush || batch.n.w === undefined) {
+      return { kind: 'failed', reason: 'provider_not_configured', dead: false };
+    }
+    return this.deps.webpush.send(target.k, batch.n.w);
+  }
+
+  private async process(entry: QueueEntry): Promise<void> {
+    const batch = JSON.parse(entry.m) as SendBatch;
+    const held = batch.tg.length;
+    this.held += held;
+    this.stats.entries++;
+    try {
+      const settlement: Settlement = { delivered: 0, failed: new Map(), retries: [], deadKeys: [] };
+      const fail = (reason: string) => settlement.failed.set(reason, (settlement.failed.get(reason) ?? 0) + 1);
+      const deadTargets: Target[] = [];
+      if (batch.x && Date.now() > batch.x) {
+        for (const _ of batch.tg) fail('expired');
+      } else {
+        const keys = batch.tg.map(deadKey);
+        const dead = await this.deps.queue.isDead(keys);
+        await Promise.all(
+          batch.tg.map(async (target, i) => {
+            if (dead[i]) {
+              this.stats.skippedDead++;
+              fail('dead_token');
+              return;
+            }
+            const outcome = await this.slots.run(() => this.send(target, batch));
+            this.stats.sent++;
+            if (outcome.kind === 'delivered') {
+              settlement.delivered++;
+            } else if (outcome.kind === 'failed') {
+              fail(outcome.reason);
+              if (outcome.dead) {
+                settlement.deadKeys.push(keys[i]!);
+                deadTargets.push(target);
+              }
+            } else {
+              const attempts = batch.a + 1;
+              if (attempts >= this.deps.retry.maxAttempts) {
+                fail('retries_exhausted');
+                return;
+              }
+              const dueMs = Date.now() + backoffMs(this.deps.retry, batch.a, outcome.cause, outcome.retryAfterMs);
+              if (batch.x && dueMs > batch.x) {
+                fail('expired');
+                return;
+              }
+              const retryBatch: SendBatch = { tg: [target], n: batch.n, x: batch.x, a: attempts };
+              settlement.retries.push({
+                dueMs,
+                member: JSON.stringify({
+                  u: entry.uid,
+                  s: entry.scope,
+                  m: JSON.stringify(retryBatch),
+                  r: randomBytes(6).toString('base64url'),
+                }),
+              });
+            }
+          }),
+        );
+      }
+      const settled = await this.settle(entry, settlement);
+      if (!settled) {
+        this.stats.settleConflicts++;
+        return;
+      }
+      this.stats.delivered += settlement.delivered;
+      for (const n of settlement.failed.values()) this.stats.failed += n;
+      this.stats.retried += settlement.retries.length;
+      for (const target of deadTargets) {
+        this.deadToRemove[target.p].add(deadKey(target).slice(target.p.length + 1));
+      }
+    } finally {
+      this.held -= held;
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+    }
+  }
+
+  /** Settles, retrying Redis failures for a while; if it still fails the entry stays pending and is claimed later. */
+  private async settle(entry: QueueEntry, settlement: Settlement): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.queue.settle(entry, settlement);
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await sleep(Math.min(2000, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async flushDeadDevices(): Promise<void> {
+    for (const provider of ['fcm', 'webpush'] as const) {
+      const keys = [...this.deadToRemove[provider]];
+      if (!keys.length) continue;
+      this.deadToRemove[provider].clear();
+      try {
+        this.stats.devicesRemoved += await this.deps.store.removeByTokenKeys(provider, keys);
+      } catch (error) {
+        // The dead set already stops every send to these tokens; try the delete again later.
+        for (const k of keys) this.deadToRemove[provider].add(k);
+        this.deps.log(`removing ${keys.length} dead ${provider} devices failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Stops reading, lets in-flight batches settle (bounded), flushes device removals. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await Promise.race([Promise.allSettled([...this.active]), sleep(timeoutMs)]);
+    for (const t of this.timers) clearInterval(t);
+    await this.flushDeadDevices();
+  }
+}
