@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerDoctor } from './doctor.ts';
 import { registerGate } from './gate.ts';
+import { registerReport } from './report.ts';
 import { registerSetup } from './setup.ts';
 import { registerStack } from './stack.ts';
 
@@ -15,4 +16,5 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerSetup(program);
   registerStack(program, context);
   registerGate(program);
+  registerReport(program);
 }
