@@ -1,5 +1,6 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { harnessVersion } from '../files/index.ts';
 import { loadRunDir } from './load-run-dir.ts';
 import { type PrepareOptions, prepareCharts } from './prepare-run-report.ts';
 import { runReportHtml } from './run-report-html.ts';
@@ -18,10 +19,6 @@ export interface RenderedReport {
   bucketSeconds: number;
 }
 
-const harnessVersion = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-
 /**
  * Reads a run directory and writes `<runDir>/report.html`: one self-contained page (uPlot, styles and
  * data inlined) that opens offline. Throws UserError when the directory or one of its files is missing
@@ -31,7 +28,10 @@ export async function renderRunReport(runDir: string, options: RenderRunReportOp
   const dir = path.resolve(runDir);
   const contents = await loadRunDir(dir);
   const payload = prepareCharts(contents.summary, contents.points, contents.timeline, options);
-  const page = runReportHtml(contents, payload, { generatedAt: options.generatedAt ?? new Date(), harnessVersion });
+  const page = runReportHtml(contents, payload, {
+    generatedAt: options.generatedAt ?? new Date(),
+    harnessVersion: harnessVersion(),
+  });
   const file = path.join(dir, 'report.html');
   const partial = `${file}.partial`;
   writeFileSync(partial, page);
