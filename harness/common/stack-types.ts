@@ -22,7 +22,21 @@ export interface StackEndpoints {
   /** Services of the reference system under test, when the stack runs them. */
   chatApp?: { url: string };
   pushRelay?: { url: string };
-  pushSink?: { fcmUrl: string; webPushUrl: string; caFile: string };
+  /**
+   * The mock FCM / Web Push sink (harness/sut/push-sink/README.md): one TLS port under `url`; trust `caFile`;
+   * sign OAuth assertions with the service account in `credentialsFile`; `controlUrl` mints tokens and
+   * subscriptions and answers stats; `receiptsDir` holds the NDJSON receipts.
+   */
+  pushSink?: {
+    fcmUrl: string;
+    webPushUrl: string;
+    caFile: string;
+    url?: string;
+    tokenUrl?: string;
+    controlUrl?: string;
+    credentialsFile?: string;
+    receiptsDir?: string;
+  };
 }
 
 /** Generated per run. Never printed, never in a report; written only to a file readable by the user. */

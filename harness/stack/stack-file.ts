@@ -28,7 +28,18 @@ export const StackFileSchema = z.object({
     clickhouse: z.object({ url: z.string() }).optional(),
     chatApp: z.object({ url: z.string() }).optional(),
     pushRelay: z.object({ url: z.string() }).optional(),
-    pushSink: z.object({ fcmUrl: z.string(), webPushUrl: z.string(), caFile: z.string() }).optional(),
+    pushSink: z
+      .object({
+        fcmUrl: z.string(),
+        webPushUrl: z.string(),
+        caFile: z.string(),
+        url: z.string().optional(),
+        tokenUrl: z.string().optional(),
+        controlUrl: z.string().optional(),
+        credentialsFile: z.string().optional(),
+        receiptsDir: z.string().optional(),
+      })
+      .optional(),
   }),
   versions: z.record(z.string(), z.string()).default({}),
   logsDir: z.string().optional(),

@@ -3,6 +3,7 @@ import { registerDoctor } from './doctor.ts';
 import { registerGate } from './gate.ts';
 import { registerReport } from './report.ts';
 import { registerSetup } from './setup.ts';
+import { registerSink } from './sink.ts';
 import { registerStack } from './stack.ts';
 
 export interface CommandContext {
@@ -15,6 +16,7 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerDoctor(program);
   registerSetup(program);
   registerStack(program, context);
+  registerSink(program, context);
   registerGate(program);
   registerReport(program);
 }

@@ -105,7 +105,8 @@ export async function startLocalStack(
     // The reference system under test, in dependency order: the relay sends to the sink, the app to both.
     if (spec.pushSink) {
       const sink = await startPushSink({ runtime, endpoints, secrets, options: spec.pushSink });
-      endpoints.pushSink = { fcmUrl: sink.fcmUrl, webPushUrl: sink.webPushUrl, caFile: sink.caFile };
+      const { url, fcmUrl, webPushUrl, caFile, tokenUrl, controlUrl, credentialsFile, receiptsDir } = sink;
+      endpoints.pushSink = { url, fcmUrl, webPushUrl, caFile, tokenUrl, controlUrl, credentialsFile, receiptsDir };
       versions.pushSink = sink.version;
     }
     if (spec.pushRelay) {

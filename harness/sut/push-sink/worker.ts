@@ -1,0 +1,264 @@
+import { createPublicKey } from 'node:crypto';
+import http2 from 'node:http2';
+import path from 'node:path';
+import { AccessTokenChecker } from './access-tokens.ts';
+import { nowUs } from './clock.ts';
+import { handleControl } from './control-api.ts';
+import { projectTag } from './device-tokens.ts';
+import { FaultEngine, type Route } from './faults.ts';
+import { handleFcmSend, type Outcome } from './fcm-send.ts';
+import { handleTokenRequest } from './oauth-token.ts';
+import type { ControlCall, ToPrimary, ToWorker, WorkerInit } from './protocol.ts';
+import { DeviceLimiter, QuotaLease } from './rate-limits.ts';
+import { ReceiptWriter } from './receipts.ts';
+import { jsonReply, notFoundPage, type SinkReply } from './reply.ts';
+import { seedKey } from './seed-key.ts';
+import type { SinkContext } from './sink-context.ts';
+import { WorkerStats } from './stats.ts';
+import { type UserAgentKeys, userAgentKeys } from './subscriptions.ts';
+import { VapidVerifier } from './vapid.ts';
+import { handleWebPush, MAX_BODY_BYTES } from './webpush-receive.ts';
+
+/**
+ * A sink worker process (node:cluster): serves FCM, Web Push and the control API on the shared TLS port.
+ * State that must be global (quota bucket, fault profile, stats aggregation, files) lives in the primary.
+ */
+const MAX_REQUEST_BYTES = 64 * 1024;
+const UA_KEY_CACHE = 10_000;
+
+function send(message: ToPrimary): void {
+  process.send?.(message);
+}
+
+let nextId = 1;
+const pendingLeases = new Map<number, (r: { granted: number; retryAfterMs: number }) => void>();
+const pendingControl = new Map<number, (reply: SinkReply) => void>();
+
+function requestLease(want: number): Promise<{ granted: number; retryAfterMs: number }> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pendingLeases.set(id, resolve);
+    send({ type: 'lease', id, want });
+  });
+}
+
+function forward(call: ControlCall): Promise<SinkReply> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pendingControl.set(id, resolve);
+    send({ type: 'control', id, call });
+  });
+}
+
+function buildContext(init: WorkerInit, worker: number, origin: string): SinkContext {
+  const { config } = init;
+  const key = seedKey(init.seed);
+  const uaKeys = new Map<number, UserAgentKeys>();
+  let receiptSeq = 0;
+  const workerTag = worker.toString(36);
+  return {
+    config,
+    worker,
+    origin,
+    key,
+    authKey: Buffer.from(init.authKey, 'base64url'),
+    projectId: config.fcm.projectId,
+    projectNumber: init.projectNumber,
+    projectTag: projectTag(config.fcm.projectId),
+    serviceAccount: {
+      clientEmail: init.serviceAccount.clientEmail,
+      publicKey: createPublicKey(init.serviceAccount.publicKeyPem),
+      keyId: init.serviceAccount.keyId,
+    },
+    faults: new FaultEngine(init.faults.profile, init.faults.appliedAtUs, init.seed, worker),
+    stats: new WorkerStats(),
+    receipts: config.receipts ? new ReceiptWriter(path.join(init.receiptsDir, `receipts-${worker}.ndjson`)) : undefined,
+    quota: new QuotaLease(init.leaseSize, requestLease),
+    devices: config.fcm.perDevice
+      ? new DeviceLimiter(config.fcm.perDevice.perMinute, config.fcm.perDevice.perHour)
+      : undefined,
+    vapid: new VapidVerifier(origin),
+    accessTokens: new AccessTokenChecker(Buffer.from(init.authKey, 'base64url')),
+    userAgentKeys(index) {
+      let keys = uaKeys.get(index);
+      if (!keys) {
+        keys = userAgentKeys(key, index);
+        if (uaKeys.size >= UA_KEY_CACHE) uaKeys.clear();
+        uaKeys.set(index, keys);
+      }
+      return keys;
+    },
+    nextReceiptId: () => `${workerTag}-${(receiptSeq++).toString(36)}`,
+  };
+}
+
+type Dispatch = { route: Route | 'control' | 'other'; outcome: Outcome | Promise<Outcome> };
+
+function route(ctx: SinkContext, req: http2.Http2ServerRequest, body: Buffer, truncated: boolean): Dispatch {
+  const method = req.method;
+  const url = req.url;
+  if (method === 'POST') {
+    if (url.startsWith('/v1/projects/') && url.endsWith('/messages:send')) {
+      const project = url.slice('/v1/projects/'.length, -'/messages:send'.length);
+      return { route: 'fcm', outcome: handleFcmSend(ctx, project, req.headers.authorization, body, truncated) };
+    }
+    if (url.startsWith('/wp/')) {
+      return { route: 'webpush', outcome: handleWebPush(ctx, url.slice(4), req.headers, body, truncated) };
+    }
+    if (url === '/token')
+      return { route: 'token', outcome: handleTokenRequest(ctx, req.headers['content-type'], body) };
+  }
+  if (url === '/health' && method === 'GET') {
+    return {
+      route: 'other',
+      outcome: { reply: jsonReply(200, { status: 'ok', workers: ctx.config.workers }), reason: 'health' },
+    };
+  }
+  if (url.startsWith('/__sink/')) {
+    const reply = handleControl(ctx, method, new URL(url, ctx.origin), body, forward);
+    const outcome =
+      reply instanceof Promise ? reply.then((r) => ({ reply: r, reason: 'control' })) : { reply, reason: 'control' };
+    return { route: 'control', outcome };
+  }
+  return { route: 'other', outcome: { reply: notFoundPage(url), reason: 'not_found' } };
+}
+
+function write(res: http2.Http2ServerResponse, reply: SinkReply): void {
+  if (res.stream?.destroyed || res.writableEnded) return;
+  reply.headers['content-length'] = String(Buffer.byteLength(reply.body));
+  res.writeHead(reply.status, reply.headers);
+  res.end(reply.body);
+}
+
+async function start(init: WorkerInit): Promise<void> {
+  const worker = Number(process.env.CENTRIFUGO_BENCH_SINK_WORKER ?? 0);
+  let ctx: SinkContext | undefined;
+  const server = http2.createSecureServer({
+    key: init.tls.key,
+    cert: init.tls.cert,
+    allowHTTP1: true,
+    settings: { maxConcurrentStreams: init.config.http2.maxConcurrentStreams },
+  });
+  server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const limit = req.url.startsWith('/wp/') ? MAX_BODY_BYTES : MAX_REQUEST_BYTES;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) truncated = true;
+      else chunks.push(chunk);
+    });
+    req.on('error', () => {});
+    res.on('error', () => {});
+    req.on('end', () => {
+      if (!ctx) return write(res, jsonReply(503, { error: 'starting' }));
+      const c = ctx;
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      let dispatch: Dispatch;
+      try {
+        dispatch = route(c, req, body, truncated);
+      } catch (error) {
+        process.stderr.write(`push sink worker ${worker}: ${(error as Error).stack}\n`);
+        return write(res, jsonReply(500, { error: 'internal error' }));
+      }
+      const finish = (outcome: Outcome) => {
+        if (dispatch.route !== 'other' && dispatch.route !== 'control') {
+          c.stats.count(dispatch.route, outcome.reply.status, outcome.reason);
+          const delay = c.faults.delayMs(dispatch.route);
+          if (delay > 0) {
+            setTimeout(() => write(res, outcome.reply), delay);
+            return;
+          }
+        }
+        write(res, outcome.reply);
+      };
+      if (dispatch.outcome instanceof Promise) {
+        dispatch.outcome.then(finish, (error: Error) => {
+          process.stderr.write(`push sink worker ${worker}: ${error.stack}\n`);
+          write(res, jsonReply(500, { error: 'internal error' }));
+        });
+      } else finish(dispatch.outcome);
+    });
+  });
+  // A client that resets or half-opens a session must not take the worker down.
+  server.on('sessionError', () => {});
+  server.on('tlsClientError', () => {});
+
+  await new Promise<void>((resolve) => server.listen(init.config.port, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : init.config.port;
+  ctx = buildContext(init, worker, `https://127.0.0.1:${port}`);
+  const context = ctx;
+  const sweep = setInterval(() => context.devices?.sweep(nowUs()), 10_000);
+  sweep.unref();
+
+  process.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'lease-reply':
+        pendingLeases.get(message.id)?.({ granted: message.granted, retryAfterMs: message.retryAfterMs });
+        pendingLeases.delete(message.id);
+        break;
+      case 'reply':
+        pendingControl.get(message.id)?.(jsonReply(message.status, message.body));
+        pendingControl.delete(message.id);
+        break;
+      case 'snapshot':
+        send({
+          type: 'snapshot-reply',
+          id: message.id,
+          snapshot: context.stats.snapshot(
+            { verified: context.vapid.verified, cacheHits: context.vapid.cacheHits },
+            context.quota.throttled,
+          ),
+        });
+        break;
+      case 'flush':
+        void (context.receipts?.flush() ?? Promise.resolve()).then(() => send({ type: 'flush-reply', id: message.id }));
+        break;
+      case 'faults':
+        context.faults.update(message.profile, message.appliedAtUs);
+        break;
+      case 'reset':
+        context.stats.reset();
+        context.quota.clear();
+        context.quota.throttled = 0;
+        context.vapid.verified = 0;
+        context.vapid.cacheHits = 0;
+        context.devices?.clear();
+        break;
+      case 'shutdown':
+        void shutdown();
+        break;
+    }
+  });
+
+  let stopping = false;
+  async function shutdown(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    await context.receipts?.flush();
+    context.receipts?.closeSync();
+    process.exit(0);
+  }
+  // The primary is gone (crashed or killed): flush what we have and leave.
+  process.on('disconnect', () => void shutdown());
+
+  send({ type: 'listening', port });
+}
+
+// Ctrl-C and the stack's SIGTERM reach the whole process group: the primary coordinates the stop (it
+// sends 'shutdown'), so a worker does not die on its own and get restarted half-way. Without a primary
+// ('disconnect') the worker leaves by itself.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
+
+// Messages that arrive before a listener exists are dropped: ask for the init once listening for it.
+process.once('message', (message: ToWorker) => {
+  if (message.type !== 'init') return;
+  start(message.init).catch((error: Error) => {
+    process.stderr.write(`push sink worker failed to start: ${error.stack}\n`);
+    process.exit(1);
+  });
+});
+send({ type: 'ready' });
