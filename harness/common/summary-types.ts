@@ -87,9 +87,13 @@ export interface TimeseriesPoint {
   t: number;
   /** Wall-clock time of the end of the second, ISO 8601. */
   ts: string;
+  /** Latency distributions of this second only (ms). */
   trends: Record<string, TrendValues>;
+  /** Increments during this second (not running totals): sum them for a total. */
   counters: Record<string, number>;
+  /** Levels at the end of this second. */
   gauges: Record<string, number>;
+  /** The whole load generator this second: CPU in cores (1.0 = one core busy), worst worker's loop delay, total RSS. */
   generator: { cpu: number; eventLoopDelayP99Ms: number; rssBytes: number };
   /**
    * The second's merged latency histograms, HdrHistogram-encoded (base64, `hdr-histogram-js`
@@ -114,3 +118,28 @@ export interface RunInfo {
 }
 
 export type { MetricKind };
+
+/**
+ * One line of `samples.ndjson`: one sampled per-message delivery, written only when a scenario asks for raw
+ * samples (and then sampled). Keys are snake_case because the line is also a ClickHouse row
+ * (table `deliveries`, harness/results/clickhouse). Times are µs since the Unix epoch (UTC).
+ */
+export interface DeliverySample {
+  run_id: string;
+  /** When the subscriber received the publication. */
+  ts_us: number;
+  /** The channel the publication arrived on, e.g. `personal:42`. */
+  stream: string;
+  /** Which subscriber received it (user or connection id). */
+  subscriber: string;
+  /** The publication's per-stream sequence number (`seq` in its payload). */
+  seq: number;
+  /** Intended send time → received, µs (the same measure as `delivery_latency`). */
+  latency_us: number;
+  /** The Centrifugo node the subscriber was connected to (its name in the stack). */
+  node: string;
+  /** The engine worker (or shard) that recorded the sample. */
+  worker?: number;
+  /** True when it arrived through recovery after a reconnect, not as a live publication. */
+  recovered?: boolean;
+}

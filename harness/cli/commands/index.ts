@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { registerComposeConfig } from './compose-config.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerGate } from './gate.ts';
 import { registerReport } from './report.ts';
+import { registerResults } from './results.ts';
+import { registerRun } from './run.ts';
 import { registerSetup } from './setup.ts';
 import { registerSink } from './sink.ts';
 import { registerStack } from './stack.ts';
@@ -13,9 +16,12 @@ export interface CommandContext {
 
 /** One file per command; a new command is a file and a line here. */
 export function registerCommands(program: Command, context: CommandContext): void {
+  registerRun(program, context);
   registerDoctor(program);
   registerSetup(program);
   registerStack(program, context);
+  registerResults(program);
+  registerComposeConfig(program);
   registerSink(program, context);
   registerGate(program);
   registerReport(program);

@@ -1,0 +1,157 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode } from '../../common/exit-codes.ts';
+import { log } from '../../common/log.ts';
+import { newRunId } from '../../common/run-id.ts';
+import type { RunSummary } from '../../common/summary-types.ts';
+import { SUMMARY_SCHEMA_VERSION } from '../../common/summary-types.ts';
+import { describeWorkload, type EngineResult, runEngine } from '../../engine/index.ts';
+import { percentileLookupFromHdr } from '../../gate/hdr-percentiles.ts';
+import { renderJunit } from '../../gate/render/junit-report.ts';
+import { renderMarkdownSummary } from '../../gate/render/markdown-summary.ts';
+import { renderTerminalSummary } from '../../gate/render/terminal-summary.ts';
+import { checkAbort, evaluateThresholds } from '../../gate/thresholds.ts';
+import { exitCodeFor } from '../../gate/verdict.ts';
+import { gatherRunInfo, RunWriter } from '../../results/files/index.ts';
+import { renderRunReport } from '../../results/report/index.ts';
+import { servicesFor, startStack } from '../../stack/index.ts';
+import { ProgressLine } from '../progress.ts';
+import { loadScenario } from '../scenario-loader.ts';
+import { ensureTools } from '../tools.ts';
+import type { CommandContext } from './index.ts';
+
+interface RunOptions {
+  set: string[];
+  setup: boolean;
+  report: boolean;
+  thresholds: boolean;
+}
+
+/**
+ * `centrifugo-bench run <scenario.ts>`: validate → plan → stack up → run → files → verdict, with the
+ * stack torn down whatever happens. The exit code is the verdict (see harness/common/exit-codes.ts).
+ */
+export function registerRun(program: Command, context: CommandContext): void {
+  program
+    .command('run')
+    .description('run a scenario against a real stack; writes results/<run-id>/ and exits with the verdict')
+    .argument('<scenario>', 'scenario file, e.g. scenarios/smoke.ts')
+    .option('--set <path=value>', 'override a scenario field (repeatable), e.g. --set stack.engine=redis', collect, [])
+    .option('--no-setup', 'do not install missing programs; fail instead')
+    .option('--no-report', 'skip report.html')
+    .option('--no-thresholds', 'do not evaluate thresholds (k6 --no-thresholds)')
+    .action(async (file: string, options: RunOptions) => {
+      process.exitCode = await runScenario(file, options, context);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function runScenario(file: string, options: RunOptions, context: CommandContext): Promise<number> {
+  const { scenario, input } = await loadScenario(file, options.set);
+  const thresholds = options.thresholds ? scenario.thresholds : [];
+  const stackSpec = scenario.stack;
+  if (scenario.results.clickhouse === true && !stackSpec.services.includes('clickhouse')) {
+    stackSpec.services.push('clickhouse');
+  }
+  log.info('run', `scenario ${scenario.name} (${file})`);
+  for (const line of describeWorkload(scenario.workload, { nodeCount: stackSpec.nodes }).split('\n')) {
+    log.info('plan', line);
+  }
+  if (stackSpec.provider === 'local') await ensureTools(servicesFor(stackSpec), { setup: options.setup });
+
+  const runId = newRunId();
+  const writer = await RunWriter.open({ runId });
+  const startedAt = new Date();
+  const stack = await startStack(stackSpec, { runId, logsDir: writer.path('logs'), signal: context.signal });
+  const progress = new ProgressLine();
+  let crash: { service: string; message: string; logTail: string[] } | undefined;
+  try {
+    await writer.writeRunInfo(
+      await gatherRunInfo({
+        runId,
+        scenario: { name: scenario.name, file, description: scenario.description, config: input },
+        startedAt,
+        stack: {
+          provider: stack.provider,
+          engine: stack.endpoints.centrifugo.engine,
+          nodes: stack.endpoints.centrifugo.nodes.length,
+        },
+        versions: stack.versions,
+      }),
+    );
+
+    // The run stops early on Ctrl-C, on a crashed service, or on an abortOnFail threshold.
+    const engineAbort = new AbortController();
+    const stopOn = (reason: unknown) => engineAbort.abort(reason);
+    context.signal.addEventListener('abort', () => stopOn(context.signal.reason), { once: true });
+    void stack.crashed.then((c) => {
+      crash = c;
+      log.error('run', `${c.message}; stopping the run`);
+      stopOn(new Error(c.message));
+    });
+    const engineStarted = performance.now();
+    const result: EngineResult = await runEngine(
+      scenario.workload,
+      {
+        centrifugo: {
+          wsUrls: stack.endpoints.centrifugo.nodes.map((n) => n.wsUrl),
+          apiUrls: stack.endpoints.centrifugo.nodes.map((n) => n.apiUrl),
+          apiKey: stack.secrets.centrifugoApiKey,
+          hmacSecret: stack.secrets.centrifugoHmacSecret,
+        },
+      },
+      {
+        signal: engineAbort.signal,
+        onPoint: (point) => writer.appendPoint(point),
+        onEvent: (event) => writer.appendEvent(event),
+        onProgress: (p) => progress.update(p),
+        faults: stack.faults,
+        checkAbort: thresholds.some((t) => t.abortOnFail)
+          ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - engineStarted) / 1000)?.reason
+          : undefined,
+      },
+    );
+    progress.stop();
+
+    const summary: RunSummary = {
+      schemaVersion: SUMMARY_SCHEMA_VERSION,
+      runId,
+      scenario: scenario.name,
+      startedAt: result.startedAt,
+      endedAt: result.endedAt,
+      durationS: result.durationS,
+      valid: result.valid && !crash,
+      invalidReasons: crash ? [...result.invalidReasons, crash.message] : result.invalidReasons,
+      aborted: crash ? { by: 'error', reason: crash.message } : result.aborted,
+      thresholds: evaluateThresholds(thresholds, result.metrics, {
+        percentile: percentileLookupFromHdr(result.histograms),
+      }),
+      metrics: result.metrics,
+      errorsByCode: result.errorsByCode,
+      generator: result.generator,
+      timeline: result.timeline,
+    };
+    await writer.writeHistograms(result.histograms);
+    await writer.writeSummary(summary);
+    const reportPath = options.report && scenario.results.report ? path.join(writer.dir, 'report.html') : undefined;
+    await writer.writeText('summary.md', renderMarkdownSummary(summary, { reportPath }));
+    await writer.writeText('junit.xml', renderJunit(summary));
+    await writer.flush();
+    if (reportPath) await renderRunReport(writer.dir);
+    process.stdout.write(`${renderTerminalSummary(summary, { reportPath, color: Boolean(process.stdout.isTTY) })}\n`);
+
+    if (crash) {
+      for (const line of crash.logTail) log.error('run', `  ${line}`);
+      return ExitCode.harnessError;
+    }
+    if (context.signal.aborted) return ExitCode.externalAbort;
+    return exitCodeFor(summary);
+  } finally {
+    progress.stop();
+    await stack.down();
+    await writer.close();
+  }
+}
