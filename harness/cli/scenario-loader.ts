@@ -61,7 +61,11 @@ export async function loadScenario(file: string, overrides: string[] = []): Prom
   try {
     module = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
   } catch (error) {
-    throw new UserError(`scenario ${file} could not be loaded: ${(error as Error).message.split('\n')[0]}`);
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    const hint = /require\(\)|ES Module/.test(message)
+      ? ' (scenario files are ES modules: name it .mts, or keep it beside a package.json with "type": "module")'
+      : '';
+    throw new UserError(`scenario ${file} could not be loaded: ${message}${hint}`);
   }
   if (!module.default || typeof module.default !== 'object') {
     throw new UserError(`scenario ${file} has no default export; end it with \`export default defineScenario({ … })\``);
