@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +15,17 @@ import { leaseSize, ProjectQuota } from './rate-limits.ts';
 import type { Receipt } from './receipts.ts';
 import { createServiceAccount, projectNumber, writeServiceAccount } from './service-account.ts';
 import { mergeDeadHits, mergeSnapshots, type WorkerSnapshot } from './stats.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 /** Where the sink is and what it wrote; printed as one JSON line by `centrifugo-bench sink` (README). */
 export interface SinkEndpoints {
@@ -319,7 +331,10 @@ export async function startSink(
   }
 
   try {
-    // The first worker picks the port (0 = free); node:cluster gives the others the same one.
+    // A concrete port for every worker: with port 0, node:cluster would share one handle between every
+    // sink of this process (its handles are keyed by address and port).
+    const wanted = config.port || (await freePort());
+    init.config = { ...resolved, port: wanted };
     port = await fork(0);
     await Promise.all(Array.from({ length: workers - 1 }, (_, i) => fork(i + 1)));
   } catch (error) {
