@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UserError } from '../../common/errors.ts';
+import { log } from '../../common/log.ts';
+import { resultsRoot } from '../../common/run-id.ts';
+import { withoutPassword } from '../../common/urls.ts';
+import { listRuns, loadRunDir, resolveRunDir } from '../../results/clickhouse/index.ts';
+import { defaultStacksDir, readStackFile, stackFilePath } from '../../stack/stack-file.ts';
+
+/** --clickhouse-url, else $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the ClickHouse of the running `default` stack. */
+function clickhouseUrl(option: string | undefined): string | undefined {
+  if (option) return option;
+  if (process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL) return process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL;
+  const file = stackFilePath(defaultStacksDir(resultsRoot()), 'default');
+  if (!existsSync(file)) return undefined;
+  try {
+    const url = readStackFile(file).stack.endpoints.clickhouse?.url;
+    return url ? `${url.replace(/\/+$/, '')}/bench` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const URL_HELP =
+  'ClickHouse HTTP URL, database in the path (default: $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the running stack)';
+
+/** `centrifugo-bench results load|list`: runs in ClickHouse, backfilled from their files. */
+export function registerResults(program: Command): void {
+  const results = program
+    .command('results')
+    .description('results in ClickHouse: load runs from their files, list runs');
+
+  results
+    .command('load')
+    .description("load a run folder into ClickHouse (again): replaces the run's rows, so loading twice is safe")
+    .argument('<run>', 'run id (a folder under the results directory) or the path of a run folder')
+    .option('--clickhouse-url <url>', URL_HELP)
+    .option('--shard <shard>', 'shard of a distributed run (replaces only its rows)', '')
+    .option('--json', 'print the result as JSON')
+    .action(async (run: string, options: { clickhouseUrl?: string; shard: string; json?: boolean }) => {
+      const dir = resolveRunDir(run, resultsRoot());
+      const url = clickhouseUrl(options.clickhouseUrl);
+      if (!url) {
+        throw new UserError(
+          'no ClickHouse to load into: give --clickhouse-url http://127.0.0.1:8123/bench ' +
+            '(or set CENTRIFUGO_BENCH_CLICKHOUSE_URL, or start a stack with ClickHouse)',
+        );
+      }
+      let result: Awaited<ReturnType<typeof loadRunDir>>;
+      try {
+        result = await loadRunDir(dir, url, { shard: options.shard });
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        throw new UserError(
+          `loading ${dir} into ClickHouse at ${withoutPassword(url)} failed: ${(error as Error).message}; ` +
+            "the run's files are untouched — run the load again when ClickHouse is reachable",
+          { cause: error },
+        );
+      }
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      const total = Object.values(result.rows).reduce((a, b) => a + (b ?? 0), 0);
+      const tables = Object.entries(result.rows)
+        .map(([table, n]) => `${table} ${n}`)
+        .join(', ');
+      process.stdout.write(
+        `loaded run ${result.runId} into ${result.database} at ${withoutPassword(url)}: ${total} rows (${tables})` +
+          `${result.replacedRows ? `, replacing ${result.replacedRows} earlier rows` : ''} in ${result.ms} ms\n`,
+      );
+      if (result.warnings.length > 0) log.warn('results', `${result.warnings.length} warning(s) while loading`);
+    });
+
+  results
+    .command('list')
+    .description('list runs on disk and in ClickHouse')
+    .option('--clickhouse-url <url>', URL_HELP)
+    .option('--json', 'print the list as JSON')
+    .action(async (options: { clickhouseUrl?: string; json?: boolean }) => {
+      const url = clickhouseUrl(options.clickhouseUrl);
+      const { runs, clickhouseError } = await listRuns(resultsRoot(), url);
+      if (clickhouseError && url) {
+        log.warn(
+          'results',
+          `ClickHouse at ${withoutPassword(url)} is not reachable (${clickhouseError}); showing runs on disk`,
+        );
+      }
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ runs, clickhouseError }, null, 2)}\n`);
+        return;
+      }
+      if (runs.length === 0) {
+        process.stdout.write(`no runs under ${resultsRoot()}${url ? ' or in ClickHouse' : ''}\n`);
+        return;
+      }
+      const rows = runs.map((r) => [
+        r.runId,
+        r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        r.scenario,
+        r.mode,
+        r.verdict,
+        r.dir ? 'yes' : '-',
+        r.inClickHouse ? (r.source ?? 'yes') : url && !clickhouseError ? 'no' : '?',
+      ]);
+      const header = ['run', 'started', 'scenario', 'mode', 'verdict', 'files', 'clickhouse'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+      const line = (cells: string[]) =>
+        `${cells
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`;
+      process.stdout.write(line(header));
+      for (const row of rows) process.stdout.write(line(row.map(String)));
+    });
+}
