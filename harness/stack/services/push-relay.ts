@@ -61,15 +61,6 @@ export const PushRelayOptionsSchema = z
   .strict();
 export type PushRelayOptions = z.infer<typeof PushRelayOptionsSchema>;
 
-/** What the sink's stack service file publishes (its README); only the fields the relay needs. */
-interface SinkEndpoints {
-  fcmUrl: string;
-  webPushUrl: string;
-  caFile: string;
-  credentialsFile?: string;
-  tokenUrl?: string;
-}
-
 function drop<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -85,7 +76,7 @@ export async function startPushRelay(context: SutStartContext): Promise<StartedS
   if (!endpoints.postgres || !endpoints.redis) {
     throw new UserError('pushRelay needs PostgreSQL and Redis in the stack (they are added when pushRelay is set)');
   }
-  const sink = endpoints.pushSink as SinkEndpoints | undefined;
+  const sink = endpoints.pushSink;
   if (sink && !sink.credentialsFile) {
     throw new UserError('the push sink did not publish a credentials file; the relay cannot authenticate to its FCM');
   }

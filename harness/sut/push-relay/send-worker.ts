@@ -124,8 +124,22 @@ export class SendWorker {
         await sleep(500);
         continue;
       }
-      for (const entry of entries) {
-        const task = this.process(entry).catch((error: Error) =>
+      // One dead-token lookup for the whole read, not one per entry.
+      let batches: SendBatch[];
+      let dead: boolean[];
+      try {
+        batches = entries.map((entry) => JSON.parse(entry.m) as SendBatch);
+        dead = await this.deps.queue.isDead(batches.flatMap((b) => b.tg.map(deadKey)));
+      } catch (error) {
+        this.deps.log(`dead-token lookup failed: ${(error as Error).message}; entries stay pending for a claim`);
+        continue;
+      }
+      let offset = 0;
+      for (const [i, entry] of entries.entries()) {
+        const batch = batches[i]!;
+        const deadFlags = dead.slice(offset, offset + batch.tg.length);
+        offset += batch.tg.length;
+        const task = this.process(entry, batch, deadFlags).catch((error: Error) =>
           this.deps.log(`batch ${entry.id} of push ${entry.uid} left for a retry after: ${error.message}`),
         );
         this.active.add(task);
@@ -146,8 +160,7 @@ export class SendWorker {
     return this.deps.webpush.send(target.k, batch.n.w);
   }
 
-  private async process(entry: QueueEntry): Promise<void> {
-    const batch = JSON.parse(entry.m) as SendBatch;
+  private async process(entry: QueueEntry, batch: SendBatch, dead: boolean[]): Promise<void> {
     const held = batch.tg.length;
     this.held += held;
     this.stats.entries++;
@@ -159,7 +172,6 @@ export class SendWorker {
         for (const _ of batch.tg) fail('expired');
       } else {
         const keys = batch.tg.map(deadKey);
-        const dead = await this.deps.queue.isDead(keys);
         await Promise.all(
           batch.tg.map(async (target, i) => {
             if (dead[i]) {
