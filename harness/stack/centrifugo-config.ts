@@ -24,6 +24,7 @@ export type CentrifugoConsumer =
       streamName: string;
       subjects: string[];
       durableName: string;
+      useExistingConsumer?: boolean;
     };
 
 export interface CentrifugoConfigInput {
@@ -90,6 +91,7 @@ function consumerConfig(consumer: CentrifugoConsumer): Record<string, unknown> {
           deliver_policy: 'new',
           max_ack_pending: 100,
           method_header: 'centrifugo-method',
+          ...(consumer.useExistingConsumer ? { use_existing_consumer: true } : {}),
         },
       };
   }

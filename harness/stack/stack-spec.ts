@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChatAppOptionsSchema, withChatAppConsumers } from './services/chat-app-options.ts';
 
 const port = z.number().int().min(1).max(65_535);
 
@@ -24,6 +25,8 @@ export const ConsumerSpecSchema = z.discriminatedUnion('type', [
     streamName: z.string().default('CENTRIFUGO'),
     subjects: z.array(z.string()).default(['centrifugo.api']),
     durableName: z.string().default('centrifugo'),
+    /** The durable consumer exists already (created before Centrifugo starts): Centrifugo only binds to it. */
+    useExistingConsumer: z.boolean().default(false),
   }),
 ]);
 export type ConsumerSpec = z.infer<typeof ConsumerSpecSchema>;
@@ -86,7 +89,18 @@ export const StackSpecSchema = z
         message: 'provider external needs the stack file of the deployment (from `stack up`, or hand-written)',
       });
     }
-  });
+    if (spec.chatApp) {
+      for (const issue of ChatAppOptionsSchema.safeParse(spec.chatApp).error?.issues ?? []) {
+        ctx.addIssue({ code: 'custom', path: ['chatApp', ...issue.path], message: issue.message });
+      }
+    }
+  })
+  // A chat app mode brings the Centrifugo consumers it needs (unless the spec names them already).
+  .transform((spec) =>
+    spec.chatApp
+      ? { ...spec, consumers: withChatAppConsumers(spec.consumers, ChatAppOptionsSchema.parse(spec.chatApp)) }
+      : spec,
+  );
 export type StackSpec = z.infer<typeof StackSpecSchema>;
 export type StackSpecInput = z.input<typeof StackSpecSchema>;
 
@@ -95,6 +109,8 @@ export function servicesFor(spec: StackSpec): Set<ServiceName> {
   const services = new Set<ServiceName>(spec.services);
   if (spec.engine === 'redis') services.add('redis');
   if (spec.engine === 'nats') services.add('nats');
+  // The chat app keeps rooms, members and messages in PostgreSQL.
+  if (spec.chatApp) services.add('postgres');
   // The push relay keeps devices in PostgreSQL and its queue in Redis Streams.
   if (spec.pushRelay) {
     services.add('postgres');

@@ -4,7 +4,7 @@ import type { StackEndpoints, StackSecrets } from '../../common/stack-types.ts';
 import type { CentrifugoConsumer } from '../centrifugo-config.ts';
 import { LocalRuntime } from '../local/local-runtime.ts';
 import { CentrifugoService } from '../services/centrifugo.ts';
-import { startChatApp } from '../services/chat-app.ts';
+import { prepareChatApp, startChatApp } from '../services/chat-app.ts';
 import { ClickHouseService } from '../services/clickhouse.ts';
 import { NatsService, type StartedNats } from '../services/nats.ts';
 import { PostgresService, type StartedPostgres } from '../services/postgres.ts';
@@ -74,6 +74,9 @@ export async function startLocalStack(
       nats: nats && { url: nats.url },
       clickhouse: clickhouse && { url: clickhouse.url },
     };
+    if (spec.chatApp) {
+      await prepareChatApp({ endpoints: endpointsBeforeCentrifugo, consumers: spec.consumers, options: spec.chatApp });
+    }
     await hooks.beforeCentrifugo?.(endpointsBeforeCentrifugo);
 
     const centrifugo = await new CentrifugoService({
@@ -115,7 +118,7 @@ export async function startLocalStack(
       versions.pushRelay = relay.version;
     }
     if (spec.chatApp) {
-      const app = await startChatApp({ runtime, endpoints, secrets, options: spec.chatApp });
+      const app = await startChatApp({ runtime, endpoints, secrets, options: spec.chatApp, consumers: spec.consumers });
       endpoints.chatApp = { url: app.url };
       versions.chatApp = app.version;
     }

@@ -1,0 +1,95 @@
+/**
+ * `chatApp: {…}` in the stack spec, and what a broadcast mode asks of the stack: which Centrifugo consumers
+ * (and so which services). Kept apart from chat-app.ts so the stack spec can use it without loading the
+ * app's clients.
+ */
+import { z } from 'zod';
+import { parseOrExplain } from '../../common/validation.ts';
+import { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, missingComponents } from '../../sut/chat-app/modes.ts';
+import type { ConsumerSpec, StackSpecInput } from '../stack-spec.ts';
+
+export const ChatAppOptionsSchema = z
+  .object({
+    mode: z.enum(BROADCAST_MODES).default('api'),
+    /** Outbox partitions (= the PostgreSQL consumer's num_partitions). */
+    partitions: z.number().int().min(1).max(1024).default(1),
+    /** Most channels per broadcast call / outbox row / stream entry (GrandChat's tuned setup: 1000). */
+    channelsPerCall: z.number().int().min(1).max(1_000_000).optional(),
+    port: z.number().int().min(1).max(65_535).optional(),
+    poolSize: z.number().int().min(1).max(500).optional(),
+    apiConcurrency: z.number().int().min(1).max(256).optional(),
+    tokenTtlSeconds: z.number().int().min(10).optional(),
+    redisStreamMaxLen: z.number().int().min(10).optional(),
+  })
+  .strict()
+  .superRefine((options, ctx) => {
+    const missing = missingComponents(options.mode);
+    if (missing) ctx.addIssue({ code: 'custom', path: ['mode'], message: missing });
+  });
+export type ChatAppOptions = z.infer<typeof ChatAppOptionsSchema>;
+export type ChatAppOptionsInput = z.input<typeof ChatAppOptionsSchema>;
+
+/** Consumer names the chat app's modes use (a consumer of the same name in the spec is taken as is). */
+export const CHAT_APP_CONSUMERS = {
+  outbox: 'chat_outbox',
+  redisStream: 'chat_redis_stream',
+  jetstream: 'chat_jetstream',
+} as const;
+
+/** The Centrifugo consumers `options.mode` needs. */
+export function chatAppConsumers(options: ChatAppOptions): ConsumerSpec[] {
+  const parts = MODE_PARTS[options.mode];
+  const consumers: ConsumerSpec[] = [];
+  if (parts.outbox) {
+    consumers.push({
+      type: 'postgresql',
+      name: CHAT_APP_CONSUMERS.outbox,
+      outboxTable: 'chat_outbox',
+      partitions: options.partitions,
+      notificationChannel: 'centrifugo_partition_change',
+    });
+  }
+  if (parts.redisStream) {
+    consumers.push({
+      type: 'redis_stream',
+      name: CHAT_APP_CONSUMERS.redisStream,
+      stream: 'centrifugo:chat',
+      group: 'centrifugo',
+      workers: 1,
+    });
+  }
+  if (parts.jetstream) {
+    consumers.push({
+      type: 'nats_jetstream',
+      name: CHAT_APP_CONSUMERS.jetstream,
+      streamName: 'CHAT',
+      subjects: ['chat.centrifugo.api'],
+      durableName: 'centrifugo',
+      // The stack creates the durable consumer before Centrifugo starts (one filter subject): Centrifugo
+      // creating it itself sends a multi-filter config that nats-server < 2.10 refuses.
+      useExistingConsumer: true,
+    });
+  }
+  return consumers;
+}
+
+/** `consumers` with the chat app's own added, unless the spec names them already. */
+export function withChatAppConsumers(consumers: ConsumerSpec[], options: ChatAppOptions): ConsumerSpec[] {
+  const names = new Set(consumers.map((c) => c.name));
+  return [...consumers, ...chatAppConsumers(options).filter((c) => !names.has(c.name))];
+}
+
+/**
+ * The stack spec pieces a broadcast mode needs: engine, nodes, the consumers Centrifugo runs for it, and
+ * the chat app's options. Spread into a spec: `{ ...stackSpecForMode('outbox', 'redis'), services: […] }`.
+ * Throws a UserError (exit 2) for a mode whose components this harness cannot run (cdc).
+ */
+export function stackSpecForMode(
+  mode: BroadcastMode,
+  engine: 'memory' | 'redis' | 'nats' = 'memory',
+  extra: Omit<ChatAppOptionsInput, 'mode'> & { nodes?: number } = {},
+): Required<Pick<StackSpecInput, 'engine' | 'nodes' | 'consumers'>> & { chatApp: ChatAppOptions } {
+  const { nodes, ...rest } = extra;
+  const chatApp = parseOrExplain(ChatAppOptionsSchema, { ...rest, mode }, 'stack spec', 'chatApp');
+  return { engine, nodes: nodes ?? 1, consumers: chatAppConsumers(chatApp), chatApp };
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isUserError } from '../../common/errors.ts';
+import { centrifugoConfig } from '../../stack/centrifugo-config.ts';
+import { parseStackSpec, servicesFor } from '../../stack/index.ts';
+import { stackSpecForMode } from '../../stack/services/chat-app.ts';
+import { splitBroadcast } from './split-broadcast.ts';
+
+const mainFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts');
+
+describe('broadcast modes → stack spec', () => {
+  it('outbox brings a PostgreSQL consumer with the partitions asked for, and PostgreSQL', () => {
+    const spec = parseStackSpec({ chatApp: { mode: 'outbox', partitions: 4 } });
+    assert.deepEqual(
+      spec.consumers.map((c) => [c.type, c.name, c.type === 'postgresql' && c.partitions]),
+      [['postgresql', 'chat_outbox', 4]],
+    );
+    assert.ok(servicesFor(spec).has('postgres'));
+  });
+
+  it('api needs no consumer; api_outbox one; redis_stream and nats_jetstream theirs and their services', () => {
+    assert.deepEqual(parseStackSpec({ chatApp: { mode: 'api' } }).consumers, []);
+    assert.equal(parseStackSpec({ chatApp: { mode: 'api_outbox' } }).consumers.length, 1);
+    const redis = parseStackSpec({ chatApp: { mode: 'redis_stream' } });
+    assert.deepEqual(
+      redis.consumers.map((c) => c.type),
+      ['redis_stream'],
+    );
+    assert.ok(servicesFor(redis).has('redis'));
+    const nats = parseStackSpec({ chatApp: { mode: 'nats_jetstream' } });
+    assert.ok(servicesFor(nats).has('nats'));
+    const consumer = nats.consumers[0]!;
+    assert.ok(consumer.type === 'nats_jetstream' && consumer.useExistingConsumer);
+    const config = centrifugoConfig({
+      engine: 'memory',
+      hmacSecret: 's',
+      apiKey: 'k',
+      consumers: [{ ...consumer, natsUrl: 'nats://127.0.0.1:4222' } as never],
+    });
+    const generated = (config.consumers as { nats_jetstream: Record<string, unknown> }[])[0]!.nats_jetstream;
+    assert.equal(generated.use_existing_consumer, true);
+  });
+
+  it('stackSpecForMode returns the same consumers explicitly; spreading it twice adds nothing twice', () => {
+    const pieces = stackSpecForMode('api_outbox', 'redis', { nodes: 2, channelsPerCall: 1000 });
+    assert.equal(pieces.engine, 'redis');
+    assert.equal(pieces.nodes, 2);
+    assert.deepEqual(pieces.chatApp, { mode: 'api_outbox', partitions: 1, channelsPerCall: 1000 });
+    const spec = parseStackSpec(pieces);
+    assert.deepEqual(
+      spec.consumers,
+      pieces.consumers.map((c) => ({ ...c })),
+    );
+  });
+
+  it('cdc modes fail fast with one message naming what is missing (exit 2), before anything starts', () => {
+    for (const mode of ['cdc', 'api_cdc']) {
+      assert.throws(
+        () => parseStackSpec({ chatApp: { mode } }),
+        (error) =>
+          isUserError(error) &&
+          error.exitCode === 2 &&
+          error.message.includes('stack.chatApp.mode') &&
+          error.message.includes('missing: Kafka broker, Debezium Connect'),
+      );
+      assert.throws(
+        () => stackSpecForMode(mode as 'cdc'),
+        (error) => isUserError(error) && error.exitCode === 2,
+      );
+    }
+  });
+
+  it('the app process itself refuses a cdc config: exit 2, one line', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chat-app-test-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 0,
+        mode: 'cdc',
+        databaseUrl: 'postgresql://127.0.0.1:1/x',
+        centrifugo: { apiUrl: 'http://127.0.0.1:1/api', apiKey: 'k', hmacSecret: 's' },
+      }),
+    );
+    const result = spawnSync(process.execPath, ['--import', 'tsx', mainFile, '--config', file], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 2, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /^error: invalid chat app config: mode: mode cdc needs Kafka and Debezium Connect/);
+  });
+});
+
+describe('splitBroadcast', () => {
+  const request = {
+    channels: Array.from({ length: 2500 }, (_, i) => `personal:${i + 1}`),
+    dataJson: '{"type":"message_added"}',
+    idempotencyKey: 'message_7',
+    roomId: 5,
+  };
+
+  it('keeps GrandChat’s single call and key when no limit is set', () => {
+    const [call, ...rest] = splitBroadcast(request, { partitions: 1 });
+    assert.equal(rest.length, 0);
+    assert.equal(call!.idempotencyKey, 'message_7');
+    assert.deepEqual(JSON.parse(call!.body), {
+      channels: request.channels,
+      data: { type: 'message_added' },
+      idempotency_key: 'message_7',
+    });
+  });
+
+  it('splits into calls of at most channelsPerCall, each key suffixed, partitions spread from the room', () => {
+    const calls = splitBroadcast(request, { channelsPerCall: 1000, partitions: 4 });
+    assert.deepEqual(
+      calls.map((c) => [c.channels.length, c.idempotencyKey, c.partition]),
+      [
+        [1000, 'message_7:0', 1],
+        [1000, 'message_7:1', 2],
+        [500, 'message_7:2', 3],
+      ],
+    );
+    assert.deepEqual(
+      calls.flatMap((c) => c.channels),
+      request.channels,
+      'every channel once, in order',
+    );
+  });
+
+  it('sends nothing for a room without members', () => {
+    assert.deepEqual(splitBroadcast({ ...request, channels: [] }, { partitions: 1 }), []);
+  });
+});
