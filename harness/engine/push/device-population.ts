@@ -1,0 +1,147 @@
+import { createECDH, randomBytes } from 'node:crypto';
+import { base, en, Faker } from '@faker-js/faker';
+import type { PushApi } from './push-api.ts';
+import type { PushFlood } from './push-flood-schema.ts';
+import type { SinkControl } from './sink-control.ts';
+
+export type Provider = 'fcm' | 'webpush';
+
+export interface Device {
+  provider: Provider;
+  /** FCM registration token, or the PushSubscription JSON string (PRO's webpush token format). */
+  token: string;
+  platform: 'android' | 'ios' | 'web';
+  user: string;
+  topics: string[];
+  timezone: string;
+  locale: string;
+  /** Assigned by the API at registration. */
+  id?: string;
+}
+
+export interface Population {
+  devices: Device[];
+  /** Device indexes per provider, in population order. */
+  byProvider: Record<Provider, number[]>;
+  topics: string[];
+}
+
+const LOCALES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'pt-BR', 'ja-JP', 'ru-RU'];
+
+export function topicName(n: number): string {
+  return `bench-topic-${n}`;
+}
+
+/** Tokens that look real enough for APIs that never send (PRO dry_run): FCM-shaped tokens, valid P-256 keys. */
+function syntheticTokens(fcm: number, webpush: number): { fcm: string[]; webpush: string[] } {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+  return {
+    fcm: Array.from(
+      { length: fcm },
+      () => `${randomBytes(16).toString('base64url')}:APA91b${randomBytes(100).toString('base64url')}`,
+    ),
+    webpush: Array.from({ length: webpush }, () =>
+      JSON.stringify({
+        endpoint: `https://fcm.googleapis.com/wp/${randomBytes(24).toString('base64url')}`,
+        expirationTime: null,
+        keys,
+      }),
+    ),
+  };
+}
+
+/**
+ * The device population: the provider mix interleaved evenly, users round-robin, `perDevice` distinct topics
+ * per device, faker-made timezones and locales (seeded: the same seed, the same population). Tokens and Web
+ * Push subscriptions come from the sink when there is one (so it accepts them), else are synthetic.
+ */
+export async function buildPopulation(
+  config: PushFlood['devices'],
+  sink: SinkControl | undefined,
+): Promise<Population> {
+  const faker = new Faker({ locale: [en, base] });
+  faker.seed(config.seed);
+  const share = config.mix.fcm / (config.mix.fcm + config.mix.webpush);
+  const providers: Provider[] = [];
+  for (let i = 0; i < config.count; i++) {
+    // Bresenham: device i is FCM when the running FCM quota crosses an integer.
+    providers.push(Math.floor((i + 1) * share) > Math.floor(i * share) ? 'fcm' : 'webpush');
+  }
+  const nFcm = providers.filter((p) => p === 'fcm').length;
+  const nWebPush = config.count - nFcm;
+  const tokens = sink
+    ? {
+        fcm: nFcm ? await sink.fcmTokens(0, nFcm) : [],
+        webpush: nWebPush ? (await sink.webPushSubscriptions(0, nWebPush)).map((s) => JSON.stringify(s)) : [],
+      }
+    : syntheticTokens(nFcm, nWebPush);
+
+  const userCount = config.users ?? Math.max(1, Math.ceil(config.count / 1.5));
+  const users = Array.from({ length: Math.min(userCount, config.count) }, () => faker.string.alphanumeric(10));
+  const topics = Array.from({ length: config.topics.count }, (_, n) => topicName(n));
+  const perDevice = Math.min(config.topics.perDevice, topics.length);
+  const byProvider: Record<Provider, number[]> = { fcm: [], webpush: [] };
+  const next = { fcm: 0, webpush: 0 };
+  const devices: Device[] = providers.map((provider, i) => {
+    byProvider[provider].push(i);
+    const chosen = new Set<string>();
+    while (chosen.size < perDevice) chosen.add(topics[faker.number.int({ min: 0, max: topics.length - 1 })]!);
+    return {
+      provider,
+      token: tokens[provider][next[provider]++]!,
+      platform: provider === 'webpush' ? 'web' : faker.datatype.boolean({ probability: 0.7 }) ? 'android' : 'ios',
+      user: users[i % users.length]!,
+      topics: [...chosen],
+      timezone: faker.location.timeZone(),
+      locale: faker.helpers.arrayElement(LOCALES),
+    };
+  });
+  return { devices, byProvider, topics };
+}
+
+const registration = (d: Device) => ({
+  provider: d.provider,
+  token: d.token,
+  platform: d.platform,
+  user: d.user,
+  topics: d.topics,
+  timezone: d.timezone,
+  locale: d.locale,
+});
+
+/**
+ * Registers the population: the relay's bulk path (`device_register_bulk`, `batch` devices per call, two
+ * calls in flight), or one `device_register` per device (`batch` calls in flight, capped at 64) elsewhere.
+ */
+export async function registerPopulation(
+  api: PushApi,
+  population: Population,
+  options: { bulk: boolean; batch: number; signal?: AbortSignal; onProgress?: (registered: number) => void },
+): Promise<void> {
+  const { devices } = population;
+  let next = 0;
+  let registered = 0;
+  const worker = async (size: number) => {
+    while (next < devices.length) {
+      options.signal?.throwIfAborted();
+      const start = next;
+      next = Math.min(devices.length, next + size);
+      const chunk = devices.slice(start, next);
+      if (options.bulk) {
+        const result = await api.must<{ ids: string[] }>('device_register_bulk', { devices: chunk.map(registration) });
+        result.ids.forEach((id, k) => {
+          chunk[k]!.id = id;
+        });
+      } else {
+        const result = await api.must<{ id: string }>('device_register', registration(chunk[0]!));
+        chunk[0]!.id = result.id;
+      }
+      registered += chunk.length;
+      options.onProgress?.(registered);
+    }
+  };
+  const lanes = options.bulk ? 2 : Math.min(64, options.batch);
+  await Promise.all(Array.from({ length: lanes }, () => worker(options.bulk ? options.batch : 1)));
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+const ratio = z.number().min(0).max(1);
+const positiveInt = z.number().int().positive();
+
+/** Sink fault variants a flood can run under (applied through the sink's control API when the flood starts). */
+export const SINK_FAULT_VARIANTS = ['none', '429-storm', '503-outage', 'dead-tokens'] as const;
+export type SinkFaultVariant = (typeof SINK_FAULT_VARIANTS)[number];
+
+/**
+ * The push flood: register a device population, enqueue `pushes.total` pushes at `pushes.rate` through a
+ * push API with Centrifugo PRO's contract, wait until the queue drains, and account for every push.
+ * Every field has a default; `PushFloodSchema.parse({})` is a 1,000,000-push flood over 100,000 devices.
+ */
+export const PushFloodSchema = z
+  .object({
+    /**
+     * What answers at `targets.relayUrl`: `relay` (this project's reference relay: bulk registration and an
+     * exact ledger), `centrifugo-pro` (real PRO, typically `push_notifications.dry_run: true`: enqueue timing
+     * only), `generic` (any service with PRO's push API: its ledger is used if it answers `push_ledger_aggregate`).
+     */
+    api: z.enum(['relay', 'centrifugo-pro', 'generic']).default('relay'),
+    devices: z
+      .object({
+        count: positiveInt.max(10_000_000).default(100_000),
+        /** Share of each provider in the population; normalised, so {fcm: 4, webpush: 1} works too. */
+        mix: z
+          .object({ fcm: z.number().min(0).default(0.8), webpush: z.number().min(0).default(0.2) })
+          .strict()
+          .refine((m) => m.fcm + m.webpush > 0, 'give at least one provider a share above 0')
+          .default({ fcm: 0.8, webpush: 0.2 }),
+        /** Distinct users; devices are spread over them round-robin (users with several devices, like GrandChat). */
+        users: positiveInt.optional(),
+        topics: z
+          .object({
+            /** Topics in the population (`bench-topic-<n>`). */
+            count: positiveInt.max(1_000_000).default(1000),
+            /** Topics each device subscribes to (distinct, drawn per device). */
+            perDevice: z.number().int().min(0).max(100).default(2),
+          })
+          .strict()
+          .default({ count: 1000, perDevice: 2 }),
+        /** Devices per bulk registration call (relay), or concurrent device_register calls (other APIs). */
+        registrationBatch: positiveInt.max(10_000).default(2000),
+        /** Faker seed: the same seed gives the same population. */
+        seed: z.number().int().default(1),
+      })
+      .strict()
+      .default({
+        count: 100_000,
+        mix: { fcm: 0.8, webpush: 0.2 },
+        topics: { count: 1000, perDevice: 2 },
+        registrationBatch: 2000,
+        seed: 1,
+      }),
+    pushes: z
+      .object({
+        total: positiveInt.max(100_000_000).default(1_000_000),
+        /** Pushes per second on an open model (intended send times), or 'max': as fast as the API takes them. */
+        rate: z.union([z.literal('max'), z.number().positive()]).default('max'),
+        /** Enqueue calls in flight at most. */
+        concurrency: positiveInt.max(4096).default(64),
+        /**
+         * Who one push goes to: `token` = `count` raw tokens of one provider (fcm_tokens / webpush_tokens);
+         * `device` = `count` device ids (filter.ids); `topic` = `count` topics (filter.topics).
+         */
+        recipients: z
+          .discriminatedUnion('kind', [
+            z.object({ kind: z.literal('token'), count: positiveInt.max(10_000).default(1) }).strict(),
+            z.object({ kind: z.literal('device'), count: positiveInt.max(10_000).default(1) }).strict(),
+            z.object({ kind: z.literal('topic'), count: positiveInt.max(100).default(1) }).strict(),
+          ])
+          .default({ kind: 'token', count: 1 }),
+        /** Approximate payload size: FCM message / Web Push plaintext, bytes. */
+        payloadBytes: z.number().int().min(0).max(3900).default(256),
+        /** notification.expire_at = enqueue time + this; pushes not sent by then fail as `expired`. */
+        expireAfterS: positiveInt.optional(),
+      })
+      .strict()
+      .default({
+        total: 1_000_000,
+        rate: 'max',
+        concurrency: 64,
+        recipients: { kind: 'token', count: 1 },
+        payloadBytes: 256,
+      }),
+    /** After the last enqueue: how long to wait for the queue to drain before accounting. */
+    drainTimeoutS: positiveInt.max(86_400).default(600),
+    /**
+     * Sink fault variant (needs `targets.sinkControlUrl`): `429-storm` and `503-outage` are windows on the
+     * sink's timeline (`faultWindow`, seconds after the enqueue phase starts); `dead-tokens` makes
+     * `deadFraction` of the minted tokens dead (404 UNREGISTERED / 410). Or a full sink fault profile.
+     */
+    sinkFaults: z.union([z.enum(SINK_FAULT_VARIANTS), z.record(z.string(), z.unknown())]).default('none'),
+    faultWindow: z
+      .object({
+        startS: z.number().min(0).default(2),
+        durationS: z.number().positive().default(5),
+        /** Share of requests answered 429/503 inside the window. */
+        probability: ratio.default(1),
+        retryAfterS: z.number().int().min(0).default(1),
+      })
+      .strict()
+      .default({ startS: 2, durationS: 5, probability: 1, retryAfterS: 1 }),
+    deadFraction: ratio.default(0.05),
+    /** Zero the sink's counters and histograms first, so its receipts and latencies are this run's alone. */
+    resetSinkStats: z.boolean().default(true),
+  })
+  .strict();
+
+export type PushFlood = z.infer<typeof PushFloodSchema>;
+export type PushFloodInput = z.input<typeof PushFloodSchema>;
+
+/** Where the flood sends: the push API, and optionally the sink's control API (receipts, faults, minting). */
+export interface PushFloodTargets {
+  /** Base URL of the push API (`POST {relayUrl}/api/<method>`): the relay, Centrifugo PRO, or another service. */
+  relayUrl: string;
+  relayApiKey: string;
+  /** `https://127.0.0.1:<port>/__sink`: mints tokens, applies faults, reports receipts and e2e latency. */
+  sinkControlUrl?: string;
+  /** CA certificate (PEM file) the sink's TLS certificate is issued by. */
+  caFile?: string;
+}
