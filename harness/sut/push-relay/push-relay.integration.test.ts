@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { newRunId } from '../../common/run-id.ts';
 import { type Stack, startStack } from '../../stack/index.ts';
+import { bindUserToRoom, chatMessagePush, PushApiError, PushRelayClient, unbindUserFromRoom } from './client.ts';
 
 let stack: Stack;
 let relay: string;
@@ -377,6 +378,36 @@ describe('push relay API', () => {
     const aggregateAfter = await result<{ pushes: number; unaccounted: number }>('push_ledger_aggregate', {});
     assert.equal(aggregateAfter.pushes, aggregateBefore.pushes, 'refused pushes are not enqueued');
     assert.equal(aggregateAfter.unaccounted, 0);
+
+    // Good and bad requests interleaved, concurrently: every good one is delivered, every bad one refused.
+    const { tokens } = await sink<{ tokens: string[] }>('POST', 'fcm/tokens', { start: 9000, count: 50 });
+    const replies = await Promise.all(
+      tokens.flatMap((token, i) => [
+        call('send_push_notification', {
+          recipient: { fcm_tokens: [token] },
+          notification: fcmNotification,
+          ledger_scope: 'mixed',
+        }),
+        call(
+          'send_push_notification',
+          i % 2
+            ? '{"recipient":'
+            : { recipient: { fcm_tokens: [token] }, notification: { fcm: { message: { data: { n: i } } } } },
+        ),
+      ]),
+    );
+    assert.equal(replies.filter((r) => r.json?.result?.uid).length, 50);
+    assert.equal(replies.filter((r) => r.json?.error?.code === 107).length, 50);
+    const deadline = Date.now() + 10_000;
+    let mixed = await result<{ pushes: number; delivered: number; queued: number; unaccounted: number }>(
+      'push_ledger_aggregate',
+      { scope: 'mixed' },
+    );
+    while (mixed.queued > 0 && Date.now() < deadline) {
+      await sleep(50);
+      mixed = await result('push_ledger_aggregate', { scope: 'mixed' });
+    }
+    assert.deepEqual([mixed.pushes, mixed.delivered, mixed.queued, mixed.unaccounted], [50, 50, 0, 0]);
   });
 
   it('removes a dead token after its first 404 / 410 and never sends to it again', async () => {
@@ -484,6 +515,58 @@ describe('push relay API', () => {
       assert.equal(ledger.delivered, 0);
     } finally {
       await sink('PUT', 'faults', {});
+    }
+  });
+
+  it("carries GrandChat's push appendix through the typed client: join binds, message pushes, leave unbinds", async () => {
+    const client = new PushRelayClient({ url: relay, apiKey: key });
+    try {
+      const { tokens } = await sink<{ tokens: string[] }>('POST', 'fcm/tokens', { start: 8000, count: 2 });
+      const { subscriptions } = await sink<{ subscriptions: unknown[] }>('POST', 'webpush/subscriptions', {
+        start: 8000,
+        count: 1,
+      });
+      await client.deviceRegister({ provider: 'fcm', token: tokens[0]!, platform: 'android', user: '42' });
+      await client.deviceRegister({ provider: 'fcm', token: tokens[1]!, platform: 'ios', user: '42' });
+      await client.deviceRegister({
+        provider: 'webpush',
+        token: JSON.stringify(subscriptions[0]),
+        platform: 'web',
+        user: '42',
+      });
+      await bindUserToRoom(client, 42, 7);
+      const t = Number(process.hrtime.bigint() / 1000n);
+      const sent = await client.sendPushNotification(
+        chatMessagePush({
+          roomId: 7,
+          roomName: 'Movies',
+          content: 'hello',
+          uid: 'message_1',
+          benchT: t,
+          link: 'https://chat.example/rooms/7',
+        }),
+      );
+      assert.equal(sent.uid, 'message_1');
+      const ledger = await ledgerWhenDone(sent.uid);
+      assert.equal(ledger.enqueued, 3, 'all three devices of the member');
+      assert.equal(ledger.delivered, 3, JSON.stringify(ledger));
+      const receipts = await sink<{ receipts: { enqueuedUs: number }[] }>('GET', 'receipts?pushId=message_1');
+      assert.ok(
+        receipts.receipts.every((r) => r.enqueuedUs === t),
+        "the message's bench t travels with the push",
+      );
+      await unbindUserFromRoom(client, 42, 7);
+      const after = await client.sendPushNotification(
+        chatMessagePush({ roomId: 7, roomName: 'Movies', content: 'anyone?' }),
+      );
+      assert.equal((await ledgerWhenDone(after.uid)).enqueued, 0, 'a member who left gets nothing');
+      await assert.rejects(
+        client.sendPushNotification({ recipient: {}, notification: {} }),
+        (error: unknown) => error instanceof PushApiError && error.code === 107,
+      );
+      await client.deviceRemove({ users: ['42'] });
+    } finally {
+      await client.close();
     }
   });
 });
