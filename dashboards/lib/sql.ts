@@ -102,12 +102,15 @@ GROUP BY time, le
 ORDER BY time`;
 }
 
-/** Counters as per-second rates, one column per counter (named by `columns`). */
+/**
+ * Counters as per-second rates, one column per counter (named by `columns`). Unlabelled rows only: a
+ * labelled key (`pushes_failed{reason=…}`) is a breakdown of its unlabelled total, not more of it.
+ */
 export function counterRates(columns: readonly [string, MetricName][]): string {
   return `
 SELECT ${TIME_BUCKET} AS time, ${columns.map(([alias, m]) => `${sumOf(m)} / $__interval_s AS ${alias}`).join(', ')}
 FROM value_seconds
-WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'counter' AND ${metricIn(columns.map(([, m]) => m))}
+WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'counter' AND label_name = '' AND ${metricIn(columns.map(([, m]) => m))}
 GROUP BY time
 ORDER BY time`;
 }
@@ -120,19 +123,19 @@ SELECT time, ${names.map((alias) => `avg(${alias}) AS ${alias}`).join(', ')}
 FROM (
   SELECT ${TIME_BUCKET} AS time, ts_us, ${columns.map(([alias, m]) => `${sumOf(m)} AS ${alias}`).join(', ')}
   FROM value_seconds
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'gauge' AND ${metricIn(columns.map(([, m]) => m))}
+  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'gauge' AND label_name = '' AND ${metricIn(columns.map(([, m]) => m))}
   GROUP BY time, ts_us
 )
 GROUP BY time
 ORDER BY time`;
 }
 
-/** A labelled counter as per-second rates, one series per label value (e.g. failures by reason). */
+/** A labelled counter's breakdown as per-second rates, one series per label value (failures by reason). */
 export function counterRateByLabel(metric: MetricName, seriesName: string): string {
   return `
 SELECT ${TIME_BUCKET} AS time, label_value AS ${seriesName}, sum(value) / $__interval_s AS per_second
 FROM value_seconds
-WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'counter' AND ${metricIs(metric)} AND label_value != ''
+WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'counter' AND ${metricIs(metric)} AND label_name != ''
 GROUP BY time, ${seriesName}
 ORDER BY time`;
 }

@@ -204,13 +204,14 @@ export function writeFixtureRun(root: string, options: FixtureOptions): FixtureT
       errors: failedQuota,
       pushes_enqueued: enqueued,
       pushes_delivered: pushDelivered,
+      pushes_failed: failedUnregistered + failedQuota,
     };
+    // The per-reason breakdown of pushes_failed (labelled keys; the unlabelled key is the total).
     const labelled: Record<string, number> = {
       'pushes_failed{reason=unregistered}': failedUnregistered,
       'pushes_failed{reason=quota_exceeded}': failedQuota,
     };
     for (const [key, value] of Object.entries(second)) counters[key] = (counters[key] ?? 0) + value;
-    counters.pushes_failed = (counters.pushes_failed ?? 0) + failedUnregistered + failedQuota;
     const gauges = {
       subscribers_connected: inFault ? subscribers - 5 : subscribers,
       push_queue_depth: 5 + (inFault ? 20 : 0) + (t % 4),

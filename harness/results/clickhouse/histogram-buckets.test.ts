@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { build, encodeIntoCompressedBase64, type JsHistogram } from 'hdr-histogram-js';
 import {
   BUCKETS_PER_OCTAVE,
   bucketIndex,
@@ -41,6 +41,24 @@ describe('log buckets for mergeable histograms', () => {
       assert.ok(fromBuckets <= exact * 1.045, `p${q * 100}: ${fromBuckets} more than 4.4 % above ${exact}`);
     }
     assert.ok(bucketsQuantileUs(buckets, 1) >= 5_000_000);
+  });
+
+  test('walking the counts array gives what RecordedValuesIterator gives', () => {
+    const h = build({ numberOfSignificantValueDigits: 3 });
+    for (let i = 0; i < 5000; i++) h.recordValue(Math.round(1000 + ((i * 7919) % 50_000) + (i % 97) * 1000));
+    const expected = new Map<number, number>();
+    const iterator = (h as JsHistogram).recordedValuesIterator;
+    iterator.reset();
+    while (iterator.hasNext()) {
+      const v = iterator.next();
+      const i = bucketIndex(v.valueIteratedTo);
+      expected.set(i, (expected.get(i) ?? 0) + v.countAtValueIteratedTo);
+    }
+    const actual = hdrToBuckets(encodeIntoCompressedBase64(h));
+    assert.deepEqual(
+      actual.idx.map((i, k) => [i, actual.cnt[k]]),
+      [...expected.entries()].sort((a, b) => a[0] - b[0]),
+    );
   });
 
   test('buckets of two histograms add up to the buckets of their merge', () => {

@@ -43,11 +43,15 @@ export function sparse(buckets: Map<number, number>): SparseBuckets {
 export function hdrToBuckets(base64: string): SparseBuckets {
   const histogram = decodeFromCompressedBase64(base64) as JsHistogram;
   const buckets = new Map<number, number>();
-  const iterator = histogram.recordedValuesIterator;
-  iterator.reset();
-  while (iterator.hasNext()) {
-    const value = iterator.next();
-    addToBuckets(buckets, value.valueIteratedTo, value.countAtValueIteratedTo);
+  // Straight over the counts array (what RecordedValuesIterator visits, reporting each slot's highest
+  // equivalent value) — ~10× cheaper than the iterator's objects, which matters on the live path.
+  const total = histogram.totalCount;
+  let seen = 0;
+  for (let i = 0; i < histogram.countsArrayLength && seen < total; i++) {
+    const count = histogram.getCountAtIndex(i);
+    if (count === 0) continue;
+    seen += count;
+    addToBuckets(buckets, histogram.highestEquivalentValue(histogram.valueFromIndex(i)), count);
   }
   return sparse(buckets);
 }

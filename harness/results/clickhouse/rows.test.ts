@@ -56,9 +56,13 @@ describe('rows for ClickHouse', () => {
     assert.throws(() => parseClickHouseUrl('tcp://127.0.0.1:9000'), /http/);
   });
 
-  test('broadcast mode comes from the scenario config, `direct` otherwise', () => {
+  test('broadcast mode comes from the scenario config (mode, chat app mode, publisher target), `direct` otherwise', () => {
     assert.equal(broadcastModeOf(info({ mode: 'outbox' })), 'outbox');
     assert.equal(broadcastModeOf(info({ stack: { chatApp: { mode: 'cdc' } } })), 'cdc');
+    assert.equal(
+      broadcastModeOf(info({ workload: { publishers: { target: 'centrifugo-broadcast' } } })),
+      'centrifugo-broadcast',
+    );
     assert.equal(broadcastModeOf(info({})), 'direct');
   });
 

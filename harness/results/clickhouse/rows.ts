@@ -44,9 +44,10 @@ function get(value: unknown, ...keys: string[]): unknown {
 }
 
 /**
- * The broadcast mode of a run, for comparing modes across runs. run.json has no field of its own
- * for it: it is read from the scenario config (`mode`, `broadcastMode`, or the chat app's options in
- * the stack spec); `direct` when the scenario publishes straight to Centrifugo's API.
+ * The broadcast mode of a run, for comparing modes across runs. run.json has no field of its own for
+ * it; it is read from the scenario config: an explicit `mode`/`broadcastMode`, else the chat app's mode
+ * in the stack spec (`stack.chatApp.mode`: api, outbox, cdc, …), else the publishers' target
+ * (`workload.publishers.target`: centrifugo-broadcast, centrifugo-publish, …), else `direct`.
  */
 export function broadcastModeOf(info: RunInfo): string {
   const config = info.scenario.config;
@@ -55,7 +56,7 @@ export function broadcastModeOf(info: RunInfo): string {
     ['broadcastMode'],
     ['stack', 'chatApp', 'mode'],
     ['chatApp', 'mode'],
-    ['publish', 'mode'],
+    ['workload', 'publishers', 'target'],
   ]) {
     const value = get(config, ...path);
     if (typeof value === 'string' && value) return value;

@@ -6,17 +6,17 @@ import { readRunInfo } from '../run-files.ts';
 import type { RunUnderTest } from './engine-suite.ts';
 
 /**
- * The runs the engine suite loads: two smoke-sized fixture runs in different broadcast modes — or, with
- * CENTRIFUGO_BENCH_TEST_RUN_DIR=<run folder>[,<run folder>…], real runs (then "returns rows" is
- * required only of the fixture; real runs must load and query without errors).
+ * The runs the engine suite loads: two smoke-sized fixture runs in different broadcast modes (known
+ * answers), plus real run folders named by CENTRIFUGO_BENCH_TEST_RUN_DIR=<dir>[,<dir>…] — those must
+ * load exactly and every dashboard query must run on them without error (panels for data a run did not
+ * produce, e.g. pushes, may be empty).
  */
 export function runsForTests(): { root: string; runs: RunUnderTest[] } {
-  const real = process.env.CENTRIFUGO_BENCH_TEST_RUN_DIR;
-  if (real) {
-    const runs = real.split(',').map((dir) => ({ dir: path.resolve(dir) }));
-    for (const run of runs) readRunInfo(run.dir);
-    return { root: path.dirname(runs[0]!.dir), runs };
-  }
+  const real = (process.env.CENTRIFUGO_BENCH_TEST_RUN_DIR ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((dir) => ({ dir: path.resolve(dir) }));
+  for (const run of real) readRunInfo(run.dir);
   const root = mkdtempSync(path.join(os.tmpdir(), 'centrifugo-bench-fixture-runs-'));
   const t0 = Date.UTC(2026, 8, 1, 10, 0, 0);
   const api = writeFixtureRun(root, {
@@ -35,9 +35,6 @@ export function runsForTests(): { root: string; runs: RunUnderTest[] } {
   });
   return {
     root,
-    runs: [
-      { dir: api.dir, truth: api },
-      { dir: outbox.dir, truth: outbox },
-    ],
+    runs: [{ dir: api.dir, truth: api }, { dir: outbox.dir, truth: outbox }, ...real],
   };
 }
