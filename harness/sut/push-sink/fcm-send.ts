@@ -1,6 +1,5 @@
 import { SCOPE_FCM } from './access-tokens.ts';
 import { clockSeconds, nowUs } from './clock.ts';
-import { verifyFcmToken } from './device-tokens.ts';
 import { fcmErrors, GOOGLE_JSON } from './fcm-errors.ts';
 import { validateSendBody } from './fcm-message.ts';
 import type { SinkReply } from './reply.ts';
@@ -78,7 +77,7 @@ function afterQuota(ctx: SinkContext, body: Buffer, truncated: boolean): Outcome
 
   let device = -1;
   if (verdict.target.kind === 'token') {
-    const tokenVerdict = verifyFcmToken(ctx.key, verdict.target.token);
+    const tokenVerdict = ctx.fcmTokenVerdict(verdict.target.token);
     if (tokenVerdict.kind === 'malformed') return out(fcmErrors.invalidToken(), 'invalid_token');
     if (tokenVerdict.kind === 'unknown') return out(fcmErrors.unregistered(), 'unregistered');
     if (!tokenVerdict.projectTag.equals(ctx.projectTag)) return out(fcmErrors.senderIdMismatch(), 'sender_id_mismatch');

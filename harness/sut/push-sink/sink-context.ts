@@ -1,11 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { AccessTokenChecker } from './access-tokens.ts';
 import type { SinkConfig } from './config.ts';
+import type { TokenVerdict } from './device-tokens.ts';
 import type { FaultEngine } from './faults.ts';
 import type { DeviceLimiter, QuotaLease } from './rate-limits.ts';
 import type { ReceiptWriter } from './receipts.ts';
 import type { WorkerStats } from './stats.ts';
-import type { UserAgentKeys } from './subscriptions.ts';
+import type { SubscriptionVerdict, UserAgentKeys } from './subscriptions.ts';
 import type { VapidVerifier } from './vapid.ts';
 
 /** Everything a worker's request handlers share. One per worker process. */
@@ -29,5 +30,8 @@ export interface SinkContext {
   vapid: VapidVerifier;
   accessTokens: AccessTokenChecker;
   userAgentKeys(index: number): UserAgentKeys;
+  /** verifyFcmToken / verifySubscriptionId, cached per string: senders hit the same devices again and again. */
+  fcmTokenVerdict(token: string): TokenVerdict;
+  subscriptionVerdict(id: string): SubscriptionVerdict;
   nextReceiptId(): string;
 }

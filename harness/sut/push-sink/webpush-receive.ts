@@ -3,7 +3,6 @@ import { clockSeconds, nowUs } from './clock.ts';
 import type { Outcome } from './fcm-send.ts';
 import type { SinkReply } from './reply.ts';
 import type { SinkContext } from './sink-context.ts';
-import { verifySubscriptionId } from './subscriptions.ts';
 import { webPushErrors } from './webpush-errors.ts';
 
 /** RFC 8030 §7.2: a push service MUST accept 4096 octets of body, and may refuse more. */
@@ -36,7 +35,7 @@ export function handleWebPush(
   const fault = ctx.faults.inject('webpush', now);
   if (fault) return out(webPushErrors.injected(fault.status, fault.retryAfterSeconds), `injected_${fault.cause}`);
 
-  const sub = verifySubscriptionId(ctx.key, id);
+  const sub = ctx.subscriptionVerdict(id);
   if (sub.kind === 'unknown') return out(webPushErrors.unknownSubscription(), 'unknown_subscription');
   const nowSeconds = clockSeconds();
   if (sub.expiresAt !== 0 && sub.expiresAt <= nowSeconds) {

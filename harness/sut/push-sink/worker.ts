@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AccessTokenChecker } from './access-tokens.ts';
 import { nowUs } from './clock.ts';
 import { handleControl } from './control-api.ts';
-import { projectTag } from './device-tokens.ts';
+import { projectTag, type TokenVerdict, verifyFcmToken } from './device-tokens.ts';
 import { FaultEngine, type Route } from './faults.ts';
 import { handleFcmSend, type Outcome } from './fcm-send.ts';
 import { handleTokenRequest } from './oauth-token.ts';
@@ -15,7 +15,7 @@ import { jsonReply, notFoundPage, type SinkReply } from './reply.ts';
 import { seedKey } from './seed-key.ts';
 import type { SinkContext } from './sink-context.ts';
 import { WorkerStats } from './stats.ts';
-import { type UserAgentKeys, userAgentKeys } from './subscriptions.ts';
+import { type SubscriptionVerdict, type UserAgentKeys, userAgentKeys, verifySubscriptionId } from './subscriptions.ts';
 import { VapidVerifier } from './vapid.ts';
 import { handleWebPush, MAX_BODY_BYTES } from './webpush-receive.ts';
 
@@ -25,6 +25,21 @@ import { handleWebPush, MAX_BODY_BYTES } from './webpush-receive.ts';
  */
 const MAX_REQUEST_BYTES = 64 * 1024;
 const UA_KEY_CACHE = 10_000;
+const VERDICT_CACHE = 100_000;
+
+/** A bounded memo: cleared when full, which is cheap and good enough for a working set of devices. */
+function memo<T>(compute: (key: string) => T, limit: number): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (cache.size >= limit) cache.clear();
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
 
 function send(message: ToPrimary): void {
   process.send?.(message);
@@ -88,6 +103,8 @@ function buildContext(init: WorkerInit, worker: number, origin: string): SinkCon
       }
       return keys;
     },
+    fcmTokenVerdict: memo<TokenVerdict>((token) => verifyFcmToken(key, token), VERDICT_CACHE),
+    subscriptionVerdict: memo<SubscriptionVerdict>((id) => verifySubscriptionId(key, id), VERDICT_CACHE),
     nextReceiptId: () => `${workerTag}-${(receiptSeq++).toString(36)}`,
   };
 }
