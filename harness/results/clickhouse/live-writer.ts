@@ -213,6 +213,8 @@ class ClickHouseLiveWriter implements LiveWriter {
     }
     for (const row of rows) buffer.push(row);
     this.buffered += rows.length;
+    // Flush by size as well as by time: a full batch goes out without waiting for the next tick.
+    if (buffer.length >= this.maxBatchRows) this.kick();
   }
 
   private warn(message: string, always = false): void {

@@ -251,6 +251,35 @@ export async function runEngineSuite(t: TestContext, engine: EngineUnderTest, ru
         { ...expected, deliveries: 0 },
         'live rows equal what a load writes',
       );
+
+      // A full batch goes out at once, without waiting for the (here: one-minute) timer.
+      const sizeId = `${info.runId}-size`;
+      const bySize = createLiveWriter(
+        engine.target(db),
+        { ...info, runId: sizeId },
+        {
+          flushIntervalMs: 60_000,
+          maxBatchRows: 5,
+        },
+      );
+      // Wait for the first (connect-time) flush to be over, so only the size trigger can send the points.
+      for (const stop = Date.now() + 10_000; Date.now() < stop; ) {
+        if (bySize.stats.connected && bySize.stats.buffered === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(bySize.stats.written, 1, 'the `running` runs row went out at connect');
+      for (const point of points) bySize.point(point);
+      let flushed = 0;
+      for (const stop = Date.now() + 10_000; Date.now() < stop && flushed === 0; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        const [row] = await rows<{ n: number }>(
+          client,
+          `SELECT count() AS n FROM ${db}.trend_seconds WHERE run_id = ${sqlString(sizeId)}`,
+        );
+        flushed = Number(row?.n ?? 0);
+      }
+      assert.ok(flushed > 0, 'rows sent by size before the timer');
+      await bySize.close(null);
     },
   );
 
