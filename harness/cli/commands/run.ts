@@ -12,6 +12,7 @@ import { renderMarkdownSummary } from '../../gate/render/markdown-summary.ts';
 import { renderTerminalSummary } from '../../gate/render/terminal-summary.ts';
 import { checkAbort, evaluateThresholds } from '../../gate/thresholds.ts';
 import { exitCodeFor } from '../../gate/verdict.ts';
+import { createLiveWriter, type LiveWriter, loadRunDir } from '../../results/clickhouse/index.ts';
 import { gatherRunInfo, RunWriter } from '../../results/files/index.ts';
 import { renderRunReport } from '../../results/report/index.ts';
 import { servicesFor, startStack } from '../../stack/index.ts';
@@ -68,20 +69,23 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
   const stack = await startStack(stackSpec, { runId, logsDir: writer.path('logs'), signal: context.signal });
   const progress = new ProgressLine();
   let crash: { service: string; message: string; logTail: string[] } | undefined;
+  let live: LiveWriter | undefined;
   try {
-    await writer.writeRunInfo(
-      await gatherRunInfo({
-        runId,
-        scenario: { name: scenario.name, file, description: scenario.description, config: input },
-        startedAt,
-        stack: {
-          provider: stack.provider,
-          engine: stack.endpoints.centrifugo.engine,
-          nodes: stack.endpoints.centrifugo.nodes.length,
-        },
-        versions: stack.versions,
-      }),
-    );
+    const runInfo = await gatherRunInfo({
+      runId,
+      scenario: { name: scenario.name, file, description: scenario.description, config: input },
+      startedAt,
+      stack: {
+        provider: stack.provider,
+        engine: stack.endpoints.centrifugo.engine,
+        nodes: stack.endpoints.centrifugo.nodes.length,
+      },
+      versions: stack.versions,
+    });
+    await writer.writeRunInfo(runInfo);
+    // Files first: the live ClickHouse writer never blocks the run; what it misses is loaded from files.
+    const clickhouseUrl = clickhouseTarget(scenario.results.clickhouse, stack.endpoints.clickhouse?.url);
+    if (clickhouseUrl) live = createLiveWriter(clickhouseUrl, runInfo);
 
     // The run stops early on Ctrl-C, on a crashed service, or on an abortOnFail threshold.
     const engineAbort = new AbortController();
@@ -105,8 +109,14 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
       },
       {
         signal: engineAbort.signal,
-        onPoint: (point) => writer.appendPoint(point),
-        onEvent: (event) => writer.appendEvent(event),
+        onPoint: (point) => {
+          writer.appendPoint(point);
+          live?.point(point);
+        },
+        onEvent: (event) => {
+          writer.appendEvent(event);
+          live?.event(event);
+        },
         onProgress: (p) => progress.update(p),
         faults: stack.faults,
         checkAbort: thresholds.some((t) => t.abortOnFail)
@@ -140,6 +150,7 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
     await writer.writeText('summary.md', renderMarkdownSummary(summary, { reportPath }));
     await writer.writeText('junit.xml', renderJunit(summary));
     await writer.flush();
+    if (live && clickhouseUrl) await finishClickHouse(live, summary, writer.dir, clickhouseUrl);
     if (reportPath) await renderRunReport(writer.dir);
     process.stdout.write(`${renderTerminalSummary(summary, { reportPath, color: Boolean(process.stdout.isTTY) })}\n`);
 
@@ -151,7 +162,34 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
     return exitCodeFor(summary);
   } finally {
     progress.stop();
+    await live?.close(null); // a no-op when the run finished; marks an interrupted run `incomplete`
     await stack.down();
     await writer.close();
+  }
+}
+
+function clickhouseTarget(option: boolean | string, stackUrl: string | undefined): string | undefined {
+  if (typeof option === 'string') return option;
+  return option ? stackUrl : undefined;
+}
+
+/** Closes the live writer; a run it could not write completely is loaded from its files instead. */
+async function finishClickHouse(live: LiveWriter, summary: RunSummary, dir: string, url: string): Promise<void> {
+  const result = await live.close(summary);
+  if (result.complete) {
+    log.info('results', `ClickHouse: ${result.rowsWritten} rows written live`);
+    return;
+  }
+  try {
+    const loaded = await loadRunDir(dir, url);
+    log.info(
+      'results',
+      `ClickHouse: live writing was incomplete (${result.lastError ?? 'rows dropped'}); loaded ${loaded.rows} rows from the files`,
+    );
+  } catch (error) {
+    log.warn(
+      'results',
+      `ClickHouse unavailable (${(error as Error).message}); the files are complete — load them later with \`centrifugo-bench results load ${summary.runId}\``,
+    );
   }
 }
