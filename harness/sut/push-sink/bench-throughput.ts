@@ -6,6 +6,8 @@
  *
  * The sink runs on the CPUs this process may use (taskset), h2load on `--h2load-cpus`. Per-device limits
  * and the project quota are switched off: a single token is hammered, and the point is the server's ceiling.
+ * `--baseline` first measures a trivial node:http2 TLS server (parse the JSON body, answer a constant) under
+ * the same pinning: the ceiling of Node itself on this machine right now, to compare the sink with.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import webpush from 'web-push';
+import { issueCertificates } from './certificates.ts';
 import { parseSinkConfig } from './config.ts';
 import { startSink } from './primary.ts';
 import type { PushSubscriptionJson } from './subscriptions.ts';
@@ -26,8 +29,27 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '100' },
     'h2load-cpus': { type: 'string', default: '1' },
     decrypt: { type: 'string', default: '0' },
+    baseline: { type: 'boolean', default: false },
   },
 });
+
+/** The smallest HTTP/2 TLS server that does what a sink must (read and parse the body, answer JSON). */
+const BASELINE_SERVER = `
+import http2 from 'node:http2';
+const server = http2.createSecureServer({ key: process.env.KEY, cert: process.env.CERT, allowHTTP1: true,
+  settings: { maxConcurrentStreams: 100 } });
+const body = '{\\n  "name": "projects/p/messages/0:1%1"\\n}\\n';
+server.on('request', (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(chunks).toString());
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+    res.end(body);
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
 const seconds = Math.min(60, Number(values.seconds));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sink-bench-'));
 const sink = await startSink(
@@ -70,6 +92,20 @@ async function h2load(label: string, url: string, bodyFile: string, headers: str
 }
 
 try {
+  if (values.baseline) {
+    const tls = await issueCertificates();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', BASELINE_SERVER], {
+      env: { ...process.env, KEY: tls.serverKeyPem, CERT: tls.serverCertPem },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
+    const body = path.join(dir, 'baseline.json');
+    writeFileSync(body, JSON.stringify({ message: { token: 'x'.repeat(163), data: { payload: 'x'.repeat(200) } } }));
+    await h2load('Baseline: trivial node:http2 TLS server, same pinning', `https://127.0.0.1:${port}/`, body, [
+      'content-type: application/json',
+    ]);
+    child.kill();
+  }
   const access = await client.accessToken();
   const [token] = (await client.control<{ tokens: string[] }>('POST', '/fcm/tokens', { count: 1 })).tokens;
   const fcmBody = path.join(dir, 'fcm.json');

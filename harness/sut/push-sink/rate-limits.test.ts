@@ -40,6 +40,23 @@ test('a worker lease spends locally, refills through one request at a time, and 
   assert.equal(lease.take(), true);
 });
 
+test('a busy worker asks for the next batch before the current one runs out', async () => {
+  const quota = new ProjectQuota(1000, 0);
+  let requests = 0;
+  const lease = new QuotaLease(10, async (want) => {
+    requests++;
+    return quota.lease(want, 0);
+  });
+  assert.notEqual(lease.take(), true, 'the first take waits for a lease');
+  await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 30; i++) {
+    assert.equal(lease.take(), true, `take ${i} is synchronous`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(requests, 4);
+  assert.equal(Math.round(quota.bucket.tokens), 1000 - 40);
+});
+
 test('per-device limits: 240 per minute, then 429 with a wait; other devices unaffected', () => {
   const limiter = new DeviceLimiter(240, 5000);
   for (let i = 0; i < 240; i++) assert.equal(limiter.hit(1, 0).ok, true);

@@ -89,9 +89,20 @@ export class QuotaLease {
   take(): true | Promise<{ ok: boolean; retryAfterMs: number }> {
     if (this.local > 0) {
       this.local--;
+      // Ask for the next batch before this one runs out, so a busy worker never waits for the primary.
+      if (this.local * 2 < this.batch && !this.pending && this.batch > 1) this.prefetch();
       return true;
     }
     return this.takeSlow();
+  }
+
+  private prefetch(): void {
+    this.pending = this.requestLease(this.batch).finally(() => {
+      this.pending = undefined;
+    });
+    void this.pending.then((result) => {
+      this.local += result.granted;
+    });
   }
 
   private async takeSlow(): Promise<{ ok: boolean; retryAfterMs: number }> {
