@@ -183,5 +183,6 @@ export function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.i
   const issue = result.error.issues[0]!;
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) message = 'required';
   throw badRequest(`${issuePath(issue.path)}: ${message}`);
 }

@@ -368,6 +368,12 @@ describe('push relay API', () => {
     );
     await expectError('device_update', { topics_update: { op: 'add', topics: ['a'] } }, 107, 'ids or users');
     await expectError('no_such_method', {}, 104, 'unknown method');
+    await expectError(
+      'send_push_notification',
+      { recipient: { fcm_tokens: ['a'] }, notification: fcmNotification, localizations: { de: {} } },
+      108,
+      'localizations',
+    );
     const transport = await call(
       'send_push_notification',
       { notification: {} },

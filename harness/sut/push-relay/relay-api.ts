@@ -125,6 +125,11 @@ export function buildRelayApi(deps: {
       const found = given.length ? `got ${given.map(([k]) => k).join(' and ')}` : 'got none';
       throw badRequest(`recipient: give exactly one of filter, fcm_tokens, webpush_tokens (${found})`);
     }
+    for (const feature of ['limit_strategy', 'localizations', 'use_templating', 'use_meta'] as const) {
+      if (req[feature] !== undefined && req[feature] !== false) {
+        throw new ApiError(ApiErrorCode.notAvailable, `${feature}: not implemented by this relay`);
+      }
+    }
     const [kind] = given[0]!;
     const unsupported = UNSUPPORTED_RECIPIENTS[kind];
     if (unsupported) throw badRequest(`recipient.${kind}: ${unsupported}`);
