@@ -90,8 +90,12 @@ export const StackSpecSchema = z
       });
     }
     if (spec.chatApp) {
-      for (const issue of ChatAppOptionsSchema.safeParse(spec.chatApp).error?.issues ?? []) {
+      const chatApp = ChatAppOptionsSchema.safeParse(spec.chatApp);
+      for (const issue of chatApp.error?.issues ?? []) {
         ctx.addIssue({ code: 'custom', path: ['chatApp', ...issue.path], message: issue.message });
+      }
+      if (chatApp.data?.push && !spec.pushRelay) {
+        ctx.addIssue({ code: 'custom', path: ['chatApp', 'push'], message: 'needs pushRelay in the stack spec' });
       }
     }
   })

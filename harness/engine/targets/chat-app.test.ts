@@ -27,6 +27,13 @@ const server = http.createServer((req, res) => {
         timings: { creation_ms: 5, broadcast_ms: 40 },
         broadcast: { ok: false, calls: 1, errors: ['net_ECONNREFUSED'] },
       });
+    else if (room === 5)
+      reply(201, {
+        id: 13,
+        timings: { creation_ms: 4, broadcast_ms: 2, push_ms: 9 },
+        broadcast: { ok: true, calls: 1 },
+        push: { ok: false, error: 'api_100' },
+      });
     else reply(404, { message: 'room not found' });
   });
 });
@@ -38,7 +45,7 @@ before(async () => {
   const { port } = server.address() as AddressInfo;
   context = {
     centrifugo: { apiUrls: [], apiKey: '' },
-    streams: { 'room:1': ['personal:1'], 'room:2': [], 'room:3': [], 'room:4': [] },
+    streams: { 'room:1': ['personal:1'], 'room:2': [], 'room:3': [], 'room:4': [], 'room:5': [] },
     options: { url: `http://127.0.0.1:${port}`, authorUserId: 7 },
     runNonce: 'n',
     maxConcurrency: 4,
@@ -79,6 +86,12 @@ describe('chat-app target', () => {
         errors: ['broadcast_net_ECONNREFUSED'],
       });
       assert.deepEqual(await target.send(message('room:4', 1)), { ok: false, code: 'http_404' });
+      // with GrandChat's push: the push call is a trend, its failure a counted error
+      assert.deepEqual(await target.send(message('room:5', 1)), {
+        ok: true,
+        timings: { creation_duration: 4, broadcast_duration: 2, push_enqueue_duration: 9 },
+        errors: ['push_api_100'],
+      });
     } finally {
       await target.close();
     }

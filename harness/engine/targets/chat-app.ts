@@ -3,7 +3,8 @@
  * one `POST /api/rooms/<id>/messages` per message, and the app broadcasts to every member of the room by
  * its mode (api, outbox, redis_stream, …). A stream is a room: `room:<id>` (`roomStream`). The app answers
  * with its own timings, recorded as `creation_duration` (request → commit) and `broadcast_duration` (the
- * broadcast call after commit; absent when Centrifugo's consumers do the broadcasting).
+ * broadcast call after commit; absent when Centrifugo's consumers do the broadcasting) and, when the app sends
+ * GrandChat's push too, `push_enqueue_duration` (its send_push_notification call).
  *
  * A message whose broadcast failed inside the app is still accepted (the app created it; GrandChat returns
  * 201 too): its loss shows in delivery accounting, and the failure is counted as `broadcast_<code>`.
@@ -37,8 +38,10 @@ export function roomIdOfStream(stream: string): number | undefined {
 /** What the chat app answers to a created message (harness/sut/chat-app/README.md). */
 export interface CreatedMessage {
   id: number;
-  timings: { creation_ms: number; broadcast_ms?: number };
+  timings: { creation_ms: number; broadcast_ms?: number; push_ms?: number };
   broadcast: { ok: boolean; calls: number; errors?: string[] };
+  /** Present when the app sends GrandChat's push per message (chatApp.push). */
+  push?: { ok: boolean; error?: string };
 }
 
 export class ChatAppTarget implements PublishTarget {
@@ -79,8 +82,10 @@ export class ChatAppTarget implements PublishTarget {
       const created = JSON.parse(text) as CreatedMessage;
       const timings: Record<string, number> = { creation_duration: created.timings.creation_ms };
       if (created.timings.broadcast_ms !== undefined) timings.broadcast_duration = created.timings.broadcast_ms;
-      const errors = created.broadcast.errors?.map((code) => `broadcast_${code}`);
-      return { ok: true, timings, ...(errors?.length ? { errors } : {}) };
+      if (created.timings.push_ms !== undefined) timings.push_enqueue_duration = created.timings.push_ms;
+      const errors = created.broadcast.errors?.map((code) => `broadcast_${code}`) ?? [];
+      if (created.push?.error) errors.push(`push_${created.push.error}`);
+      return { ok: true, timings, ...(errors.length ? { errors } : {}) };
     } catch (error) {
       return { ok: false, code: errorCode(error) };
     }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseOrExplain } from '../../common/validation.ts';
 import { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, missingComponents } from '../../sut/chat-app/modes.ts';
-import type { ConsumerSpec, StackSpecInput } from '../stack-spec.ts';
+import type { ConsumerSpec } from '../stack-spec.ts';
 
 export const ChatAppOptionsSchema = z
   .object({
@@ -20,6 +20,8 @@ export const ChatAppOptionsSchema = z
     apiConcurrency: z.number().int().min(1).max(256).optional(),
     tokenTtlSeconds: z.number().int().min(10).optional(),
     redisStreamMaxLen: z.number().int().min(10).optional(),
+    /** GrandChat's push appendix through the stack's push relay (needs `pushRelay` in the spec). */
+    push: z.boolean().default(false),
   })
   .strict()
   .superRefine((options, ctx) => {
@@ -88,7 +90,7 @@ export function stackSpecForMode(
   mode: BroadcastMode,
   engine: 'memory' | 'redis' | 'nats' = 'memory',
   extra: Omit<ChatAppOptionsInput, 'mode'> & { nodes?: number } = {},
-): Required<Pick<StackSpecInput, 'engine' | 'nodes' | 'consumers'>> & { chatApp: ChatAppOptions } {
+): { engine: 'memory' | 'redis' | 'nats'; nodes: number; consumers: ConsumerSpec[]; chatApp: ChatAppOptions } {
   const { nodes, ...rest } = extra;
   const chatApp = parseOrExplain(ChatAppOptionsSchema, { ...rest, mode }, 'stack spec', 'chatApp');
   return { engine, nodes: nodes ?? 1, consumers: chatAppConsumers(chatApp), chatApp };

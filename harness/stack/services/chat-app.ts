@@ -125,6 +125,7 @@ export async function startChatApp(context: SutStartContext & { consumers: Consu
     );
   }
 
+  if (options.push && !endpoints.pushRelay) throw new UserError('chatApp.push needs pushRelay in the stack spec');
   const port = await runtime.port('chat app', options.port);
   const config: ChatAppConfigInput = {
     host: '127.0.0.1',
@@ -147,6 +148,10 @@ export async function startChatApp(context: SutStartContext & { consumers: Consu
     jetstream:
       parts.jetstream && jet && endpoints.nats ? { url: endpoints.nats.url, subject: jet.subjects[0]! } : undefined,
     tokenTtlSeconds: options.tokenTtlSeconds,
+    push:
+      options.push && endpoints.pushRelay
+        ? { relayUrl: endpoints.pushRelay.url, apiKey: secrets.centrifugoApiKey }
+        : undefined,
   };
   const configFile = path.join(runtime.dir('chat-app'), 'chat-app.json');
   // Mode 0600: the file holds the API key, the HMAC secret and the database password.

@@ -43,6 +43,11 @@ export const ChatAppConfigSchema = z
       })
       .optional(),
     jetstream: z.object({ url: z.string().min(1), subject: z.string().min(1) }).optional(),
+    /**
+     * GrandChat's push appendix through the push relay (harness/sut/push-relay, or Centrifugo PRO's push API):
+     * a push to the room's topic per message, the room topic bound/unbound on join/leave. Off when absent.
+     */
+    push: z.object({ relayUrl: z.string().url(), apiKey: z.string().min(1) }).optional(),
     /** `exp` of the tokens the app signs (GrandChat: 120 s connection, 300 s subscription). */
     tokenTtlSeconds: z.number().int().min(10).default(3600),
   })

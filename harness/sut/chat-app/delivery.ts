@@ -20,6 +20,8 @@ export interface Delivery {
   readonly mode: BroadcastMode;
   /** Whether the mode calls anything after commit (its broadcast time is then measured by the app). */
   readonly hasAfterCommit: boolean;
+  /** Largest call body the mode's transports take (NATS max_payload), if any limit. */
+  readonly maxCallBytes?: number;
   inTransaction(client: pg.ClientBase, calls: BroadcastCall[]): Promise<void>;
   afterCommit(calls: BroadcastCall[]): Promise<AfterCommitReport>;
   close(): Promise<void>;
@@ -118,6 +120,7 @@ function redisStreamSender(settings: NonNullable<ChatAppConfig['redisStream']>):
 async function jetstreamSender(settings: NonNullable<ChatAppConfig['jetstream']>): Promise<{
   send: Sender;
   close(): Promise<void>;
+  maxBytes: number;
 }> {
   const nc: NatsConnection = await connect({ servers: settings.url, name: 'chat-app', maxReconnectAttempts: -1 });
   const js: JetStreamClient = nc.jetstream();
@@ -133,7 +136,9 @@ async function jetstreamSender(settings: NonNullable<ChatAppConfig['jetstream']>
       return `nats_${e.code ?? 'error'}`;
     }
   };
-  return { send, close: () => nc.drain().catch(() => nc.close()) };
+  // Headers and protocol framing share max_payload with the body: keep a margin.
+  const maxBytes = (nc.info?.max_payload ?? 1 << 20) - 1024;
+  return { send, close: () => nc.drain().catch(() => nc.close()), maxBytes };
 }
 
 /** Runs `send` over `calls` with at most `concurrency` in flight; returns the error codes. */
@@ -153,16 +158,18 @@ async function sendAll(calls: BroadcastCall[], send: Sender, concurrency: number
 /** The delivery of `config.mode`: its parts, connected. */
 export async function createDelivery(config: ChatAppConfig): Promise<Delivery> {
   const parts = MODE_PARTS[config.mode];
-  const senders: { send: Sender; close(): Promise<void> }[] = [];
+  const senders: { send: Sender; close(): Promise<void>; maxBytes?: number }[] = [];
   if (parts.api) senders.push(apiSender(config));
   if (parts.redisStream) senders.push(redisStreamSender(config.redisStream!));
   if (parts.jetstream) senders.push(await jetstreamSender(config.jetstream!));
+  const limits = senders.flatMap((s) => (s.maxBytes ? [s.maxBytes] : []));
   const insertOutbox = `INSERT INTO ${config.outbox.table} (method, payload, partition)
     SELECT 'broadcast', p::jsonb, part FROM unnest($1::text[], $2::int[]) AS t (p, part)`;
 
   return {
     mode: config.mode,
     hasAfterCommit: senders.length > 0,
+    ...(limits.length ? { maxCallBytes: Math.min(...limits) } : {}),
     async inTransaction(client, calls) {
       if (!parts.outbox || calls.length === 0) return;
       await client.query(insertOutbox, [calls.map((c) => c.body), calls.map((c) => c.partition)]);

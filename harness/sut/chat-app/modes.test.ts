@@ -50,7 +50,7 @@ describe('broadcast modes → stack spec', () => {
     const pieces = stackSpecForMode('api_outbox', 'redis', { nodes: 2, channelsPerCall: 1000 });
     assert.equal(pieces.engine, 'redis');
     assert.equal(pieces.nodes, 2);
-    assert.deepEqual(pieces.chatApp, { mode: 'api_outbox', partitions: 1, channelsPerCall: 1000 });
+    assert.deepEqual(pieces.chatApp, { mode: 'api_outbox', partitions: 1, channelsPerCall: 1000, push: false });
     const spec = parseStackSpec(pieces);
     assert.deepEqual(
       spec.consumers,
@@ -132,6 +132,19 @@ describe('splitBroadcast', () => {
       request.channels,
       'every channel once, in order',
     );
+  });
+
+  it('fits a transport’s message limit (NATS max_payload): every body under it, every channel once', () => {
+    const calls = splitBroadcast(request, { partitions: 1, maxBodyBytes: 10_000 });
+    assert.ok(calls.length > 4, `${calls.length} calls`);
+    for (const call of calls)
+      assert.ok(Buffer.byteLength(call.body) <= 10_000, `${Buffer.byteLength(call.body)} bytes`);
+    assert.deepEqual(
+      calls.flatMap((c) => c.channels),
+      request.channels,
+    );
+    // the tighter of the two limits wins
+    assert.equal(splitBroadcast(request, { partitions: 1, maxBodyBytes: 1 << 20, channelsPerCall: 100 }).length, 25);
   });
 
   it('sends nothing for a room without members', () => {

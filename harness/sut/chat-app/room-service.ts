@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ChatAppConfig } from './config.ts';
 import type { AfterCommitReport, Delivery } from './delivery.ts';
+import type { PushEvent, PushReport, PushSide } from './push.ts';
 import { type BroadcastCall, splitBroadcast } from './split-broadcast.ts';
 
 export interface AppUser {
@@ -16,6 +17,8 @@ export interface WriteResult<T> {
   /** Request start → commit, ms. */
   creationMs: number;
   broadcast: AfterCommitReport;
+  /** Present when the app has a push side and the write has a push event. */
+  push?: PushReport;
 }
 
 export class HttpError extends Error {
@@ -46,6 +49,7 @@ export class RoomService {
     private readonly pool: pg.Pool,
     private readonly delivery: Delivery,
     private readonly config: Pick<ChatAppConfig, 'channelsPerCall' | 'outbox'>,
+    private readonly push?: PushSide,
   ) {}
 
   async user(id: number): Promise<AppUser | undefined> {
@@ -85,7 +89,9 @@ export class RoomService {
         created_at: message.rows[0]!.created_at,
       };
       const calls = this.calls(members, roomId, `message_${id}`, { type: 'message_added', body }, bench);
-      return { calls, body: { id, room: { id: roomId, version } } };
+      const benchT = typeof bench?.t === 'number' ? bench.t : undefined;
+      const push: PushEvent = { kind: 'message', roomId, roomName: room.name, messageId: id, content, benchT };
+      return { calls, body: { id, room: { id: roomId, version } }, push };
     });
   }
 
@@ -108,7 +114,7 @@ export class RoomService {
         { type: 'user_joined', body },
         bench,
       );
-      return { calls, body };
+      return { calls, body, push: { kind: 'join', roomId, userId: user.id } as PushEvent };
     });
   }
 
@@ -124,7 +130,7 @@ export class RoomService {
       if (deleted.rowCount === 0) throw new HttpError(404, 'not a member');
       const body = this.memberBody(room, version, members.length - 1, user);
       const calls = this.calls(members, roomId, `user_left_${deleted.rows[0]!.id}`, { type: 'user_left', body }, bench);
-      return { calls, body };
+      return { calls, body, push: { kind: 'leave', roomId, userId: user.id } as PushEvent };
     });
   }
 
@@ -163,7 +169,11 @@ export class RoomService {
     const dataJson = JSON.stringify(bench === undefined ? data : { ...data, bench });
     return splitBroadcast(
       { channels: memberIds.map((id) => `personal:${id}`), dataJson, idempotencyKey, roomId },
-      { channelsPerCall: this.config.channelsPerCall, partitions: this.config.outbox.partitions },
+      {
+        channelsPerCall: this.config.channelsPerCall,
+        partitions: this.config.outbox.partitions,
+        maxBodyBytes: this.delivery.maxCallBytes,
+      },
     );
   }
 
@@ -171,10 +181,10 @@ export class RoomService {
   private async write<T>(
     startedAt: number,
     roomId: number,
-    body: (client: pg.PoolClient, room: RoomRow) => Promise<{ calls: BroadcastCall[]; body: T }>,
+    body: (client: pg.PoolClient, room: RoomRow) => Promise<{ calls: BroadcastCall[]; body: T; push?: PushEvent }>,
   ): Promise<WriteResult<T>> {
     const client = await this.pool.connect();
-    let outcome: { calls: BroadcastCall[]; body: T };
+    let outcome: { calls: BroadcastCall[]; body: T; push?: PushEvent };
     try {
       await client.query('BEGIN');
       const locked = await client.query<RoomRow>(
@@ -197,7 +207,11 @@ export class RoomService {
     }
     client.release();
     const creationMs = performance.now() - startedAt;
-    const broadcast = await this.delivery.afterCommit(outcome.calls);
-    return { body: outcome.body, creationMs, broadcast };
+    // The push call runs beside the broadcast: it must not delay the real-time path.
+    const [broadcast, push] = await Promise.all([
+      this.delivery.afterCommit(outcome.calls),
+      this.push && outcome.push ? this.push.send(outcome.push) : undefined,
+    ]);
+    return { body: outcome.body, creationMs, broadcast, ...(push ? { push } : {}) };
   }
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import pg from 'pg';
 import type { ChatAppConfig } from './config.ts';
 import { type AfterCommitReport, createDelivery } from './delivery.ts';
+import { PushSide } from './push.ts';
 import { type AppUser, type BenchMarker, HttpError, RoomService, type WriteResult } from './room-service.ts';
 import { ensureChatSchema } from './schema.ts';
 import { personalChannel, TokenSigner } from './tokens.ts';
@@ -45,14 +46,16 @@ function round(ms: number): number {
 }
 
 function outcome<T extends object>(result: WriteResult<T>) {
-  const { broadcast } = result;
+  const { broadcast, push } = result;
   return {
     ...result.body,
     timings: {
       creation_ms: round(result.creationMs),
       ...(broadcast.durationMs === undefined ? {} : { broadcast_ms: round(broadcast.durationMs) }),
+      ...(push ? { push_ms: round(push.durationMs) } : {}),
     },
     broadcast: { ok: broadcast.ok, calls: broadcast.calls, ...(broadcast.ok ? {} : { errors: broadcast.errors }) },
+    ...(push ? { push: { ok: push.ok, ...(push.error ? { error: push.error } : {}) } } : {}),
   };
 }
 
@@ -73,7 +76,8 @@ export async function startChatAppServer(
   });
   pool.on('error', (error) => write(`idle database connection failed: ${error.message}`));
   const delivery = await createDelivery(config);
-  const rooms = new RoomService(pool, delivery, config);
+  const push = config.push ? new PushSide(config.push) : undefined;
+  const rooms = new RoomService(pool, delivery, config, push);
   const tokens = new TokenSigner(config.centrifugo.hmacSecret, config.tokenTtlSeconds);
   const logFailure = failureLogger(write);
   const startedAt = new WeakMap<FastifyRequest, number>();
@@ -141,6 +145,7 @@ export async function startChatAppServer(
       const { content, bench } = request.body as { content: string; bench?: BenchMarker };
       const result = await rooms.createMessage(started(request), user, id, content, bench);
       if (!result.broadcast.ok) logFailure(`message ${result.body.id}`, result.broadcast);
+      if (result.push && !result.push.ok) write(`push failed for message ${result.body.id}: ${result.push.error}`);
       return reply.code(201).send(outcome(result));
     },
   );
@@ -171,6 +176,7 @@ export async function startChatAppServer(
     async close() {
       await app.close();
       await delivery.close();
+      await push?.close();
       await pool.end();
     },
   };

@@ -23,13 +23,21 @@ export interface BroadcastRequest {
  * GrandChat (`hash(room_id) % partitions`, Python's hash of an int being the int) and spread the calls of
  * one message over consecutive partitions: call i of every message of a room lands in the same partition,
  * so each member's events stay in order while the calls of a large room run in parallel. No channels, no call.
+ * `maxBodyBytes` caps each call's JSON size as well (a transport's message limit).
  */
 export function splitBroadcast(
   request: BroadcastRequest,
-  options: { channelsPerCall?: number; partitions: number },
+  options: { channelsPerCall?: number; partitions: number; maxBodyBytes?: number },
 ): BroadcastCall[] {
   if (request.channels.length === 0) return [];
-  const size = options.channelsPerCall ?? request.channels.length;
+  let size = Math.min(options.channelsPerCall ?? request.channels.length, request.channels.length);
+  if (options.maxBodyBytes) {
+    // A transport with a message size limit (NATS: 1 MiB by default) gets as many channels as fit.
+    let longest = 0;
+    for (const channel of request.channels) longest = Math.max(longest, Buffer.byteLength(channel));
+    const overhead = Buffer.byteLength(request.dataJson) + request.idempotencyKey.length + 64;
+    size = Math.min(size, Math.max(1, Math.floor((options.maxBodyBytes - overhead) / (longest + 3))));
+  }
   const count = Math.max(1, Math.ceil(request.channels.length / Math.max(1, size)));
   const calls: BroadcastCall[] = [];
   for (let i = 0; i < count; i++) {

@@ -16,6 +16,8 @@ export interface ReceivedEvent {
   bench?: Record<string, unknown>;
   body: Record<string, unknown>;
   recovered: boolean;
+  /** Receive time on the run's clock (monotonic µs), for latency against the marker's `t`. */
+  receivedUs: number;
 }
 
 async function token(appUrl: string, userId: number, path: string): Promise<string> {
@@ -41,7 +43,7 @@ export class MemberSubscribers {
       subscribed() {
         subscribers.subscribedCount++;
       },
-      publication(conn, pub, _receivedUs, recovered) {
+      publication(conn, pub, receivedUs, recovered) {
         const data = pub.data as {
           type?: string;
           body?: Record<string, unknown>;
@@ -54,6 +56,7 @@ export class MemberSubscribers {
           bench: data.bench,
           body: data.body ?? {},
           recovered,
+          receivedUs,
         });
       },
       unsubscribed() {
@@ -106,6 +109,11 @@ export class MemberSubscribers {
   events(userId: number, s?: string): ReceivedEvent[] {
     const all = this.received.get(userId) ?? [];
     return s === undefined ? all : all.filter((e) => e.s === s);
+  }
+
+  /** Marker time → receive time of each event of stream `s`, ms (the marker's `t` is monotonic µs). */
+  latencies(userId: number, s: string): number[] {
+    return this.events(userId, s).map((e) => (e.receivedUs - Number(e.bench?.t)) / 1000);
   }
 
   close(): void {
