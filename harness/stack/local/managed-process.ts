@@ -101,7 +101,10 @@ export class ManagedProcess {
     if (!this.running) return this.exitStatus ?? { code: null, signal: null };
     this.signal(options.signal ?? 'SIGTERM');
     const timedOut = Symbol('timeout');
-    const result = await Promise.race([this.exited, sleep(options.timeoutMs ?? 10_000).then(() => timedOut)]);
+    const result = await Promise.race([
+      this.exited,
+      sleep(options.timeoutMs ?? 10_000, undefined, { ref: false }).then(() => timedOut),
+    ]);
     if (result === timedOut) {
       this.signal('SIGKILL');
       return this.exited;
