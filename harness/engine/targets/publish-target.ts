@@ -26,16 +26,48 @@ export interface OutgoingMessage {
 }
 
 export type SendOutcome =
-  /** Accepted; `timings` are extra trends to record in ms (e.g. creation_duration, broadcast_duration). */
-  | { ok: true; timings?: Record<string, number> }
-  /** Refused or failed; `code` is counted in errors by code ("http_503", "centrifugo_100", "timeout"). */
-  | { ok: false; code: string };
+  /**
+   * Accepted; `timings` are extra trends to record in ms (e.g. creation_duration, broadcast_duration).
+   * `failedRecipients`: channels that did not get it although the call as a whole succeeded (a broadcast's
+   * per-channel errors) — those subscribers are not owed the message, so loss accounting stays exact.
+   */
+  | { ok: true; timings?: Record<string, number>; failedRecipients?: string[]; errors?: string[] }
+  /**
+   * Refused or failed; `code` is counted in errors by code ("http_503", "centrifugo_100", "timeout").
+   * `errors` (both variants): further codes to count that did not decide the outcome (a per-channel error,
+   * a failover to another node).
+   */
+  | { ok: false; code: string; errors?: string[] };
 
 /** A destination for published messages. Created inside the publisher worker from serialisable options. */
 export interface PublishTarget {
-  send(message: OutgoingMessage): Promise<SendOutcome>;
+  /** `signal` aborts a call still running when the executor's gracefulStop ends (optional to honour). */
+  send(message: OutgoingMessage, signal?: AbortSignal): Promise<SendOutcome>;
   close(): Promise<void>;
 }
+
+/**
+ * Everything a target is created from, inside the publisher worker (plain data: it crosses IPC).
+ * A target module exports `createTarget: CreateTarget`, and is listed in ./registry.ts.
+ */
+export interface TargetContext {
+  centrifugo: { apiUrls: string[]; apiKey: string };
+  /**
+   * Stream id → the channels owing it (from the audience). The publisher picks each message's stream
+   * round-robin over these keys and the target sends it to that stream's recipients.
+   */
+  streams: Record<string, string[]>;
+  /** Scenario options of the target: `targetOptions` of the engine targets plus the workload's own. */
+  options: Record<string, unknown>;
+  /** Unique per run: prefix of idempotency keys, so reruns against one stack never collide. */
+  runNonce: string;
+  /** Most concurrent sends the executor can have (maxVUs): size connection pools by it. */
+  maxConcurrency: number;
+  /** Per-call timeout, ms. */
+  requestTimeoutMs: number;
+}
+
+export type CreateTarget = (context: TargetContext) => PublishTarget | Promise<PublishTarget>;
 
 /**
  * Who receives which stream, for loss accounting: a subscriber owes every message of each stream listed

@@ -1,0 +1,44 @@
+/**
+ * Who receives what. The audience comes from the caller (a seeded dataset's memberships) or is synthesized:
+ * users u1..uN, each listening on `personal:<userId>` and owing the one `broadcast` stream — or, for the
+ * `centrifugo-publish` target, each owing the stream of its own channel.
+ */
+import type { AudienceMember } from './targets/publish-target.ts';
+
+export function synthesizeAudience(count: number, target: string): AudienceMember[] {
+  const members: AudienceMember[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const userId = `u${i + 1}`;
+    const channel = `personal:${userId}`;
+    members[i] = { userId, channel, streams: target === 'centrifugo-publish' ? [channel] : ['broadcast'] };
+  }
+  return members;
+}
+
+/** Stream id → the channels owing it, in audience order (a channel appears once per stream). */
+export function channelsByStream(audience: readonly AudienceMember[]): Record<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const member of audience) {
+    for (const stream of member.streams) {
+      let channels = out.get(stream);
+      if (!channels) {
+        channels = [];
+        out.set(stream, channels);
+      }
+      channels.push(member.channel);
+    }
+  }
+  return Object.fromEntries(out);
+}
+
+/** Splits the audience into `parts` contiguous slices as even as possible. */
+export function sliceAudience<T>(audience: readonly T[], parts: number): { first: number; items: T[] }[] {
+  const slices: { first: number; items: T[] }[] = [];
+  let first = 0;
+  for (let i = 0; i < parts; i++) {
+    const size = Math.floor(audience.length / parts) + (i < audience.length % parts ? 1 : 0);
+    slices.push({ first, items: audience.slice(first, first + size) });
+    first += size;
+  }
+  return slices;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { formatDuration } from '../duration.ts';
+import { commonExecutorOptions, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
+import { constantArrivals, countArrivals } from './arrival-schedule.ts';
+import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';
+
+/** k6 `constant-arrival-rate` (open model): `rate` iterations per `timeUnit`, for `duration`. */
+export const schema = z.strictObject({
+  executor: z.literal('constant-arrival-rate'),
+  rate: z.number().positive(),
+  timeUnit: positiveDurationMs.default(1000),
+  duration: positiveDurationMs,
+  preAllocatedVUs: positiveInt,
+  maxVUs: positiveInt.optional(),
+  ...commonExecutorOptions,
+});
+export type Config = z.output<typeof schema>;
+
+const maxVUs = (c: Config) => Math.max(c.maxVUs ?? c.preAllocatedVUs, c.preAllocatedVUs);
+const offsets = (c: Config) => constantArrivals(c.rate / c.timeUnit, c.duration);
+
+export function plan(c: Config): ExecutorPlan {
+  const perSecond = (c.rate / c.timeUnit) * 1000;
+  const vus = maxVUs(c) > c.preAllocatedVUs ? `${c.preAllocatedVUs}-${maxVUs(c)}` : `${c.preAllocatedVUs}`;
+  return {
+    durationMs: c.duration,
+    gracefulStopMs: c.gracefulStop,
+    iterations: countArrivals(offsets(c)),
+    maxVUs: maxVUs(c),
+    description:
+      `${perSecond.toFixed(2)} iterations/s for ${formatDuration(c.duration)} ` +
+      `(maxVUs: ${vus}, gracefulStop: ${formatDuration(c.gracefulStop)})`,
+  };
+}
+
+export function run(c: Config, ctx: ExecutorContext): Promise<void> {
+  return runArrivals(
+    offsets(c),
+    { preAllocatedVUs: c.preAllocatedVUs, maxVUs: maxVUs(c), gracefulStopMs: c.gracefulStop },
+    ctx,
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * The executors, by k6 type string. A new executor is a file named after its type (schema, plan, run), a
+ * test, and one line here.
+ */
+import * as constantArrivalRate from './constant-arrival-rate.ts';
+import * as constantVus from './constant-vus.ts';
+import type { ExecutorContext, ExecutorPlan } from './executor.ts';
+import * as perVuIterations from './per-vu-iterations.ts';
+import * as rampingArrivalRate from './ramping-arrival-rate.ts';
+import * as rampingVus from './ramping-vus.ts';
+import * as sharedIterations from './shared-iterations.ts';
+
+export const EXECUTORS = {
+  'constant-arrival-rate': constantArrivalRate,
+  'ramping-arrival-rate': rampingArrivalRate,
+  'constant-vus': constantVus,
+  'ramping-vus': rampingVus,
+  'per-vu-iterations': perVuIterations,
+  'shared-iterations': sharedIterations,
+} as const;
+
+export type ExecutorType = keyof typeof EXECUTORS;
+
+export type ExecutorConfig =
+  | constantArrivalRate.Config
+  | rampingArrivalRate.Config
+  | constantVus.Config
+  | rampingVus.Config
+  | perVuIterations.Config
+  | sharedIterations.Config;
+
+export function planExecutor(config: ExecutorConfig): ExecutorPlan {
+  // Each module's plan takes its own config type; the discriminant guarantees the match.
+  const module = EXECUTORS[config.executor] as { plan(c: ExecutorConfig): ExecutorPlan };
+  return module.plan(config);
+}
+
+export function runExecutor(config: ExecutorConfig, ctx: ExecutorContext): Promise<void> {
+  const module = EXECUTORS[config.executor] as { run(c: ExecutorConfig, ctx: ExecutorContext): Promise<void> };
+  return module.run(config, ctx);
+}
+
+/** True for the open-model (arrival-rate) executors: latency is measured from the schedule. */
+export function isOpenModel(type: ExecutorType): boolean {
+  return type === 'constant-arrival-rate' || type === 'ramping-arrival-rate';
+}
+
+export type { ExecutorContext, ExecutorPlan } from './executor.ts';

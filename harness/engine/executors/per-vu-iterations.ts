@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { monoUs } from '../clock.ts';
+import { formatDuration } from '../duration.ts';
+import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
+import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
+
+/** k6 `per-vu-iterations` (closed model): each of `vus` VUs runs exactly `iterations`, within `maxDuration`. */
+export const schema = z.strictObject({
+  executor: z.literal('per-vu-iterations'),
+  vus: positiveInt.default(1),
+  iterations: positiveInt.default(1),
+  maxDuration: positiveDurationMs.default(600_000),
+  sleep: durationMs.default(0),
+  ...commonExecutorOptions,
+});
+export type Config = z.output<typeof schema>;
+
+export function plan(c: Config): ExecutorPlan {
+  return {
+    durationMs: c.maxDuration,
+    gracefulStopMs: c.gracefulStop,
+    iterations: c.vus * c.iterations,
+    maxVUs: c.vus,
+    description:
+      `${c.iterations} iterations for each of ${c.vus} VUs ` +
+      `(maxDuration: ${formatDuration(c.maxDuration)}, gracefulStop: ${formatDuration(c.gracefulStop)})`,
+  };
+}
+
+export function run(c: Config, ctx: ExecutorContext): Promise<void> {
+  const done = new Array<number>(c.vus).fill(0);
+  const endUs = monoUs() + c.maxDuration * 1000;
+  return runLoops(
+    c.vus,
+    { endUs, gracefulStopMs: c.gracefulStop, sleepMs: c.sleep },
+    (vu) => {
+      if (done[vu]! >= c.iterations) return false;
+      done[vu]!++;
+      return true;
+    },
+    ctx,
+  );
+}

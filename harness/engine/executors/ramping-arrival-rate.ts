@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { formatDuration } from '../duration.ts';
+import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
+import { countArrivals, rampingArrivals } from './arrival-schedule.ts';
+import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';
+
+/** k6 `ramping-arrival-rate` (open model): the start rate follows linear `stages` from `startRate`. */
+export const schema = z.strictObject({
+  executor: z.literal('ramping-arrival-rate'),
+  startRate: z.number().nonnegative().default(0),
+  timeUnit: positiveDurationMs.default(1000),
+  stages: z.array(z.strictObject({ duration: durationMs, target: z.number().nonnegative() })).min(1),
+  preAllocatedVUs: positiveInt,
+  maxVUs: positiveInt.optional(),
+  ...commonExecutorOptions,
+});
+export type Config = z.output<typeof schema>;
+
+const maxVUs = (c: Config) => Math.max(c.maxVUs ?? c.preAllocatedVUs, c.preAllocatedVUs);
+const offsets = (c: Config) =>
+  rampingArrivals(
+    c.startRate / c.timeUnit,
+    c.stages.map((s) => ({ durationMs: s.duration, target: s.target / c.timeUnit })),
+  );
+const totalMs = (c: Config) => c.stages.reduce((sum, s) => sum + s.duration, 0);
+
+export function plan(c: Config): ExecutorPlan {
+  const peak = (Math.max(c.startRate, ...c.stages.map((s) => s.target)) / c.timeUnit) * 1000;
+  const vus = maxVUs(c) > c.preAllocatedVUs ? `${c.preAllocatedVUs}-${maxVUs(c)}` : `${c.preAllocatedVUs}`;
+  return {
+    durationMs: totalMs(c),
+    gracefulStopMs: c.gracefulStop,
+    iterations: countArrivals(offsets(c)),
+    maxVUs: maxVUs(c),
+    description:
+      `Up to ${peak.toFixed(2)} iterations/s for ${formatDuration(totalMs(c))} over ${c.stages.length} stages ` +
+      `(maxVUs: ${vus}, gracefulStop: ${formatDuration(c.gracefulStop)})`,
+  };
+}
+
+export function run(c: Config, ctx: ExecutorContext): Promise<void> {
+  return runArrivals(
+    offsets(c),
+    { preAllocatedVUs: c.preAllocatedVUs, maxVUs: maxVUs(c), gracefulStopMs: c.gracefulStop },
+    ctx,
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * Honest runs: a load generator that saturates measures itself. Every process (each worker and the
+ * engine's own) reports its event-loop delay p99 and CPU share every second; a process over a limit for
+ * `sustained` consecutive seconds while latency is being measured (publish and drain phases) makes the run
+ * invalid, with a reason a human can act on.
+ */
+import type { ProcessSample } from './metrics/process-monitor.ts';
+
+export interface HonestyLimits {
+  maxEventLoopDelayP99Ms: number;
+  maxCpuShare: number;
+  /** ms */
+  sustained: number;
+}
+
+interface Streak {
+  seconds: number;
+  peak: number;
+  peakAt: number;
+}
+
+interface Watch {
+  streaks: Map<string, Streak>;
+  over(sample: ProcessSample): boolean;
+  value(sample: ProcessSample): number;
+  describe(process: string, streak: Streak): string;
+}
+
+export class SaturationWatch {
+  readonly reasons: string[] = [];
+  private readonly sustainedSeconds: number;
+  private readonly watches: Watch[];
+
+  constructor(limits: HonestyLimits) {
+    this.sustainedSeconds = Math.max(1, Math.round(limits.sustained / 1000));
+    this.watches = [
+      {
+        streaks: new Map(),
+        over: (s) => s.eventLoopDelayP99Ms > limits.maxEventLoopDelayP99Ms,
+        value: (s) => s.eventLoopDelayP99Ms,
+        describe: (process, s) =>
+          `${process}: event-loop delay p99 above ${limits.maxEventLoopDelayP99Ms} ms for ${s.seconds} s in a row ` +
+          `(peak ${s.peak} ms at ${s.peakAt} s): the load generator saturated, so latency includes its own ` +
+          'queueing; use more workers, fewer subscribers per process or a lower rate',
+      },
+      {
+        streaks: new Map(),
+        over: (s) => s.cpu > limits.maxCpuShare,
+        value: (s) => Math.round(s.cpu * 100),
+        describe: (process, s) =>
+          `${process}: CPU above ${Math.round(limits.maxCpuShare * 100)}% of a core for ${s.seconds} s in a row ` +
+          `(peak ${s.peak}% at ${s.peakAt} s): the load generator saturated; use more workers, a quieter ` +
+          'machine or a lower load',
+      },
+    ];
+  }
+
+  /** One second of one process at run time `t` (s). `measuring` is false outside publish/drain. */
+  observe(process: string, sample: ProcessSample, t: number, measuring: boolean): void {
+    for (const watch of this.watches) {
+      const streak = watch.streaks.get(process);
+      if (!measuring || !watch.over(sample)) {
+        if (streak) this.close(watch, process, streak);
+        continue;
+      }
+      const value = watch.value(sample);
+      if (!streak) watch.streaks.set(process, { seconds: 1, peak: value, peakAt: t });
+      else {
+        streak.seconds++;
+        if (value > streak.peak) {
+          streak.peak = value;
+          streak.peakAt = t;
+        }
+      }
+    }
+  }
+
+  private close(watch: Watch, process: string, streak: Streak): void {
+    watch.streaks.delete(process);
+    if (streak.seconds >= this.sustainedSeconds) this.reasons.push(watch.describe(process, streak));
+  }
+
+  /** Closes open streaks; returns every reason (empty = the generator kept up). */
+  finish(): string[] {
+    for (const watch of this.watches) {
+      for (const [process, streak] of [...watch.streaks]) this.close(watch, process, streak);
+    }
+    return this.reasons;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Latency histograms: HdrHistogram (hdr-histogram-js, the pure-JS implementation), values in microseconds,
+ * 3 significant digits, auto-resizing, so memory is fixed by range × precision and never grows with the
+ * number of samples. Encoded with the standard compressed-base64 format, so a histogram from any worker,
+ * second or shard merges exactly into another — percentiles are never averaged.
+ */
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { TrendValues } from '../../common/summary-types.ts';
+
+export type { Histogram };
+
+export function newHistogram(): Histogram {
+  return build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+export function encodeHistogram(histogram: Histogram): string {
+  return encodeIntoCompressedBase64(histogram);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return decodeFromCompressedBase64(encoded, 32, false);
+}
+
+/** Adds an encoded histogram into `target` (exact: bucket counts add up). */
+export function mergeEncoded(target: Histogram, encoded: string): void {
+  target.add(decodeHistogram(encoded));
+}
+
+/** How many recorded values are below `valueUs` (to the histogram's precision: whole buckets). */
+export function countBelow(histogram: Histogram, valueUs: number): number {
+  const h = histogram as unknown as {
+    countsArrayIndex(v: number): number;
+    getCountAtIndex(i: number): number;
+    countsArrayLength: number;
+  };
+  const end = Math.min(h.countsArrayIndex(valueUs), h.countsArrayLength);
+  let count = 0;
+  for (let i = 0; i < end; i++) count += h.getCountAtIndex(i);
+  return count;
+}
+
+const ms = (us: number) => Math.round(us) / 1000;
+
+/** k6 trend aggregates in milliseconds; all zero for an empty histogram. */
+export function trendValues(histogram: Histogram): TrendValues {
+  const count = histogram.totalCount;
+  if (count === 0) return { count: 0, avg: 0, min: 0, med: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+  // minNonZeroValue ignores recorded zeros; a histogram whose values are all 0 reports MAX_SAFE_INTEGER.
+  const min = histogram.getValueAtPercentile(0);
+  return {
+    count,
+    avg: Math.round(histogram.mean) / 1000,
+    min: ms(min),
+    med: ms(histogram.getValueAtPercentile(50)),
+    p90: ms(histogram.getValueAtPercentile(90)),
+    p95: ms(histogram.getValueAtPercentile(95)),
+    p99: ms(histogram.getValueAtPercentile(99)),
+    p999: ms(histogram.getValueAtPercentile(99.9)),
+    // Like the percentiles, the max is reported as its bucket's highest equivalent value (≤ 0.1% above the
+    // recorded value), so a histogram gives the same figures before and after encoding and merging.
+    max: ms(histogram.getValueAtPercentile(100)),
+  };
+}

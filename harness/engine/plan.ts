@@ -1,0 +1,106 @@
+/**
+ * The run's plan before it starts, in k6's words, for the CLI's plan line:
+ *   subscribers: 10000 connections, 500/s (~20s ramp), 2 worker processes (5000 each), round-robin over 1 node
+ *   publishers:  constant-arrival-rate → centrifugo-broadcast: 10.00 iterations/s for 30s (maxVUs: 10, gracefulStop: 30s)
+ */
+import { formatDuration } from './duration.ts';
+import { type ExecutorConfig, planExecutor } from './executors/index.ts';
+import { describeFault } from './fault-timeline.ts';
+import { type FleetPlan, planFleet } from './fleet-plan.ts';
+import { DEFAULT_CONNECT_RATE, parseWorkload, type Workload, type WorkloadInput } from './workload.ts';
+
+export interface WorkloadPlan {
+  subscribers: {
+    count: number;
+    fleet: FleetPlan;
+    /** Scheduled ramp duration, ms. */
+    rampMs: number;
+    ramp: string;
+    nodes: string;
+  };
+  publishers: {
+    executor: string;
+    target: string;
+    description: string;
+    /** Iterations (messages) the schedule holds, when the executor fixes it. */
+    iterations: number | null;
+    maxVUs: number;
+    durationMs: number;
+    startTimeMs: number;
+    gracefulStopMs: number;
+  };
+  drainMs: number;
+  faults: string[];
+  /** Upper bound of the run: ramp + grace + startTime + duration + gracefulStop + drain. */
+  maxDurationMs: number;
+}
+
+export function rampDurationMs(w: Workload): number {
+  const s = w.subscribers;
+  if (s.stages) return s.stages.reduce((sum, stage) => sum + stage.duration, 0);
+  return (s.count / (s.connectRate ?? DEFAULT_CONNECT_RATE)) * 1000;
+}
+
+/** `nodeCount`: how many Centrifugo nodes the stack has (for the description; default: as many as named). */
+export function planWorkload(input: Workload | WorkloadInput, options: { nodeCount?: number } = {}): WorkloadPlan {
+  const w = parseWorkload(input);
+  const s = w.subscribers;
+  const fleet = planFleet(s.count, s);
+  const rampMs = rampDurationMs(w);
+  const executor = planExecutor(w.publishers as ExecutorConfig);
+  const nodes =
+    s.nodes === 'all'
+      ? options.nodeCount
+        ? `${options.nodeCount} node${options.nodeCount === 1 ? '' : 's'}`
+        : 'all nodes'
+      : `node${s.nodes.length === 1 ? '' : 's'} ${s.nodes.join(', ')}`;
+  return {
+    subscribers: {
+      count: s.count,
+      fleet,
+      rampMs,
+      ramp: s.stages
+        ? `${s.stages.length} stages over ${formatDuration(rampMs)}`
+        : `${s.connectRate ?? DEFAULT_CONNECT_RATE}/s (~${formatDuration(Math.ceil(rampMs / 1000) * 1000)} ramp)`,
+      nodes,
+    },
+    publishers: {
+      executor: w.publishers.executor,
+      target: w.publishers.target,
+      description: executor.description,
+      iterations: executor.iterations,
+      maxVUs: executor.maxVUs,
+      durationMs: executor.durationMs,
+      startTimeMs: w.publishers.startTime,
+      gracefulStopMs: executor.gracefulStopMs,
+    },
+    drainMs: w.drain,
+    faults: w.faults.map((f) => `at ${formatDuration(f.at)} ${describeFault(f)}`),
+    maxDurationMs:
+      rampMs + s.rampGrace + w.publishers.startTime + executor.durationMs + executor.gracefulStopMs + w.drain,
+  };
+}
+
+/** Human lines for the plan (k6's executor descriptions). */
+export function describeWorkload(input: Workload | WorkloadInput, options: { nodeCount?: number } = {}): string {
+  const p = planWorkload(input, options);
+  const perWorker = p.subscribers.fleet.perWorker;
+  const workers =
+    perWorker.length === 0
+      ? 'no worker processes'
+      : `${perWorker.length} worker process${perWorker.length === 1 ? '' : 'es'} (${
+          new Set(perWorker).size === 1 ? `${perWorker[0]} each` : perWorker.join('/')
+        })`;
+  const lines = [
+    `subscribers: ${p.subscribers.count} connections, ${p.subscribers.ramp}, ${workers}, round-robin over ${p.subscribers.nodes}`,
+    `publishers:  ${p.publishers.executor} → ${p.publishers.target}: ${p.publishers.description}` +
+      (p.publishers.iterations !== null ? `, ${p.publishers.iterations} messages` : '') +
+      (p.publishers.startTimeMs ? `, starting ${formatDuration(p.publishers.startTimeMs)} after the ramp` : ''),
+    `drain:       ${formatDuration(p.drainMs)} (ends early once every owed message arrived)`,
+  ];
+  if (p.faults.length) lines.push(`faults:      ${p.faults.join('; ')} (from the start of publishing)`);
+  lines.push(
+    `max duration: ${formatDuration(Math.ceil(p.maxDurationMs / 1000) * 1000)} (incl. ramp grace, graceful stop and drain)`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,340 @@
+/**
+ * One subscriber: a WebSocket speaking Centrifugo's JSON protocol (reference/centrifugo.md §3), kept alive
+ * for the whole run — connect + subscribe in one frame, one `{}` per server ping, reconnect with backoff
+ * and recovery (`recover: true, epoch, offset`) after a close that allows it.
+ *
+ * It only speaks the protocol; what a publication means (latency, sequence accounting) is the listener's
+ * business, so one listener object serves every connection of a worker.
+ */
+import WebSocket from 'ws';
+import { monoUs } from '../clock.ts';
+import { backoffDelay } from './backoff.ts';
+import { classifyClose, isTemporaryReplyError, shouldResubscribe } from './close-codes.ts';
+import { type Command, decodeLine, encodeCommands, PING_LINE, PONG_FRAME, type Publication } from './frame-codec.ts';
+
+export interface SubscriberListener {
+  /** Connect reply received; `durationUs` = dial start → connect reply. */
+  connected(conn: SubscriberConnection, durationUs: number): void;
+  /** Subscribe reply received; `reconnectUs` = time since the disconnect when this was a reconnect. */
+  subscribed(
+    conn: SubscriberConnection,
+    info: { durationUs: number; wasRecovering: boolean; recovered: boolean; reconnectUs: number | null },
+  ): void;
+  /** A publication on the subscribed channel, live or (`recovered`) replayed by a recovering subscribe. */
+  publication(conn: SubscriberConnection, pub: Publication, receivedUs: number, recovered: boolean): void;
+  /** The subscription ended (a disconnect, or a server unsubscribe). */
+  unsubscribed(conn: SubscriberConnection): void;
+  /** An error by code: ws_close_3012, connect_error_109, ws_ECONNREFUSED, connect_timeout, … */
+  error(conn: SubscriberConnection, code: string): void;
+  /** The connection gave up for good (terminal close or error). */
+  terminal(conn: SubscriberConnection, reason: string): void;
+}
+
+export interface SubscriberConnectionOptions {
+  /** Node URLs; the first is this subscriber's node, the others are tried in turn when a dial fails. */
+  urls: string[];
+  userId: string;
+  channel: string;
+  connectionToken: string;
+  subscriptionToken: string;
+  /** Dial → subscribed must finish within this, or the attempt is abandoned (and retried). */
+  connectTimeoutMs: number;
+  reconnect: { enabled: boolean; minDelayMs: number; maxDelayMs: number };
+  localAddress?: string;
+  clientName?: string;
+  /** Injectable for tests (artillery's dependency-object pattern). */
+  WebSocketImpl?: typeof WebSocket;
+}
+
+export type ConnectionState = 'idle' | 'dialing' | 'connected' | 'subscribed' | 'waiting' | 'closed';
+
+const CONNECT_ID = 1;
+
+export class SubscriberConnection {
+  state: ConnectionState = 'idle';
+  /** Recovery position: the stream epoch and the last offset seen on the channel. */
+  epoch: string | undefined;
+  offset = 0;
+  /** Seconds between server pings (from the connect reply); 0 until connected. */
+  pingIntervalS = 0;
+  /** Last time a frame arrived, ms (performance.now), for dead-connection detection. */
+  lastFrameAtMs = 0;
+  /** Free slot for the owner (index of its accounting state). */
+  slot = -1;
+
+  private ws: WebSocket | undefined;
+  private urlIndex = 0;
+  private attempt = 0;
+  private pong = false;
+  private nextId = CONNECT_ID;
+  private subscribeId = 0;
+  private dialStartUs = 0;
+  private subscribeSentUs = 0;
+  private disconnectedAtUs: number | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private everSubscribed = false;
+  /** Set when we cut the socket ourselves and already counted why. */
+  private closeCounted = false;
+
+  constructor(
+    readonly options: SubscriberConnectionOptions,
+    private readonly listener: SubscriberListener,
+  ) {}
+
+  get userId(): string {
+    return this.options.userId;
+  }
+
+  get channel(): string {
+    return this.options.channel;
+  }
+
+  get url(): string {
+    return this.options.urls[this.urlIndex % this.options.urls.length]!;
+  }
+
+  /** Starts dialling (the first time, or again after a disconnect). */
+  open(): void {
+    if (this.state === 'closed') return;
+    this.clearTimer();
+    this.state = 'dialing';
+    this.closeCounted = false;
+    this.pong = false;
+    this.nextId = CONNECT_ID;
+    this.dialStartUs = monoUs();
+    const Impl = this.options.WebSocketImpl ?? WebSocket;
+    const ws = new Impl(this.url, {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      handshakeTimeout: this.options.connectTimeoutMs,
+      ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
+    });
+    this.ws = ws;
+    this.timer = setTimeout(() => this.abandon('connect_timeout'), this.options.connectTimeoutMs);
+    ws.on('open', () => this.onOpen(ws));
+    ws.on('message', (data: Buffer) => this.onFrame(ws, data));
+    ws.on('error', (error: NodeJS.ErrnoException) => {
+      if (ws === this.ws) this.listener.error(this, `ws_${error.code ?? 'error'}`);
+    });
+    ws.on('close', (code: number, reason: Buffer) => this.onClose(ws, code, reason.toString()));
+  }
+
+  /** Closes for good (end of run): no reconnect. */
+  close(): void {
+    if (this.state === 'closed') return;
+    const wasSubscribed = this.state === 'subscribed';
+    this.state = 'closed';
+    this.clearTimer();
+    const ws = this.ws;
+    this.ws = undefined;
+    if (ws) ws.terminate();
+    if (wasSubscribed) this.listener.unsubscribed(this);
+  }
+
+  /** Drops the socket as if the network failed (tests, dead-connection detection); reconnects if allowed. */
+  drop(code: string): void {
+    if (!this.ws || this.state === 'closed') return;
+    this.listener.error(this, code);
+    this.closeCounted = true;
+    this.ws.terminate();
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws) return;
+    const commands: Command[] = [
+      {
+        id: this.nextId++,
+        connect: { token: this.options.connectionToken, name: this.options.clientName ?? 'centrifugo-bench' },
+      },
+      this.subscribeCommand(),
+    ];
+    // connect + subscribe in ONE frame: commands of one connection run in order (§3 "Minimal raw client").
+    this.subscribeSentUs = monoUs();
+    ws.send(encodeCommands(commands));
+  }
+
+  private subscribeCommand(): Command {
+    this.subscribeId = this.nextId++;
+    const subscribe: Record<string, unknown> = { channel: this.options.channel, token: this.options.subscriptionToken };
+    if (this.everSubscribed && this.epoch !== undefined) {
+      subscribe.recover = true;
+      subscribe.epoch = this.epoch;
+      subscribe.offset = this.offset;
+    }
+    return { id: this.subscribeId, subscribe };
+  }
+
+  private onFrame(ws: WebSocket, data: Buffer): void {
+    if (ws !== this.ws) return;
+    const receivedUs = monoUs();
+    this.lastFrameAtMs = receivedUs / 1000;
+    const frame = data.toString();
+    let start = 0;
+    const length = frame.length;
+    while (start < length) {
+      let end = frame.indexOf('\n', start);
+      if (end === -1) end = length;
+      if (end > start) this.onLine(ws, frame.slice(start, end), receivedUs);
+      start = end + 1;
+    }
+  }
+
+  private onLine(ws: WebSocket, line: string, receivedUs: number): void {
+    if (line === PING_LINE) {
+      // Exactly one pong per server ping, and only when the connect reply asked for pongs (§3 Ping/pong).
+      if (this.pong) ws.send(PONG_FRAME);
+      return;
+    }
+    const decoded = decodeLine(line);
+    if (decoded.kind === 'push') {
+      if (decoded.type === 'pub') {
+        if (decoded.channel !== this.options.channel || this.state !== 'subscribed') return;
+        const pub = decoded.body as Publication;
+        if (typeof pub.offset === 'number') this.offset = pub.offset;
+        this.listener.publication(this, pub, receivedUs, false);
+      } else if (decoded.type === 'unsubscribe' && decoded.channel === this.options.channel) {
+        this.onServerUnsubscribe(ws, Number(decoded.body.code ?? 0));
+      }
+      return;
+    }
+    if (decoded.kind === 'ping') {
+      if (this.pong) ws.send(PONG_FRAME);
+      return;
+    }
+    if (decoded.id === CONNECT_ID) this.onConnectReply(ws, decoded.result, decoded.error, receivedUs);
+    else if (decoded.id === this.subscribeId) this.onSubscribeReply(ws, decoded.result, decoded.error, receivedUs);
+  }
+
+  private onConnectReply(
+    ws: WebSocket,
+    result: Record<string, unknown> | undefined,
+    error: { code: number; message: string; temporary?: boolean } | undefined,
+    receivedUs: number,
+  ): void {
+    if (error) {
+      this.listener.error(this, `connect_error_${error.code}`);
+      if (isTemporaryReplyError(error)) ws.terminate();
+      else this.giveUp(`connect refused: ${error.code} ${error.message}`);
+      return;
+    }
+    this.state = 'connected';
+    this.pong = result?.pong === true;
+    this.pingIntervalS = Number(result?.ping ?? 0);
+    this.listener.connected(this, receivedUs - this.dialStartUs);
+  }
+
+  private onSubscribeReply(
+    ws: WebSocket,
+    result: Record<string, unknown> | undefined,
+    error: { code: number; message: string; temporary?: boolean } | undefined,
+    receivedUs: number,
+  ): void {
+    if (error) {
+      this.listener.error(this, `subscribe_error_${error.code}`);
+      if (isTemporaryReplyError(error)) {
+        this.clearTimer();
+        this.timer = setTimeout(() => this.resubscribe(ws), this.nextDelay());
+      } else this.giveUp(`subscribe refused: ${error.code} ${error.message}`);
+      return;
+    }
+    this.clearTimer();
+    const r = result ?? {};
+    const wasRecovering = r.was_recovering === true;
+    // `recovered` is omitted when false (false/zero fields are omitted, §3 Subscribe).
+    const recovered = r.recovered === true;
+    if (typeof r.epoch === 'string') this.epoch = r.epoch;
+    if (typeof r.offset === 'number') this.offset = r.offset;
+    this.state = 'subscribed';
+    this.everSubscribed = true;
+    this.attempt = 0;
+    const reconnectUs = this.disconnectedAtUs === null ? null : receivedUs - this.disconnectedAtUs;
+    this.disconnectedAtUs = null;
+    this.listener.subscribed(this, {
+      durationUs: receivedUs - this.subscribeSentUs,
+      wasRecovering,
+      recovered,
+      reconnectUs,
+    });
+    // Missed publications, in order; the reply's own offset is the requested position, so the position to
+    // recover from next time is the last replayed publication's offset (checked against v6.9.1).
+    const publications = r.publications as Publication[] | undefined;
+    if (publications) {
+      for (const pub of publications) {
+        if (typeof pub.offset === 'number' && pub.offset > this.offset) this.offset = pub.offset;
+        this.listener.publication(this, pub, receivedUs, true);
+      }
+    }
+  }
+
+  private onServerUnsubscribe(ws: WebSocket, code: number): void {
+    if (this.state === 'subscribed') this.listener.unsubscribed(this);
+    this.listener.error(this, `unsubscribe_${code}`);
+    if (shouldResubscribe(code)) {
+      this.state = 'connected';
+      this.disconnectedAtUs = monoUs();
+      this.clearTimer();
+      this.timer = setTimeout(() => this.resubscribe(ws), this.nextDelay());
+    } else this.giveUp(`unsubscribed by the server with code ${code}`);
+  }
+
+  private resubscribe(ws: WebSocket): void {
+    if (ws !== this.ws || this.state === 'closed') return;
+    this.subscribeSentUs = monoUs();
+    ws.send(encodeCommands([this.subscribeCommand()]));
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.ws = undefined;
+    this.clearTimer();
+    if (this.state === 'closed') return;
+    const wasSubscribed = this.state === 'subscribed';
+    const neverOpened = this.state === 'dialing';
+    if (wasSubscribed) {
+      this.listener.unsubscribed(this);
+      this.disconnectedAtUs = monoUs();
+    }
+    // A dial that failed was already counted by its 'error' event (ws_ECONNREFUSED, …).
+    if (!this.closeCounted && !(code === 1006 && neverOpened)) this.listener.error(this, `ws_close_${code}`);
+    if (classifyClose(code) === 'terminal') {
+      this.giveUp(`closed with terminal code ${code}${reason ? ` (${reason})` : ''}`);
+      return;
+    }
+    if (!this.options.reconnect.enabled) {
+      this.giveUp(`closed with code ${code}; reconnect disabled`);
+      return;
+    }
+    // A dial that never reached the server moves on to the next node (a killed node refuses connections).
+    if (neverOpened && this.options.urls.length > 1) this.urlIndex++;
+    this.state = 'waiting';
+    this.timer = setTimeout(() => this.open(), this.nextDelay());
+  }
+
+  private abandon(code: string): void {
+    if (this.state === 'subscribed' || this.state === 'closed' || !this.ws) return;
+    this.listener.error(this, code);
+    // terminate → close 1006 → reconnect path, moving on to the next node like a failed dial.
+    this.state = 'dialing';
+    this.closeCounted = true;
+    this.ws.terminate();
+  }
+
+  private giveUp(reason: string): void {
+    const ws = this.ws;
+    this.ws = undefined;
+    this.state = 'closed';
+    this.clearTimer();
+    ws?.terminate();
+    this.listener.terminal(this, reason);
+  }
+
+  private nextDelay(): number {
+    const { minDelayMs, maxDelayMs } = this.options.reconnect;
+    return backoffDelay(this.attempt++, minDelayMs, maxDelayMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

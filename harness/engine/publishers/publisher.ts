@@ -1,0 +1,89 @@
+/**
+ * One iteration = one message: pick the stream (round-robin over the target's streams), take its next
+ * sequence number, stamp the marker with the INTENDED send time, send, record. Latency downstream is
+ * measured from that intended time, so a late publisher (or a slow API holding VUs) shows up as latency
+ * instead of hiding it (coordinated omission, reference/load-testing.md §3).
+ */
+import { isMetricName, METRICS } from '../../common/metrics-catalogue.ts';
+import { PublishLedger } from '../accounting/publish-ledger.ts';
+import { monoUs } from '../clock.ts';
+import { type ExecutorConfig, runExecutor } from '../executors/index.ts';
+import type { MetricsRecorder } from '../metrics/recorder.ts';
+import type { OutgoingMessage, PublishTarget, SendOutcome } from '../targets/publish-target.ts';
+
+export class Publisher {
+  readonly ledger = new PublishLedger();
+  private readonly streams: string[];
+  private next = 0;
+  private readonly padding: string;
+  /** Aborts sends still running when the executor is done (gracefulStop over) or the run stops. */
+  private readonly sends = new AbortController();
+  private finished = false;
+
+  constructor(
+    private readonly target: PublishTarget,
+    streams: string[],
+    private readonly payloadBytes: number,
+    private readonly recorder: MetricsRecorder,
+  ) {
+    if (!streams.length) throw new Error('the target has no streams to publish to (empty audience?)');
+    this.streams = streams;
+    this.padding = 'x'.repeat(payloadBytes);
+  }
+
+  /** Runs the executor to its end (or until `signal` aborts); in-flight sends are then interrupted. */
+  async run(executor: ExecutorConfig, signal: AbortSignal): Promise<void> {
+    await runExecutor(executor, {
+      iterate: (intendedUs) => this.iterate(intendedUs),
+      dropped: () => this.recorder.count('dropped_iterations'),
+      signal,
+    });
+    this.finished = true;
+    this.sends.abort(new Error('interrupted'));
+  }
+
+  async iterate(intendedUs: number): Promise<void> {
+    const stream = this.streams[this.next++ % this.streams.length]!;
+    const q = this.ledger.nextSeq(stream);
+    const message: OutgoingMessage = { marker: { s: stream, q, t: Math.round(intendedUs) }, padding: '' };
+    message.padding = this.padding.slice(0, Math.max(0, this.payloadBytes - markerBytes(message)));
+    const sentUs = monoUs();
+    this.recorder.recordUs('publish_delay', sentUs - intendedUs);
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.target.send(message, this.sends.signal);
+    } catch (error) {
+      outcome = { ok: false, code: this.sends.signal.aborted ? 'interrupted' : errorCode(error) };
+    }
+    // After the end, the ledger's final record already counts this message as interrupted.
+    if (this.finished) return;
+    this.recorder.recordUs('publish_duration', monoUs() - sentUs);
+    if (outcome.ok) {
+      this.ledger.accepted(stream, q, outcome.failedRecipients);
+      this.recorder.count('messages_published');
+      if (outcome.timings) {
+        for (const [name, ms] of Object.entries(outcome.timings)) {
+          if (isMetricName(name) && METRICS[name].kind === 'trend') this.recorder.recordUs(name, ms * 1000);
+        }
+      }
+    } else {
+      this.ledger.failed(stream, q);
+      this.recorder.count('publish_errors');
+      this.recorder.error(outcome.code);
+    }
+    for (const code of outcome.errors ?? []) {
+      this.recorder.error(code);
+      if (!code.startsWith('api_failover_')) this.recorder.count('publish_errors');
+    }
+  }
+}
+
+/** Bytes of the publication data without padding: {"bench":{…},"pad":""}. */
+function markerBytes(message: OutgoingMessage): number {
+  return 19 + JSON.stringify(message.marker).length;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  return code ? `target_${code}` : 'target_exception';
+}

@@ -1,0 +1,300 @@
+/**
+ * A worker's share of the subscriber fleet: its connections, the connection ramp, and per (subscriber,
+ * stream) delivery accounting. Recording is cheap on purpose: a publication costs one JSON.parse (in the
+ * protocol client), a sequence-tracker update, a histogram record and a few integer increments.
+ */
+
+import { OwedStreams } from '../accounting/owed-streams.ts';
+import type { StreamFinal, StreamProgress } from '../accounting/publish-ledger.ts';
+import { SequenceTracker } from '../accounting/sequence-tracker.ts';
+import { monoUs } from '../clock.ts';
+import type { SubscriberAccounting, SubscriberWorkerConfig } from '../ipc.ts';
+import type { MetricsRecorder } from '../metrics/recorder.ts';
+import type { Publication } from '../protocol/frame-codec.ts';
+import { TokenMinter } from '../protocol/jwt.ts';
+import {
+  SubscriberConnection,
+  type SubscriberConnectionOptions,
+  type SubscriberListener,
+} from '../protocol/subscriber-connection.ts';
+import type { AudienceMember } from '../targets/publish-target.ts';
+
+interface Member {
+  member: AudienceMember;
+  streams: string[];
+  trackers: SequenceTracker[];
+  options: SubscriberConnectionOptions;
+  conn: SubscriberConnection | undefined;
+}
+
+interface BenchData {
+  bench?: { s: string; q: number; t: number };
+}
+
+export class SubscriberFleet implements SubscriberListener {
+  private readonly members: Member[] = [];
+  private readonly owed = new OwedStreams();
+  private subscribedNow = 0;
+  private opened = 0;
+  private rampTimer: NodeJS.Timeout | undefined;
+  private deadTimer: NodeJS.Timeout | undefined;
+  private lostReported = 0;
+  // Hot counters as plain fields, flushed into the recorder once per snapshot.
+  private delivered = 0;
+  private duplicated = 0;
+  private reordered = 0;
+  private recovered = 0;
+  private unowed = 0;
+  private closing = false;
+
+  constructor(
+    private readonly config: SubscriberWorkerConfig,
+    private readonly recorder: MetricsRecorder,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
+
+  /** Mints every subscriber's tokens up front (no exp: valid for the whole run). */
+  async prepare(): Promise<void> {
+    const minter = new TokenMinter(this.config.hmacSecret);
+    const { wsUrls, firstIndex } = this.config;
+    const batch = 500;
+    for (let start = 0; start < this.config.members.length; start += batch) {
+      const slice = this.config.members.slice(start, start + batch);
+      const prepared = await Promise.all(
+        slice.map(async (member, j) => {
+          const index = firstIndex + start + j;
+          const node = index % wsUrls.length;
+          const urls = wsUrls.map((_, k) => wsUrls[(node + k) % wsUrls.length]!);
+          const [connectionToken, subscriptionToken] = await Promise.all([
+            minter.connection(member.userId),
+            minter.subscription(member.userId, member.channel),
+          ]);
+          const options: SubscriberConnectionOptions = {
+            urls,
+            userId: member.userId,
+            channel: member.channel,
+            connectionToken,
+            subscriptionToken,
+            connectTimeoutMs: this.config.connectTimeoutMs,
+            reconnect: this.config.reconnect,
+            clientName: this.config.clientName,
+          };
+          const localAddress = sourceAddress(
+            urls[0]!,
+            Math.floor(index / wsUrls.length),
+            this.config.socketsPerSourceAddress,
+          );
+          if (localAddress) options.localAddress = localAddress;
+          return {
+            member,
+            streams: member.streams,
+            trackers: member.streams.map(() => new SequenceTracker()),
+            options,
+            conn: undefined,
+          } satisfies Member;
+        }),
+      );
+      this.members.push(...prepared);
+    }
+  }
+
+  get target(): number {
+    return this.members.length;
+  }
+
+  /** Subscribed connections now. */
+  get subscribedCount(): number {
+    return this.subscribedNow;
+  }
+
+  /** Opens connections following the ramp; checks every 10 ms which are due. */
+  startRamp(): void {
+    const startedAt = performance.now();
+    const ramp = this.config.ramp;
+    const dueAt = (elapsedMs: number): number => {
+      if (ramp.kind === 'rate') return Math.floor((elapsedMs / 1000) * ramp.perSecond) + 1;
+      let from = 0;
+      let at = 0;
+      for (const stage of ramp.stages) {
+        if (elapsedMs < at + stage.durationMs) {
+          return Math.floor(from + ((stage.target - from) * (elapsedMs - at)) / stage.durationMs);
+        }
+        at += stage.durationMs;
+        from = stage.target;
+      }
+      return from;
+    };
+    const step = () => {
+      const due = Math.min(this.members.length, dueAt(performance.now() - startedAt));
+      while (this.opened < due && !this.closing) this.open(this.members[this.opened++]!, this.opened - 1);
+      if (this.opened < this.members.length && !this.closing) this.rampTimer = setTimeout(step, 10);
+    };
+    step();
+    this.deadTimer = setInterval(() => this.dropDeadConnections(), 5000);
+  }
+
+  private open(m: Member, slot: number): void {
+    const conn = new SubscriberConnection(m.options, this);
+    conn.slot = slot;
+    m.conn = conn;
+    conn.open();
+  }
+
+  /** No frame for ping interval + 10 s: the connection is dead though TCP has not noticed (JS SDK rule). */
+  private dropDeadConnections(): void {
+    const nowMs = monoUs() / 1000;
+    for (const m of this.members) {
+      const c = m.conn;
+      if (c?.state !== 'subscribed' || c.pingIntervalS <= 0) continue; // not live yet, or gone
+      if (nowMs - c.lastFrameAtMs > (c.pingIntervalS + 10) * 1000) c.drop('no_ping');
+    }
+  }
+
+  // ── SubscriberListener ───────────────────────────────────────────────────────────────────────────────
+
+  connected(_conn: SubscriberConnection, durationUs: number): void {
+    this.recorder.recordUs('connect_duration', durationUs);
+  }
+
+  subscribed(
+    _conn: SubscriberConnection,
+    info: { durationUs: number; wasRecovering: boolean; recovered: boolean; reconnectUs: number | null },
+  ): void {
+    this.subscribedNow++;
+    this.recorder.recordUs('subscribe_duration', info.durationUs);
+    if (info.reconnectUs !== null) {
+      this.recorder.count('reconnects');
+      this.recorder.recordUs('reconnect_duration', info.reconnectUs);
+    }
+    if (info.wasRecovering && !info.recovered) this.recorder.error('recovery_failed');
+  }
+
+  publication(conn: SubscriberConnection, pub: Publication, receivedUs: number, viaRecovery: boolean): void {
+    const bench = (pub.data as BenchData | undefined)?.bench;
+    if (!bench) return;
+    const m = this.members[conn.slot]!;
+    const streams = m.streams;
+    const index = streams.length === 1 ? (streams[0] === bench.s ? 0 : -1) : streams.indexOf(bench.s);
+    if (index < 0) {
+      this.unowed++;
+      return;
+    }
+    const receipt = m.trackers[index]!.record(bench.q);
+    if (receipt === 'duplicate') {
+      this.duplicated++;
+      return;
+    }
+    this.delivered++;
+    if (receipt === 'new-reordered') this.reordered++;
+    if (viaRecovery) this.recovered++;
+    this.recorder.recordUs('delivery_latency', receivedUs - bench.t);
+  }
+
+  unsubscribed(): void {
+    this.subscribedNow--;
+  }
+
+  error(_conn: SubscriberConnection, code: string): void {
+    if (!this.closing) this.recorder.error(code);
+  }
+
+  terminal(conn: SubscriberConnection, reason: string): void {
+    if (this.closing) return;
+    this.recorder.error('subscriber_gave_up');
+    this.log(`subscriber ${conn.userId} gave up: ${reason}`);
+  }
+
+  // ── Accounting ─────────────────────────────────────────────────────────────────────────────────────────
+
+  applyProgress(atUs: number, streams: Record<string, StreamProgress>): void {
+    this.owed.applyProgress(atUs, streams, this.config.lostAfterMs * 1000 * 2);
+  }
+
+  /**
+   * The second's snapshot: hot counters, the connected gauge, and live loss — owed messages published at
+   * least `lostAfter` ago and not received (a counter whose increments go negative when a late message
+   * un-declares its loss). `missing` is the same against the latest watermark: 0 means caught up.
+   */
+  snapshot(): { missing: number } {
+    const r = this.recorder;
+    if (this.delivered) r.count('messages_delivered', this.delivered);
+    if (this.duplicated) r.count('messages_duplicated', this.duplicated);
+    if (this.reordered) r.count('messages_reordered', this.reordered);
+    if (this.recovered) r.count('messages_recovered', this.recovered);
+    if (this.unowed) r.error('delivered_unowed', this.unowed);
+    this.delivered = this.duplicated = this.reordered = this.recovered = this.unowed = 0;
+    r.gauge('subscribers_connected', this.subscribedNow);
+
+    const cutoffUs = monoUs() - this.config.lostAfterMs * 1000;
+    const lostMarks = new Map<string, number>();
+    const latestMarks = new Map<string, number>();
+    let lost = 0;
+    let missing = 0;
+    for (const m of this.members) {
+      for (let i = 0; i < m.streams.length; i++) {
+        const stream = m.streams[i]!;
+        let w = lostMarks.get(stream);
+        if (w === undefined) {
+          w = this.owed.watermarkAt(stream, cutoffUs);
+          lostMarks.set(stream, w);
+        }
+        let latest = latestMarks.get(stream);
+        if (latest === undefined) {
+          latest = this.owed.watermark(stream);
+          latestMarks.set(stream, latest);
+        }
+        lost += this.missingUpTo(m, i, w);
+        missing += this.missingUpTo(m, i, latest);
+      }
+    }
+    if (lost !== this.lostReported) r.count('messages_lost', lost - this.lostReported);
+    this.lostReported = lost;
+    return { missing };
+  }
+
+  private missingUpTo(m: Member, i: number, w: number): number {
+    if (w <= 0) return 0;
+    const tracker = m.trackers[i]!;
+    // Healthy case in O(1): everything up to w received.
+    if (tracker.max >= w && tracker.received === tracker.max && tracker.receivedUpTo(w) === w) return 0;
+    const { expected, delivered } = this.owed.account(m.streams[i]!, m.member.channel, tracker, w);
+    return Math.max(0, expected - delivered);
+  }
+
+  /** Exact totals against every stream's final record (call after publishing ended and the drain). */
+  account(atUs: number, finals: Record<string, StreamFinal>): SubscriberAccounting {
+    this.owed.applyFinal(finals, atUs);
+    const result: SubscriberAccounting = { expected: 0, delivered: 0, unaccepted: 0, unowed: 0 };
+    for (const m of this.members) {
+      for (let i = 0; i < m.streams.length; i++) {
+        const stream = m.streams[i]!;
+        const tracker = m.trackers[i]!;
+        const w = finals[stream]?.published ?? 0;
+        const r = this.owed.account(stream, m.member.channel, tracker, w);
+        result.expected += r.expected;
+        result.delivered += r.delivered;
+        result.unaccepted += r.unaccepted + (tracker.received - tracker.receivedUpTo(w));
+      }
+    }
+    return result;
+  }
+
+  close(): void {
+    this.closing = true;
+    if (this.rampTimer) clearTimeout(this.rampTimer);
+    if (this.deadTimer) clearInterval(this.deadTimer);
+    for (const m of this.members) m.conn?.close();
+  }
+}
+
+/**
+ * Loopback source address for the n-th socket to one node: one source address gives ≈28k ports to one
+ * destination (reference/load-testing.md, Linux limits), so past `perAddress` sockets use 127.0.0.2, …
+ */
+export function sourceAddress(url: string, nthToNode: number, perAddress: number): string | undefined {
+  const block = Math.floor(nthToNode / perAddress);
+  if (block === 0) return undefined;
+  const host = new URL(url).hostname;
+  if (!host.startsWith('127.')) return undefined;
+  return `127.0.0.${1 + block}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * Subscriber worker process: holds its slice of the fleet and answers the engine's messages (ipc.ts).
+ */
+import { redact, registerSecret } from '../../common/log.ts';
+import type { ParentToSubscriber, SubscriberToParent } from '../ipc.ts';
+import { ProcessMonitor } from '../metrics/process-monitor.ts';
+import { MetricsRecorder } from '../metrics/recorder.ts';
+import { installFatalHandlers, onParentMessage, sendToParent } from '../worker-runtime.ts';
+import { SubscriberFleet } from './subscriber-fleet.ts';
+
+installFatalHandlers();
+const send = (message: SubscriberToParent) => sendToParent(message);
+const recorder = new MetricsRecorder();
+const monitor = new ProcessMonitor();
+let fleet: SubscriberFleet | undefined;
+let logged = 0;
+
+onParentMessage<ParentToSubscriber>(async (message) => {
+  switch (message.type) {
+    case 'init': {
+      registerSecret(message.config.hmacSecret);
+      const id = message.config.workerId;
+      fleet = new SubscriberFleet(message.config, recorder, (line) => {
+        // A few examples are enough to diagnose; counts are in errors by code.
+        if (logged++ < 5) process.stderr.write(redact(`engine   [${id}] ${line}\n`));
+      });
+      await fleet.prepare();
+      send({ type: 'ready' });
+      return;
+    }
+    case 'connect':
+      fleet?.startRamp();
+      return;
+    case 'tick': {
+      const { missing } = fleet?.snapshot() ?? { missing: 0 };
+      send({
+        type: 'snapshot',
+        seq: message.seq,
+        metrics: recorder.snapshot(),
+        process: monitor.sample(),
+        connected: fleet?.subscribedCount ?? 0,
+        target: fleet?.target ?? 0,
+        missing,
+      });
+      return;
+    }
+    case 'progress':
+      fleet?.applyProgress(message.atUs, message.streams);
+      return;
+    case 'account':
+      if (!fleet) throw new Error('account before init');
+      send({ type: 'accounted', result: fleet.account(message.atUs, message.streams) });
+      return;
+    case 'close':
+      fleet?.close();
+      // Let the FINs go out before exiting.
+      setTimeout(() => process.exit(0), 200);
+      return;
+  }
+});

@@ -1,0 +1,101 @@
+/**
+ * The parent side of one worker process: fork (with tsx, so workers run the TypeScript sources), typed
+ * messages, waiting for a reply, and a close that always ends the process — politely first, SIGKILL after
+ * a grace period.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const TSX = import.meta.resolve('tsx');
+
+export class WorkerProcess<In extends { type: string }, Out extends { type: string }> {
+  private readonly child: ChildProcess;
+  private readonly listeners = new Set<(message: Out) => void>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private hasExited = false;
+
+  constructor(
+    readonly id: string,
+    entry: URL,
+  ) {
+    this.child = fork(fileURLToPath(entry), [], {
+      execArgv: ['--import', TSX],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, CENTRIFUGO_BENCH_WORKER: id },
+    });
+    this.child.on('message', (message) => {
+      for (const listener of this.listeners) listener(message as Out);
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.hasExited = true;
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.hasExited;
+  }
+
+  send(message: In): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  onMessage(listener: (message: Out) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The next message of `type` (rejects on a fatal report, exit, timeout or abort). */
+  waitFor<T extends Out['type']>(type: T, timeoutMs: number, signal?: AbortSignal): Promise<Extract<Out, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        off();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`worker ${this.id}: no '${type}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const off = this.onMessage((message) => {
+        if (message.type === type) {
+          cleanup();
+          resolve(message as Extract<Out, { type: T }>);
+        } else if (message.type === 'fatal') {
+          cleanup();
+          reject(new Error(`worker ${this.id} failed: ${(message as unknown as { message: string }).message}`));
+        }
+      });
+      this.exited.then(({ code, signal: s }) => {
+        cleanup();
+        reject(new Error(`worker ${this.id} exited (code ${code}, signal ${s}) before '${type}'`));
+      });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Asks the worker to close its sockets and exit; SIGKILL if it has not exited after `graceMs`. */
+  async close(closeMessage: In, graceMs = 5000): Promise<void> {
+    if (this.hasExited) return;
+    this.send(closeMessage);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    if (!this.hasExited) this.child.kill('SIGKILL');
+  }
+}

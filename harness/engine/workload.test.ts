@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UserError } from '../common/errors.ts';
+import { planFleet } from './fleet-plan.ts';
+import { SaturationWatch } from './honesty.ts';
+import { describeWorkload, planWorkload } from './plan.ts';
+import { parseWorkload } from './workload.ts';
+
+const minimal = {
+  subscribers: { count: 10_000 },
+  publishers: { executor: 'constant-arrival-rate' as const, rate: 10, duration: '30s', preAllocatedVUs: 10 },
+};
+
+function problem(input: unknown): string {
+  try {
+    parseWorkload(input);
+  } catch (error) {
+    assert.ok(error instanceof UserError);
+    return error.message;
+  }
+  assert.fail('expected a validation error');
+}
+
+test('defaults follow k6 (timeUnit 1s, gracefulStop 30s, maxVUs = preAllocatedVUs) and ours', () => {
+  const w = parseWorkload(minimal);
+  assert.equal(w.publishers.executor, 'constant-arrival-rate');
+  assert.ok(w.publishers.executor === 'constant-arrival-rate');
+  assert.equal(w.publishers.timeUnit, 1000);
+  assert.equal(w.publishers.gracefulStop, 30_000);
+  assert.equal(w.publishers.duration, 30_000);
+  assert.equal(w.publishers.target, 'centrifugo-broadcast');
+  assert.equal(w.publishers.channelsPerCall, 1000);
+  assert.equal(w.subscribers.workers, 'auto');
+  assert.deepEqual(w.subscribers.reconnect, { enabled: true, minDelay: 250, maxDelay: 5000 });
+  assert.equal(w.drain, 5000);
+  assert.deepEqual(w.limits, { maxEventLoopDelayP99Ms: 50, maxCpuShare: 0.9, sustained: 3000 });
+  assert.deepEqual(parseWorkload(w), w, 'parsing a parsed workload changes nothing');
+});
+
+test('errors name the field', () => {
+  assert.match(problem({ ...minimal, publishers: { ...minimal.publishers, rate: -1 } }), /workload\.publishers\.rate/);
+  assert.match(
+    problem({ ...minimal, publishers: { ...minimal.publishers, duration: '3 parsecs' } }),
+    /workload\.publishers\.duration: invalid duration/,
+  );
+  assert.match(
+    problem({ ...minimal, publishers: { ...minimal.publishers, maxVus: 5 } }),
+    /workload\.publishers.*maxVus/,
+  );
+  assert.match(
+    problem({ ...minimal, publishers: { executor: 'externally-controlled' } }),
+    /workload\.publishers\.executor/,
+  );
+  assert.match(
+    problem({ ...minimal, publishers: { ...minimal.publishers, maxVUs: 2 } }),
+    /workload\.publishers\.maxVUs: must be at least preAllocatedVUs/,
+  );
+  assert.match(
+    problem({ ...minimal, publishers: { ...minimal.publishers, target: 'kafka' } }),
+    /workload\.publishers\.target: unknown target 'kafka'/,
+  );
+  assert.match(
+    problem({ ...minimal, subscribers: { count: 100, stages: [{ duration: '10s', target: 50 }] } }),
+    /workload\.subscribers\.stages\[0\]\.target: the last stage must reach subscribers\.count \(100\)/,
+  );
+  assert.match(
+    problem({ ...minimal, faults: [{ at: '5s', action: 'kill-centrifugo-node' }] }),
+    /workload\.faults\[0\]\.node/,
+  );
+  assert.match(
+    problem({ ...minimal, faults: [{ at: '5s', action: 'pause-service', service: 'kafka' }] }),
+    /workload\.faults\[0\]\.service/,
+  );
+});
+
+test('a target module given by absolute path is accepted', () => {
+  const w = parseWorkload({ ...minimal, publishers: { ...minimal.publishers, target: '/opt/my-target.ts' } });
+  assert.equal(w.publishers.target, '/opt/my-target.ts');
+});
+
+test('fleet: one worker per core, more when the per-process socket limit needs it', () => {
+  const machine = { openFiles: 20_000, cores: 2 };
+  assert.deepEqual(
+    planFleet(10_000, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).perWorker,
+    [5000, 5000],
+  );
+  assert.equal(planFleet(40_000, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).workers, 3);
+  assert.equal(planFleet(100, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).workers, 1);
+  assert.equal(planFleet(0, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).workers, 0);
+  // An explicit count is raised when the open-files limit forbids it: 1,024 files → ≤ 691 sockets each.
+  const small = planFleet(5000, { workers: 2, maxSocketsPerWorker: 15_000 }, { openFiles: 1024, cores: 2 });
+  assert.equal(small.socketLimit, 691);
+  assert.equal(small.workers, 8);
+  assert.equal(
+    small.perWorker.reduce((a, b) => a + b),
+    5000,
+  );
+});
+
+test('plan and description read like k6', () => {
+  const plan = planWorkload(
+    { ...minimal, subscribers: { count: 10_000, connectRate: 1000, workers: 2 } },
+    { nodeCount: 1 },
+  );
+  assert.equal(plan.publishers.iterations, 300);
+  assert.equal(plan.subscribers.rampMs, 10_000);
+  const text = describeWorkload(
+    {
+      ...minimal,
+      subscribers: { count: 10_000, connectRate: 1000, workers: 2 },
+      faults: [{ at: '20s', action: 'kill-centrifugo-node', node: 1 }],
+    },
+    { nodeCount: 1 },
+  );
+  assert.match(
+    text,
+    /subscribers: 10000 connections, 1000\/s \(~10s ramp\), 2 worker processes \(5000 each\), round-robin over 1 node/,
+  );
+  assert.match(
+    text,
+    /publishers: {2}constant-arrival-rate → centrifugo-broadcast: 10\.00 iterations\/s for 30s \(maxVUs: 10, gracefulStop: 30s\), 300 messages/,
+  );
+  assert.match(text, /faults: {6}at 20s kill-centrifugo-node 1/);
+});
+
+test('honesty: a process over a limit for `sustained` seconds while measuring invalidates, with a reason', () => {
+  const watch = new SaturationWatch({ maxEventLoopDelayP99Ms: 50, maxCpuShare: 0.9, sustained: 3000 });
+  const sample = (loop: number, cpu = 0.2) => ({ cpu, cpuSeconds: cpu, eventLoopDelayP99Ms: loop, rssBytes: 0 });
+  // Saturated while connecting: not measuring, does not count.
+  for (let t = 1; t <= 5; t++) watch.observe('subscribers-1', sample(200, 1), t, false);
+  // Two seconds over, then fine: too short.
+  watch.observe('subscribers-1', sample(80), 6, true);
+  watch.observe('subscribers-1', sample(90), 7, true);
+  watch.observe('subscribers-1', sample(5), 8, true);
+  assert.deepEqual(watch.reasons, []);
+  // Three seconds over: invalid.
+  watch.observe('publisher', sample(60), 9, true);
+  watch.observe('publisher', sample(120), 10, true);
+  watch.observe('publisher', sample(70, 0.95), 11, true);
+  const reasons = watch.finish();
+  assert.equal(reasons.length, 1);
+  assert.match(reasons[0]!, /^publisher: event-loop delay p99 above 50 ms for 3 s in a row \(peak 120 ms at 10 s\)/);
+});

@@ -1,0 +1,153 @@
+/**
+ * The scenario's `workload` section: who listens (subscribers), who publishes how (a k6 executor and a
+ * publish target), how long to wait for stragglers (drain), what breaks when (faults), and what the load
+ * generator may use before its numbers stop being trustworthy (limits). Validated before anything starts;
+ * an error names the field (`workload.publishers.rate: …`).
+ *
+ * Durations are k6 strings ('30s', '1m30s', '500ms'); they come out of the schema as milliseconds.
+ */
+import { z } from 'zod';
+import { parseOrExplain } from '../common/validation.ts';
+import { EXECUTORS } from './executors/index.ts';
+import { durationMs, nonNegativeInt, positiveDurationMs, positiveInt } from './schema-helpers.ts';
+import { isKnownTarget } from './targets/registry.ts';
+
+export const DEFAULT_CONNECT_RATE = 500;
+
+const SubscribersSchema = z.strictObject({
+  /** Subscriber connections (one user and one personal channel each). */
+  count: nonNegativeInt,
+  /** Connections opened per second, fleet-wide (default 500/s). Or `stages`, not both. */
+  connectRate: z.number().positive().optional(),
+  /** A ramping-vus-like connection ramp: linear stages to `target` connections; the last target = count. */
+  stages: z
+    .array(z.strictObject({ duration: durationMs, target: nonNegativeInt }))
+    .min(1)
+    .optional(),
+  /** Centrifugo nodes to connect to, by number (1 = the first), round-robin; default all of them. */
+  nodes: z.union([z.literal('all'), z.array(positiveInt).min(1)]).default('all'),
+  /** Worker processes: 'auto' = one per core, more when the per-process socket limit needs it. */
+  workers: z.union([z.literal('auto'), positiveInt]).default('auto'),
+  /** Never more sockets than this per worker process (bounded further by its open-files limit). */
+  maxSocketsPerWorker: positiveInt.default(15_000),
+  /** Dial → subscribed within this, or the attempt is abandoned and retried. */
+  connectTimeout: positiveDurationMs.default(10_000),
+  /** After the ramp, how long to wait for connections still missing before publishing starts anyway. */
+  rampGrace: durationMs.default(30_000),
+  reconnect: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      minDelay: positiveDurationMs.default(250),
+      maxDelay: positiveDurationMs.default(5000),
+    })
+    .prefault({}),
+  /** Live loss: a message published this long ago and still missing counts as lost (until it arrives). */
+  lostAfter: positiveDurationMs.default(5000),
+  /** Loopback source addresses (127.0.0.2, …) are used past this many sockets to one node (ports ≈ 28k). */
+  socketsPerSourceAddress: positiveInt.max(28_000).default(25_000),
+});
+
+const publisherOptions = {
+  /** Where messages go: a name from targets/registry.ts, or an absolute path to a target module. */
+  target: z.string().default('centrifugo-broadcast'),
+  /** Approximate size of each publication's JSON data (marker + padding), bytes. */
+  payloadBytes: z.number().int().min(64).max(1_000_000).default(128),
+  /** centrifugo-broadcast: channels per API call (a big audience is split into several calls). */
+  channelsPerCall: positiveInt.max(100_000).default(1000),
+  /** Per-call HTTP timeout. */
+  requestTimeout: positiveDurationMs.default(10_000),
+};
+
+const PublishersSchema = z.discriminatedUnion('executor', [
+  EXECUTORS['constant-arrival-rate'].schema.extend(publisherOptions),
+  EXECUTORS['ramping-arrival-rate'].schema.extend(publisherOptions),
+  EXECUTORS['constant-vus'].schema.extend(publisherOptions),
+  EXECUTORS['ramping-vus'].schema.extend(publisherOptions),
+  EXECUTORS['per-vu-iterations'].schema.extend(publisherOptions),
+  EXECUTORS['shared-iterations'].schema.extend(publisherOptions),
+]);
+
+const node = { node: positiveInt };
+const service = { service: z.enum(['redis', 'postgres', 'nats']) };
+const FaultSchema = z.discriminatedUnion('action', [
+  z.strictObject({ at: durationMs, action: z.literal('kill-centrifugo-node'), ...node }),
+  z.strictObject({ at: durationMs, action: z.literal('start-centrifugo-node'), ...node }),
+  z.strictObject({ at: durationMs, action: z.literal('pause-service'), ...service }),
+  z.strictObject({ at: durationMs, action: z.literal('resume-service'), ...service }),
+]);
+
+const LimitsSchema = z.strictObject({
+  /** A process whose event-loop delay p99 stays above this is saturated (its latency is its own). */
+  maxEventLoopDelayP99Ms: z.number().positive().default(50),
+  /** A process using more than this share of one core is saturated. */
+  maxCpuShare: z.number().positive().max(1).default(0.9),
+  /** For this long in a row, before the run is declared invalid. */
+  sustained: positiveDurationMs.default(3000),
+});
+
+export const WorkloadSchema = z
+  .strictObject({
+    subscribers: SubscribersSchema,
+    publishers: PublishersSchema,
+    /** After publishing ends: how long to wait for deliveries still in flight (ends early when all arrived). */
+    drain: durationMs.default(5000),
+    /** Faults at times relative to the start of publishing, through the caller's fault functions. */
+    faults: z.array(FaultSchema).default([]),
+    limits: LimitsSchema.prefault({}),
+  })
+  .superRefine((w, ctx) => {
+    const s = w.subscribers;
+    if (s.stages && s.connectRate !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subscribers', 'connectRate'],
+        message: 'give either connectRate or stages, not both',
+      });
+    }
+    if (s.stages) {
+      let previous = 0;
+      s.stages.forEach((stage, i) => {
+        if (stage.target < previous) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['subscribers', 'stages', i, 'target'],
+            message: `connections only ramp up (${stage.target} < ${previous}); subscribers stay until the end`,
+          });
+        }
+        previous = stage.target;
+      });
+      if (previous !== s.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subscribers', 'stages', s.stages.length - 1, 'target'],
+          message: `the last stage must reach subscribers.count (${s.count}), not ${previous}`,
+        });
+      }
+    }
+    if (!isKnownTarget(w.publishers.target)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publishers', 'target'],
+        message: `unknown target '${w.publishers.target}'; use centrifugo-broadcast, centrifugo-publish, a registered target or an absolute path to a target module`,
+      });
+    }
+    const p = w.publishers;
+    if ('maxVUs' in p && p.maxVUs !== undefined && p.maxVUs < p.preAllocatedVUs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publishers', 'maxVUs'],
+        message: `must be at least preAllocatedVUs (${p.preAllocatedVUs})`,
+      });
+    }
+  });
+
+export type Workload = z.output<typeof WorkloadSchema>;
+export type WorkloadInput = z.input<typeof WorkloadSchema>;
+export type PublishersConfig = Workload['publishers'];
+export type SubscribersConfig = Workload['subscribers'];
+export type FaultStep = Workload['faults'][number];
+
+/** Validates a workload (raw scenario input or an already parsed one: parsing is idempotent). */
+export function parseWorkload(input: unknown, fieldPrefix = 'workload'): Workload {
+  return parseOrExplain(WorkloadSchema, input, 'workload', fieldPrefix);
+}
