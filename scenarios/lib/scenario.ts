@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { WorkloadSchema } from '../../harness/engine/workload.ts';
 import { ThresholdsSchema } from '../../harness/gate/thresholds.ts';
+import { DatasetSchema } from '../../harness/seed/dataset-schema.ts';
 import { StackSpecSchema } from '../../harness/stack/stack-spec.ts';
 
 export const ResultsOptionsSchema = z.strictObject({
@@ -23,11 +24,29 @@ export const ResultsOptionsSchema = z.strictObject({
   report: z.boolean().default(true),
 });
 
+/**
+ * Which dataset users are online (have a subscriber), for scenarios with a `dataset`: one per room like
+ * GrandChat's latency table, N per room, or given user ids. The subscriber count follows from it.
+ */
+export const OnlineSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('one-per-room'), pick: z.enum(['last', 'random']).optional() }),
+  z.strictObject({
+    kind: z.literal('per-room'),
+    count: z.number().int().positive(),
+    pick: z.enum(['last', 'random']).optional(),
+  }),
+  z.strictObject({ kind: z.literal('users'), userIds: z.array(z.number().int().positive()).min(1) }),
+]);
+
 export const ScenarioSchema = z.strictObject({
   /** Short name, used in results and reports. */
   name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'use letters, digits, dot, dash or underscore'),
   description: z.string().optional(),
   stack: StackSpecSchema.prefault({}),
+  /** A seeded GrandChat-like dataset loaded into PostgreSQL before the run (users, rooms, memberships, devices). */
+  dataset: DatasetSchema.optional(),
+  /** With a dataset: who is online. The workload's subscriber count is set from it. */
+  online: OnlineSchema.default({ kind: 'one-per-room' }),
   workload: WorkloadSchema,
   thresholds: ThresholdsSchema.prefault({}),
   results: ResultsOptionsSchema.prefault({}),

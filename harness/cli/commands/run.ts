@@ -17,6 +17,7 @@ import { gatherRunInfo, RunWriter } from '../../results/files/index.ts';
 import { renderRunReport } from '../../results/report/index.ts';
 import { servicesFor, startStack } from '../../stack/index.ts';
 import { ProgressLine } from '../progress.ts';
+import { checkDatasetNeeds, prepareDataset } from '../run-dataset.ts';
 import { loadScenario } from '../scenario-loader.ts';
 import { ensureTools } from '../tools.ts';
 import type { CommandContext } from './index.ts';
@@ -57,6 +58,7 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
   if (scenario.results.clickhouse === true && !stackSpec.services.includes('clickhouse')) {
     stackSpec.services.push('clickhouse');
   }
+  checkDatasetNeeds(scenario, stackSpec);
   log.info('run', `scenario ${scenario.name} (${file})`);
   for (const line of describeWorkload(scenario.workload, { nodeCount: stackSpec.nodes }).split('\n')) {
     log.info('plan', line);
@@ -96,10 +98,16 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
       log.error('run', `${c.message}; stopping the run`);
       stopOn(new Error(c.message));
     });
+    const { audience, targetOptions } = await prepareDataset(scenario, stack);
+    const workload = audience
+      ? { ...scenario.workload, subscribers: { ...scenario.workload.subscribers, count: audience.length } }
+      : scenario.workload;
     const engineStarted = performance.now();
     const result: EngineResult = await runEngine(
-      scenario.workload,
+      workload,
       {
+        audience,
+        targetOptions,
         centrifugo: {
           wsUrls: stack.endpoints.centrifugo.nodes.map((n) => n.wsUrl),
           apiUrls: stack.endpoints.centrifugo.nodes.map((n) => n.apiUrl),
