@@ -10,12 +10,13 @@ import type { Stack, StackSpec } from '../stack/index.ts';
  * a dataset lives in PostgreSQL; the `chat-app` target needs the chat app (a broadcast mode).
  */
 export function checkDatasetNeeds(scenario: Scenario, stackSpec: StackSpec): void {
-  if (scenario.workload.publishers.target === 'chat-app' && !stackSpec.chatApp) {
+  const target = scenario.workload?.publishers.target;
+  if (target === 'chat-app' && !stackSpec.chatApp) {
     throw new UserError(
       'workload.publishers.target: chat-app needs the chat app in the stack; set stack.chatApp: { mode: "api" } (or outbox, api_outbox, redis_stream, nats_jetstream)',
     );
   }
-  if (scenario.workload.publishers.target === 'chat-app' && !scenario.dataset) {
+  if (target === 'chat-app' && !scenario.dataset) {
     throw new UserError(
       'workload.publishers.target: chat-app publishes into rooms; give the scenario a dataset: { … }',
     );

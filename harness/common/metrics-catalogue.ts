@@ -55,6 +55,11 @@ export const METRICS = {
   pushes_enqueued: { kind: 'counter', unit: 'pushes', description: 'pushes accepted by the relay' },
   pushes_delivered: { kind: 'counter', unit: 'pushes', description: 'pushes accepted by the sink (receipts)' },
   pushes_failed: { kind: 'counter', unit: 'pushes', description: 'pushes failed permanently' },
+  pushes_unaccounted: {
+    kind: 'counter',
+    unit: 'pushes',
+    description: 'enqueued − delivered − failed − queued at the end: must be 0 (push_ledger.unaccounted)',
+  },
   push_queue_depth: { kind: 'gauge', unit: 'pushes', description: 'pushes enqueued and not yet settled' },
 } as const satisfies Record<string, MetricDefinition>;
 

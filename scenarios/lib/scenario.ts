@@ -7,6 +7,7 @@
  *   export default defineScenario({ name: 'smoke', stack: { engine: 'memory' }, workload: { … }, thresholds: { … } });
  */
 import { z } from 'zod';
+import { PushFloodSchema } from '../../harness/engine/push/push-flood-schema.ts';
 import { WorkloadSchema } from '../../harness/engine/workload.ts';
 import { ThresholdsSchema } from '../../harness/gate/thresholds.ts';
 import { DatasetSchema } from '../../harness/seed/dataset-schema.ts';
@@ -38,19 +39,34 @@ export const OnlineSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('users'), userIds: z.array(z.number().int().positive()).min(1) }),
 ]);
 
-export const ScenarioSchema = z.strictObject({
-  /** Short name, used in results and reports. */
-  name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'use letters, digits, dot, dash or underscore'),
-  description: z.string().optional(),
-  stack: StackSpecSchema.prefault({}),
-  /** A seeded GrandChat-like dataset loaded into PostgreSQL before the run (users, rooms, memberships, devices). */
-  dataset: DatasetSchema.optional(),
-  /** With a dataset: who is online. The workload's subscriber count is set from it. */
-  online: OnlineSchema.default({ kind: 'one-per-room' }),
-  workload: WorkloadSchema,
-  thresholds: ThresholdsSchema.prefault({}),
-  results: ResultsOptionsSchema.prefault({}),
-});
+export const ScenarioSchema = z
+  .strictObject({
+    /** Short name, used in results and reports. */
+    name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'use letters, digits, dot, dash or underscore'),
+    description: z.string().optional(),
+    stack: StackSpecSchema.prefault({}),
+    /** A seeded GrandChat-like dataset loaded into PostgreSQL before the run (users, rooms, memberships, devices). */
+    dataset: DatasetSchema.optional(),
+    /** With a dataset: who is online. The workload's subscriber count is set from it. */
+    online: OnlineSchema.default({ kind: 'one-per-room' }),
+    /** WebSocket subscribers and publishers (k6 executors) — or `push`, a push-notification flood. */
+    workload: WorkloadSchema.optional(),
+    /** Enqueue K pushes at rate R through a push API (the reference relay, Centrifugo PRO, …); exact ledger. */
+    push: PushFloodSchema.optional(),
+    thresholds: ThresholdsSchema.prefault({}),
+    results: ResultsOptionsSchema.prefault({}),
+  })
+  .superRefine((scenario, ctx) => {
+    if (!scenario.workload === !scenario.push) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [scenario.workload ? 'push' : 'workload'],
+        message: scenario.workload
+          ? 'give either workload (WebSocket subscribers and publishers) or push (a push flood), not both'
+          : 'missing: give workload (WebSocket subscribers and publishers) or push (a push flood)',
+      });
+    }
+  });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

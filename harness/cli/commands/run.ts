@@ -5,7 +5,6 @@ import { log } from '../../common/log.ts';
 import { newRunId } from '../../common/run-id.ts';
 import type { RunSummary } from '../../common/summary-types.ts';
 import { SUMMARY_SCHEMA_VERSION } from '../../common/summary-types.ts';
-import { describeWorkload, type EngineResult, runEngine } from '../../engine/index.ts';
 import { percentileLookupFromHdr } from '../../gate/hdr-percentiles.ts';
 import { renderJunit } from '../../gate/render/junit-report.ts';
 import { renderMarkdownSummary } from '../../gate/render/markdown-summary.ts';
@@ -17,7 +16,8 @@ import { gatherRunInfo, RunWriter } from '../../results/files/index.ts';
 import { renderRunReport } from '../../results/report/index.ts';
 import { servicesFor, startStack } from '../../stack/index.ts';
 import { ProgressLine } from '../progress.ts';
-import { checkDatasetNeeds, prepareDataset } from '../run-dataset.ts';
+import { checkDatasetNeeds } from '../run-dataset.ts';
+import { checkDriverNeeds, type DriverResult, describeDriver, runDriver } from '../run-drivers.ts';
 import { loadScenario } from '../scenario-loader.ts';
 import { ensureTools } from '../tools.ts';
 import type { CommandContext } from './index.ts';
@@ -59,10 +59,9 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
     stackSpec.services.push('clickhouse');
   }
   checkDatasetNeeds(scenario, stackSpec);
+  checkDriverNeeds(scenario, stackSpec);
   log.info('run', `scenario ${scenario.name} (${file})`);
-  for (const line of describeWorkload(scenario.workload, { nodeCount: stackSpec.nodes }).split('\n')) {
-    log.info('plan', line);
-  }
+  for (const line of describeDriver(scenario, stackSpec)) log.info('plan', line);
   if (stackSpec.provider === 'local') await ensureTools(servicesFor(stackSpec), { setup: options.setup });
 
   const runId = newRunId();
@@ -98,40 +97,22 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
       log.error('run', `${c.message}; stopping the run`);
       stopOn(new Error(c.message));
     });
-    const { audience, targetOptions } = await prepareDataset(scenario, stack);
-    const workload = audience
-      ? { ...scenario.workload, subscribers: { ...scenario.workload.subscribers, count: audience.length } }
-      : scenario.workload;
     const engineStarted = performance.now();
-    const result: EngineResult = await runEngine(
-      workload,
-      {
-        audience,
-        targetOptions,
-        centrifugo: {
-          wsUrls: stack.endpoints.centrifugo.nodes.map((n) => n.wsUrl),
-          apiUrls: stack.endpoints.centrifugo.nodes.map((n) => n.apiUrl),
-          apiKey: stack.secrets.centrifugoApiKey,
-          hmacSecret: stack.secrets.centrifugoHmacSecret,
-        },
+    const result: DriverResult = await runDriver(scenario, stack, {
+      signal: engineAbort.signal,
+      onPoint: (point) => {
+        writer.appendPoint(point);
+        live?.point(point);
       },
-      {
-        signal: engineAbort.signal,
-        onPoint: (point) => {
-          writer.appendPoint(point);
-          live?.point(point);
-        },
-        onEvent: (event) => {
-          writer.appendEvent(event);
-          live?.event(event);
-        },
-        onProgress: (p) => progress.update(p),
-        faults: stack.faults,
-        checkAbort: thresholds.some((t) => t.abortOnFail)
-          ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - engineStarted) / 1000)?.reason
-          : undefined,
+      onEvent: (event) => {
+        writer.appendEvent(event);
+        live?.event(event);
       },
-    );
+      onProgress: (p) => progress.update(p),
+      checkAbort: thresholds.some((t) => t.abortOnFail)
+        ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - engineStarted) / 1000)?.reason
+        : undefined,
+    });
     progress.stop();
 
     const summary: RunSummary = {
@@ -151,6 +132,7 @@ async function runScenario(file: string, options: RunOptions, context: CommandCo
       errorsByCode: result.errorsByCode,
       generator: result.generator,
       timeline: result.timeline,
+      ...(result.pushLedger ? { push_ledger: result.pushLedger } : {}),
     };
     await writer.writeHistograms(result.histograms);
     await writer.writeSummary(summary);
