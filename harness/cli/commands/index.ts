@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCompare } from './compare.ts';
 import { registerComposeConfig } from './compose-config.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerGate } from './gate.ts';
@@ -17,6 +18,7 @@ export interface CommandContext {
 /** One file per command; a new command is a file and a line here. */
 export function registerCommands(program: Command, context: CommandContext): void {
   registerRun(program, context);
+  registerCompare(program, context);
   registerDoctor(program);
   registerSetup(program);
   registerStack(program, context);
