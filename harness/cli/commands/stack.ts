@@ -81,6 +81,12 @@ function printEndpoints(name: string, file: string, json: boolean): void {
   if (e.redis) lines.push(`  redis              ${e.redis.url}`);
   if (e.nats) lines.push(`  nats               ${e.nats.url}`);
   if (e.clickhouse) lines.push(`  clickhouse         ${e.clickhouse.url}`);
+  if (e.chatApp) lines.push(`  chat app           ${e.chatApp.url}`);
+  if (e.pushRelay) lines.push(`  push relay         ${e.pushRelay.url}`);
+  if (e.pushSink) {
+    lines.push(`  push sink (FCM)    ${e.pushSink.fcmUrl}`);
+    lines.push(`  push sink (WebPush) ${e.pushSink.webPushUrl}  CA: ${e.pushSink.caFile}`);
+  }
   lines.push(`  secrets (API key, HMAC secret, passwords): ${path.resolve(path.dirname(file), stack.secretsFile)}`);
   if (stack.logsDir) lines.push(`  logs: ${stack.logsDir}`);
   lines.push(`  stop it with: centrifugo-bench stack down${name === 'default' ? '' : ` --name ${name}`}`);

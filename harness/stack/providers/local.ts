@@ -51,7 +51,13 @@ export async function startLocalStack(
   try {
     const wanted = servicesFor(spec);
     const started = performance.now();
-    log.info('stack', `starting local stack: ${['centrifugo', ...wanted].join(', ')} (logs in ${options.logsDir})`);
+    const sut = [spec.pushSink && 'push-sink', spec.pushRelay && 'push-relay', spec.chatApp && 'chat-app'].filter(
+      Boolean,
+    );
+    log.info(
+      'stack',
+      `starting local stack: ${['centrifugo', ...wanted, ...sut].join(', ')} (logs in ${options.logsDir})`,
+    );
     // In parallel, but every start settles before a failure propagates: nothing is left half-started.
     const [postgres, redis, nats, clickhouse] = await allSettledOrThrow([
       wanted.has('postgres') ? new PostgresService().start(runtime) : undefined,
