@@ -1,19 +1,13 @@
 /**
- * The run's clock: CLOCK_MONOTONIC in microseconds. `process.hrtime` reads CLOCK_MONOTONIC on Linux, which
- * every process on the host shares, so a publisher's intended time and a subscriber's receive time (in
- * different worker processes) are directly comparable. Values stay far below 2^53, so plain numbers do.
+ * The run's clock: CLOCK_MONOTONIC in whole microseconds. `process.hrtime` reads CLOCK_MONOTONIC on Linux,
+ * which every process on the host shares, so a publisher's intended time and a subscriber's receive time
+ * (in different worker processes) are directly comparable.
  *
- * `performance.now()` runs on the same clock but from a per-process origin; one offset read at start-up turns
- * it into the shared clock without allocating a BigInt on every call (see clock.bench.ts).
+ * Read directly, every time. A cheaper `performance.now() + offset` was tried and measured: the offset read
+ * once at start-up was off by ~0.9 ms because the first performance.now() call in a process is slow — a
+ * per-process bias in every cross-process latency. hrtime.bigint costs ~80 ns (clock.bench.ts), and one
+ * read per frame or message is nothing next to JSON.parse.
  */
-const offsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
-
-/** Now on the run's clock, µs (fractional). */
 export function monoUs(): number {
-  return offsetUs + performance.now() * 1000;
-}
-
-/** Now on the run's clock, µs, read directly from the kernel (slower; for tests of `monoUs`). */
-export function monoUsExact(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }

@@ -9,7 +9,6 @@
  * deliveries and RSS per connection (subscriber workers' peak RSS over their idle baseline).
  */
 import { withStack } from '../stack/testing.ts';
-import { parseDuration } from './duration.ts';
 import { runEngine } from './index.ts';
 
 const subscribers = Number(process.env.SUBSCRIBERS ?? 1000);
@@ -23,8 +22,10 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
   const node = stack.endpoints.centrifugo.nodes[0]!;
   let publishStartedS = 0;
   let drainEndedS = 0;
-  let idleRss = 0;
-  const points: { t: number; rss: number }[] = [];
+  const points: { t: number; rss: number; connected: number; cpu: number; delivered: number }[] = [];
+  let phase = '';
+  const steady = { cpuSeconds: 0, delivered: 0, seconds: 0 };
+  let connectedPoint: { rss: number; connected: number } | undefined;
   const result = await runEngine(
     {
       subscribers: { count: subscribers, connectRate, workers },
@@ -48,14 +49,28 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
     },
     {
       onEvent(e) {
+        if (e.kind === 'phase') phase = e.name;
         if (e.kind === 'phase' && e.name === 'publish') {
           publishStartedS = e.at;
-          idleRss = points.at(-1)?.rss ?? 0;
+          connectedPoint = points.at(-1);
         }
         if (e.kind === 'phase' && e.name === 'account') drainEndedS = e.at;
       },
       onPoint(p) {
-        points.push({ t: p.t, rss: p.generator.rssBytes });
+        const delivered = p.counters.messages_delivered ?? 0;
+        points.push({
+          t: p.t,
+          rss: p.generator.rssBytes,
+          connected: p.gauges.subscribers_connected ?? 0,
+          cpu: p.generator.cpu,
+          delivered,
+        });
+        // Steady state: the publish and drain phases only (no worker start-up, no connection ramp).
+        if (phase === 'publish' || phase === 'drain') {
+          steady.cpuSeconds += p.generator.cpu;
+          steady.delivered += delivered;
+          steady.seconds++;
+        }
       },
       onProgress(p) {
         process.stderr.write(
@@ -71,6 +86,13 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
   const latency = m.delivery_latency?.type === 'trend' ? m.delivery_latency : undefined;
   const windowS = Math.max(1, drainEndedS - publishStartedS);
   const peakRss = result.generator.peakRssBytes;
+  // RSS per connection: growth of the generator's RSS while connections were opened (first point of the
+  // ramp → last point before publishing), over the connections opened in between.
+  const first = points[0];
+  const rssPerConnection =
+    first && connectedPoint && connectedPoint.connected > first.connected
+      ? Math.round((connectedPoint.rss - first.rss) / (connectedPoint.connected - first.connected))
+      : null;
   const figures = {
     subscribers,
     workers: result.generator.workers,
@@ -82,15 +104,22 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
     lost: count('messages_lost'),
     duplicated: count('messages_duplicated'),
     deliveredPerS: Math.round(delivered / windowS),
-    windowS,
+    windowS: Math.round(windowS * 10) / 10,
     latencyMs: latency && { p50: latency.med, p90: latency.p90, p99: latency.p99, max: latency.max },
     cpuSeconds: result.generator.cpuSeconds,
     cpuSecondsPerMillionDeliveries: delivered
       ? Math.round((result.generator.cpuSeconds / delivered) * 1e6 * 10) / 10
       : null,
+    steady: {
+      seconds: steady.seconds,
+      generatorCores: Math.round((steady.cpuSeconds / Math.max(1, steady.seconds)) * 100) / 100,
+      cpuSecondsPerMillionDeliveries: steady.delivered
+        ? Math.round((steady.cpuSeconds / steady.delivered) * 1e6 * 10) / 10
+        : null,
+    },
     generatorRssBytesPeak: peakRss,
-    generatorRssBytesIdleConnected: idleRss,
-    rssPerConnectionBytes: subscribers ? Math.round(idleRss / subscribers) : null,
+    generatorRssBytesConnected: connectedPoint?.rss ?? null,
+    rssPerConnectionBytes: rssPerConnection,
     maxEventLoopDelayP99Ms: result.generator.maxEventLoopDelayP99Ms,
     valid: result.valid,
     invalidReasons: result.invalidReasons,
@@ -101,5 +130,4 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
       : undefined,
   };
   console.log(JSON.stringify(figures, null, 2));
-  void parseDuration;
 });

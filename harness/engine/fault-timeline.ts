@@ -15,8 +15,13 @@ const FUNCTION_OF: Record<FaultAction, keyof StackFaults> = {
   'resume-service': 'resumeService',
 };
 
+/** What a fault acts on: 'node 1', 'redis'. */
+export function faultSubject(step: FaultStep): string {
+  return 'node' in step ? `node ${step.node}` : step.service;
+}
+
 export function describeFault(step: FaultStep): string {
-  return 'node' in step ? `${step.action} ${step.node}` : `${step.action} ${step.service}`;
+  return `${step.action} ${'node' in step ? step.node : step.service}`;
 }
 
 /** The faults the caller cannot perform (missing functions), for validation before anything starts. */
@@ -41,7 +46,7 @@ export class FaultTimeline {
 
   private run(step: FaultStep): void {
     const started = performance.now();
-    this.stamp('fault', step.action, describeFault(step));
+    this.stamp('fault', step.action, faultSubject(step));
     const fn = this.faults[FUNCTION_OF[step.action]];
     const call = async () => {
       if (!fn) throw new Error('no fault function');
@@ -57,7 +62,7 @@ export class FaultTimeline {
         ),
       (error: unknown) => {
         this.failed(`fault_failed_${step.action}`);
-        this.stamp('note', `${step.action} failed`, `${describeFault(step)}: ${(error as Error).message}`);
+        this.stamp('note', `${step.action} failed`, `${faultSubject(step)}: ${(error as Error).message}`);
       },
     );
     this.running.add(promise);

@@ -112,9 +112,12 @@ export async function runLoops(
     );
   }
   const all = Promise.allSettled(loops);
+  // The end timer must not outlive the loops (maxDuration can be minutes after the last iteration).
+  const endTimer = new AbortController();
   const endedInTime = await Promise.race([
     all.then(() => true),
-    sleepUntil(options.endUs, ctx.signal).then(() => false),
+    sleepUntil(options.endUs, AbortSignal.any([ctx.signal, endTimer.signal])).then(() => false),
   ]);
+  endTimer.abort();
   if (!endedInTime) await settleWithin(loops, ctx.signal.aborted ? 0 : options.gracefulStopMs);
 }

@@ -122,6 +122,7 @@ test('arrival-rate counts dropped_iterations when maxVUs are busy (k6 meaning)',
 test('per-vu-iterations runs exactly vus × iterations; shared-iterations exactly iterations', async () => {
   const perVu = await drive(publishers({ executor: 'per-vu-iterations', vus: 3, iterations: 4 }), 2);
   assert.equal(perVu.started.length, 12);
+  assert.ok(perVu.elapsedMs < 1000, 'ends with its last iteration, not at maxDuration');
   assert.equal(perVu.peak, 3);
   const shared = await drive(publishers({ executor: 'shared-iterations', vus: 4, iterations: 10 }), 2);
   assert.equal(shared.started.length, 10);

@@ -3,6 +3,7 @@
  * hands over every stream's final record when done. Publishing runs here, not in the engine's process,
  * so the parent stays light and its own clock readings stay honest.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monoUs } from '../clock.ts';
 import type { ExecutorConfig } from '../executors/index.ts';
@@ -19,6 +20,7 @@ const send = (message: PublisherToParent) => sendToParent(message);
 const recorder = new MetricsRecorder();
 const monitor = new ProcessMonitor();
 const stop = new AbortController();
+setMaxListeners(0, stop.signal); // each VU's sleep listens on it
 let config: PublisherWorkerConfig | undefined;
 let target: PublishTarget | undefined;
 let publisher: Publisher | undefined;

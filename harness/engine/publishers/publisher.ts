@@ -4,6 +4,7 @@
  * measured from that intended time, so a late publisher (or a slow API holding VUs) shows up as latency
  * instead of hiding it (coordinated omission, reference/load-testing.md §3).
  */
+import { setMaxListeners } from 'node:events';
 import { isMetricName, METRICS } from '../../common/metrics-catalogue.ts';
 import { PublishLedger } from '../accounting/publish-ledger.ts';
 import { monoUs } from '../clock.ts';
@@ -29,6 +30,8 @@ export class Publisher {
     if (!streams.length) throw new Error('the target has no streams to publish to (empty audience?)');
     this.streams = streams;
     this.padding = 'x'.repeat(payloadBytes);
+    // Every in-flight send listens on this one signal: as many listeners as VUs is expected, not a leak.
+    setMaxListeners(0, this.sends.signal);
   }
 
   /** Runs the executor to its end (or until `signal` aborts); in-flight sends are then interrupted. */
