@@ -109,10 +109,15 @@ test('a clean run: everything published is delivered exactly once to every subsc
 
 test('messages skipped on purpose are reported as exactly that loss', async () => {
   const skip = [3, 7, 19, 20];
+  let liveLost = 0;
+  const w = workload(25, 30, 30, { target: FAULTY });
   const result = await runEngine(
-    workload(25, 30, 30, { target: FAULTY }),
+    { ...w, subscribers: { ...w.subscribers, lostAfter: '1s' } },
     targets({ targetOptions: { faulty: { skip } } }),
+    { onPoint: (p) => (liveLost += p.counters.messages_lost ?? 0) },
   );
+  // Live loss (what dashboards and abortOnFail see) already declared them, 1 s after they were due.
+  assert.equal(liveLost, skip.length * 25);
   assert.equal(count(result, 'messages_published'), 30, 'skipped messages count as published');
   assert.equal(count(result, 'messages_expected'), 30 * 25);
   assert.equal(count(result, 'messages_lost'), skip.length * 25);

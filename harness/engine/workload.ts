@@ -15,8 +15,8 @@ import { isKnownTarget } from './targets/registry.ts';
 export const DEFAULT_CONNECT_RATE = 500;
 
 const SubscribersSchema = z.strictObject({
-  /** Subscriber connections (one user and one personal channel each). */
-  count: nonNegativeInt,
+  /** Subscriber connections (one user and one personal channel each); messages need someone to owe them. */
+  count: positiveInt,
   /** Connections opened per second, fleet-wide (default 500/s). Or `stages`, not both. */
   connectRate: z.number().positive().optional(),
   /** A ramping-vus-like connection ramp: linear stages to `target` connections; the last target = count. */

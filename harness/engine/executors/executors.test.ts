@@ -7,7 +7,7 @@ import { constantArrivals, countArrivals, rampingArrivals } from './arrival-sche
 import { type ExecutorConfig, planExecutor, runExecutor } from './index.ts';
 
 const publishers = (p: Record<string, unknown>) =>
-  parseWorkload({ subscribers: { count: 0 }, publishers: p }).publishers as ExecutorConfig;
+  parseWorkload({ subscribers: { count: 1 }, publishers: p }).publishers as ExecutorConfig;
 
 test('constant rate: fractional, drift-free spacing from t=0 (k6: 3/s → 0, 333.3, 666.7 ms)', () => {
   const times = [...constantArrivals(3 / 1000, 1000)];

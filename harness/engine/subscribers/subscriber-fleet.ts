@@ -8,7 +8,7 @@ import { OwedStreams } from '../accounting/owed-streams.ts';
 import type { StreamFinal, StreamProgress } from '../accounting/publish-ledger.ts';
 import { SequenceTracker } from '../accounting/sequence-tracker.ts';
 import { monoUs } from '../clock.ts';
-import type { SubscriberAccounting, SubscriberWorkerConfig } from '../ipc.ts';
+import type { ConnectRamp, SubscriberAccounting, SubscriberWorkerConfig } from '../ipc.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { Publication } from '../protocol/frame-codec.ts';
 import { TokenMinter } from '../protocol/jwt.ts';
@@ -110,22 +110,8 @@ export class SubscriberFleet implements SubscriberListener {
   /** Opens connections following the ramp; checks every 10 ms which are due. */
   startRamp(): void {
     const startedAt = performance.now();
-    const ramp = this.config.ramp;
-    const dueAt = (elapsedMs: number): number => {
-      if (ramp.kind === 'rate') return Math.floor((elapsedMs / 1000) * ramp.perSecond) + 1;
-      let from = 0;
-      let at = 0;
-      for (const stage of ramp.stages) {
-        if (elapsedMs < at + stage.durationMs) {
-          return Math.floor(from + ((stage.target - from) * (elapsedMs - at)) / stage.durationMs);
-        }
-        at += stage.durationMs;
-        from = stage.target;
-      }
-      return from;
-    };
     const step = () => {
-      const due = Math.min(this.members.length, dueAt(performance.now() - startedAt));
+      const due = Math.min(this.members.length, connectionsDueAt(this.config.ramp, performance.now() - startedAt));
       while (this.opened < due && !this.closing) this.open(this.members[this.opened++]!, this.opened - 1);
       if (this.opened < this.members.length && !this.closing) this.rampTimer = setTimeout(step, 10);
     };
@@ -285,6 +271,24 @@ export class SubscriberFleet implements SubscriberListener {
     if (this.deadTimer) clearInterval(this.deadTimer);
     for (const m of this.members) m.conn?.close();
   }
+}
+
+/**
+ * How many connections should have been opened `elapsedMs` into the ramp: at a rate, the first at once and
+ * then one every 1/rate s; with stages, linear from the previous stage's target (k6 ramping-vus shape).
+ */
+export function connectionsDueAt(ramp: ConnectRamp, elapsedMs: number): number {
+  if (ramp.kind === 'rate') return Math.floor((elapsedMs / 1000) * ramp.perSecond) + 1;
+  let from = 0;
+  let at = 0;
+  for (const stage of ramp.stages) {
+    if (elapsedMs < at + stage.durationMs) {
+      return Math.floor(from + ((stage.target - from) * (elapsedMs - at)) / stage.durationMs);
+    }
+    at += stage.durationMs;
+    from = stage.target;
+  }
+  return from;
 }
 
 /**
