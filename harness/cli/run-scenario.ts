@@ -18,6 +18,7 @@ import { createLiveWriter, type LiveWriter, loadRunDir } from '../results/clickh
 import { gatherRunInfo, RunWriter } from '../results/files/index.ts';
 import { renderRunReport } from '../results/report/index.ts';
 import { servicesFor, startStack } from '../stack/index.ts';
+import { defaultClickHouseUrl } from './clickhouse-url.ts';
 import { ProgressLine } from './progress.ts';
 import { checkDatasetNeeds } from './run-dataset.ts';
 import { checkDriverNeeds, type DriverResult, describeDriver, runDriver } from './run-drivers.ts';
@@ -49,8 +50,14 @@ export async function executeScenario(
   const { scenario, input, file } = loaded;
   const thresholds = options.thresholds ? scenario.thresholds : [];
   const stackSpec = scenario.stack;
-  if (scenario.results.clickhouse === true && !stackSpec.services.includes('clickhouse')) {
+  // results.clickhouse: true → a ClickHouse that outlives the run if there is one, else the stack's own.
+  const keptClickHouse = scenario.results.clickhouse === true ? defaultClickHouseUrl() : undefined;
+  if (scenario.results.clickhouse === true && !keptClickHouse && !stackSpec.services.includes('clickhouse')) {
     stackSpec.services.push('clickhouse');
+    log.warn(
+      'results',
+      "no ClickHouse outlives this run ($CENTRIFUGO_BENCH_CLICKHOUSE_URL unset, no `stack up` stack with one): the stack's own ClickHouse is deleted at teardown; `results load` fills another later",
+    );
   }
   checkDatasetNeeds(scenario, stackSpec);
   checkDriverNeeds(scenario, stackSpec);
@@ -79,7 +86,10 @@ export async function executeScenario(
     });
     await writer.writeRunInfo(runInfo);
     // Files first: the live ClickHouse writer never blocks the run; what it misses is loaded from files.
-    const clickhouseUrl = clickhouseTarget(scenario.results.clickhouse, stack.endpoints.clickhouse?.url);
+    const clickhouseUrl = clickhouseTarget(
+      scenario.results.clickhouse,
+      keptClickHouse ?? stack.endpoints.clickhouse?.url,
+    );
     if (clickhouseUrl) live = createLiveWriter(clickhouseUrl, runInfo);
 
     // The run stops early on Ctrl-C, on a crashed service, or on an abortOnFail threshold.

@@ -1,24 +1,14 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
 import { resultsRoot } from '../../common/run-id.ts';
 import { withoutPassword } from '../../common/urls.ts';
 import { listRuns, loadRunDir, resolveRunDir } from '../../results/clickhouse/index.ts';
-import { defaultStacksDir, readStackFile, stackFilePath } from '../../stack/stack-file.ts';
+import { defaultClickHouseUrl } from '../clickhouse-url.ts';
 
 /** --clickhouse-url, else $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the ClickHouse of the running `default` stack. */
 function clickhouseUrl(option: string | undefined): string | undefined {
-  if (option) return option;
-  if (process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL) return process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL;
-  const file = stackFilePath(defaultStacksDir(resultsRoot()), 'default');
-  if (!existsSync(file)) return undefined;
-  try {
-    const url = readStackFile(file).stack.endpoints.clickhouse?.url;
-    return url ? `${url.replace(/\/+$/, '')}/bench` : undefined;
-  } catch {
-    return undefined;
-  }
+  return option || defaultClickHouseUrl();
 }
 
 const URL_HELP =
