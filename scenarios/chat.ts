@@ -24,8 +24,8 @@ export default defineScenario({
   },
   online: { kind: 'one-per-room' },
   workload: {
-    // The subscriber count follows from `online` (one per room here).
-    subscribers: { count: 0 },
+    // Who subscribes follows from `online` (one member per room here): no count.
+    subscribers: {},
     publishers: {
       executor: 'constant-arrival-rate',
       target: 'chat-app',

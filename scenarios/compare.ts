@@ -13,7 +13,7 @@ export default defineScenario({
   dataset: { seed: 1, users: 1000, rooms: [{ name: 'room', members: 1000 }] },
   online: { kind: 'per-room', count: 10, pick: 'random' },
   workload: {
-    subscribers: { count: 0 },
+    subscribers: {}, // one per online member (`online`)
     publishers: {
       executor: 'constant-arrival-rate',
       target: 'chat-app',

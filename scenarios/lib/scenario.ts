@@ -39,7 +39,18 @@ export const OnlineSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('users'), userIds: z.array(z.number().int().positive()).min(1) }),
 ]);
 
-export const ScenarioSchema = z
+/**
+ * With a dataset, who subscribes follows from `online`: `workload.subscribers.count` may be left out, and is
+ * set to the number of online users when the run starts.
+ */
+function countFromDataset(input: unknown): unknown {
+  const scenario = input as { dataset?: unknown; workload?: { subscribers?: Record<string, unknown> } } | null;
+  const subscribers = scenario?.workload?.subscribers;
+  if (!scenario?.dataset || !subscribers || typeof subscribers !== 'object' || 'count' in subscribers) return input;
+  return { ...scenario, workload: { ...scenario.workload, subscribers: { ...subscribers, count: 1 } } };
+}
+
+const ScenarioObjectSchema = z
   .strictObject({
     /** Short name, used in results and reports. */
     name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'use letters, digits, dot, dash or underscore'),
@@ -68,8 +79,17 @@ export const ScenarioSchema = z
     }
   });
 
+export const ScenarioSchema = z.preprocess(countFromDataset, ScenarioObjectSchema);
+
 export type Scenario = z.output<typeof ScenarioSchema>;
-export type ScenarioInput = z.input<typeof ScenarioSchema>;
+type ScenarioObjectInput = z.input<typeof ScenarioObjectSchema>;
+type WorkloadInput = NonNullable<ScenarioObjectInput['workload']>;
+/** What a scenario file writes: as the schema's input, with `subscribers.count` optional (see countFromDataset). */
+export type ScenarioInput = Omit<ScenarioObjectInput, 'workload'> & {
+  workload?: Omit<WorkloadInput, 'subscribers'> & {
+    subscribers: Omit<WorkloadInput['subscribers'], 'count'> & { count?: number };
+  };
+};
 
 /** Identity at run time; at edit time it gives the scenario file types, completion and checking. */
 export function defineScenario(scenario: ScenarioInput): ScenarioInput {
