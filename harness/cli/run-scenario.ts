@@ -8,6 +8,7 @@ import { log } from '../common/log.ts';
 import { newRunId } from '../common/run-id.ts';
 import type { RunSummary } from '../common/summary-types.ts';
 import { SUMMARY_SCHEMA_VERSION } from '../common/summary-types.ts';
+import type { EngineHooks } from '../engine/index.ts';
 import { percentileLookupFromHdr } from '../gate/hdr-percentiles.ts';
 import { renderJunit } from '../gate/render/junit-report.ts';
 import { renderMarkdownSummary } from '../gate/render/markdown-summary.ts';
@@ -21,7 +22,7 @@ import { servicesFor, startStack } from '../stack/index.ts';
 import { defaultClickHouseUrl } from './clickhouse-url.ts';
 import { ProgressLine } from './progress.ts';
 import { checkDatasetNeeds } from './run-dataset.ts';
-import { checkDriverNeeds, type DriverResult, describeDriver, runDriver } from './run-drivers.ts';
+import { checkDriverNeeds, type DriverHooks, type DriverResult, describeDriver, runDriver } from './run-drivers.ts';
 import type { LoadedScenario } from './scenario-loader.ts';
 import { ensureTools } from './tools.ts';
 
@@ -102,8 +103,21 @@ export async function executeScenario(
       stopOn(new Error(c.message));
     });
     const engineStarted = performance.now();
-    const result: DriverResult = await runDriver(scenario, stack, {
+    // results.sampleRate → sampled delivery rows in samples.ndjson (and ClickHouse's deliveries table).
+    // The engine driver hands these hooks to runEngine as they are.
+    const hooks: DriverHooks & Pick<EngineHooks, 'samples' | 'onSamples'> = {
       signal: engineAbort.signal,
+      ...(scenario.results.sampleRate > 0
+        ? {
+            samples: { rate: scenario.results.sampleRate, runId },
+            onSamples: (rows) => {
+              for (const row of rows) {
+                writer.appendSample(row);
+                live?.sample(row);
+              }
+            },
+          }
+        : {}),
       onPoint: (point) => {
         writer.appendPoint(point);
         live?.point(point);
@@ -116,7 +130,8 @@ export async function executeScenario(
       checkAbort: thresholds.some((t) => t.abortOnFail)
         ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - engineStarted) / 1000)?.reason
         : undefined,
-    });
+    };
+    const result: DriverResult = await runDriver(scenario, stack, hooks);
     progress.stop();
 
     const summary: RunSummary = {

@@ -1,6 +1,12 @@
 /** The engine's public types: what `runEngine` takes and returns (plain data; see index.ts). */
 import type { StackFaults } from '../common/stack-types.ts';
-import type { MetricSummary, RunSummary, TimelineEvent, TimeseriesPoint } from '../common/summary-types.ts';
+import type {
+  DeliverySample,
+  MetricSummary,
+  RunSummary,
+  TimelineEvent,
+  TimeseriesPoint,
+} from '../common/summary-types.ts';
 import type { AudienceMember } from './targets/publish-target.ts';
 
 export interface EngineTargets {
@@ -28,6 +34,19 @@ export interface EngineHooks {
   faults?: Partial<StackFaults>;
   /** Called each second with cumulative summaries; a returned reason stops the run early (abortOnFail). */
   checkAbort?(metrics: Record<string, MetricSummary>): string | undefined;
+  /** Raw per-message rows: which fraction of deliveries (see metrics/delivery-sampler.ts), for onSamples. */
+  samples?: SamplesOptions;
+  /** Sampled deliveries, once a second (with the point) while deliveries happen; needs `samples.rate` > 0. */
+  onSamples?(rows: DeliverySample[]): void;
+}
+
+export interface SamplesOptions {
+  /** Fraction of deliveries kept as rows, 0..1 (0: none). */
+  rate: number;
+  /** Written into every row's run_id (default ''). */
+  runId?: string;
+  /** Rows per second, fleet-wide, at most (default 5000): past it a uniform sample of the second is kept. */
+  maxPerSecond?: number;
 }
 
 export interface EngineResult {

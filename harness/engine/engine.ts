@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../common/errors.ts';
 import { log, registerSecret } from '../common/log.ts';
-import type { MetricSummary, RunSummary, TimelineEvent } from '../common/summary-types.ts';
+import type { DeliverySample, MetricSummary, RunSummary, TimelineEvent } from '../common/summary-types.ts';
 import type { StreamFinal, StreamProgress } from './accounting/publish-ledger.ts';
 import { channelsByStream, sliceAudience, synthesizeAudience } from './audience.ts';
 import { monoUs } from './clock.ts';
@@ -43,6 +43,9 @@ const PUBLISHER_ENTRY = new URL('./publishers/publisher-worker.ts', import.meta.
 
 /** Phases in which latency is measured (and generator saturation invalidates the run). */
 const MEASURING = new Set(['publish', 'drain']);
+
+/** Sampled delivery rows per second, fleet-wide, unless hooks.samples.maxPerSecond says otherwise. */
+const DEFAULT_MAX_SAMPLES_PER_SECOND = 5000;
 
 export async function runEngine(
   workloadInput: Workload | WorkloadInput,
@@ -80,6 +83,13 @@ function checkTargets(workload: Workload, targets: EngineTargets, hooks: EngineH
         `invalid workload: workload.faults: node ${fault.node} does not exist (the stack has ${wsUrls.length})`,
       );
     }
+  }
+  const samples = hooks.samples;
+  if (samples && !(samples.rate >= 0 && samples.rate <= 1)) {
+    throw new UserError(`samples.rate must be between 0 and 1 (got ${samples.rate})`);
+  }
+  if (samples?.maxPerSecond !== undefined && !(Number.isInteger(samples.maxPerSecond) && samples.maxPerSecond > 0)) {
+    throw new UserError(`samples.maxPerSecond must be a positive integer (got ${samples.maxPerSecond})`);
   }
   const missing = missingFaultFunctions(workload.faults, hooks.faults);
   if (missing.length) {
@@ -121,6 +131,14 @@ class EngineRun {
   private completedSeq = 0;
   private publisherDone: { atUs: number; streams: Record<string, StreamFinal> } | undefined;
   private onAbortSignal: (() => void) | undefined;
+  /** Publishing starts with the connection ramp (publishers.startAfter 'ramp-start'). */
+  private readonly alongsideRamp: boolean;
+  private rampCompleteNoted = false;
+  /** Sampled rows received since the last tick, and the run's totals. */
+  private readonly sampling: boolean;
+  private sampleRows: DeliverySample[] = [];
+  private samplesKept = 0;
+  private samplesDropped = 0;
 
   constructor(
     private readonly workload: Workload,
@@ -129,6 +147,8 @@ class EngineRun {
     private readonly wsUrls: string[],
   ) {
     this.watch = new SaturationWatch(workload.limits);
+    this.alongsideRamp = workload.publishers.startAfter === 'ramp-start';
+    this.sampling = (hooks.samples?.rate ?? 0) > 0 && hooks.onSamples !== undefined;
   }
 
   private elapsedS(): number {
@@ -150,7 +170,10 @@ class EngineRun {
   private abort(by: string, reason: string): void {
     if (this.aborted) return;
     this.aborted = { by, reason };
-    this.event('note', 'aborted', `${by}: ${reason}`);
+    // The connection count (as of the last second) says where a ramp under load stopped.
+    const target = sum(this.targetCount);
+    const at = target ? ` (${sum(this.connected)} of ${target} subscribers connected)` : '';
+    this.event('note', 'aborted', `${by}: ${reason}${at}`);
     this.stop.abort(new Error(reason));
   }
 
@@ -170,6 +193,7 @@ class EngineRun {
       finals = await this.publishPhase();
       await this.drainPhase();
       await this.tickOnce(); // the last partial second
+      if (this.sampling) this.noteSamples();
       this.enterPhase('account');
       accounting = await this.account(finals);
     } catch (error) {
@@ -190,6 +214,10 @@ class EngineRun {
     const slices = sliceAudience(audience, fleet.workers);
     const ramp = w.subscribers;
     const executor = planExecutor(w.publishers as ExecutorConfig);
+    // Node names as the stack names them: node-N is the N-th WebSocket URL (as fault steps count nodes).
+    const nodeNames = this.wsUrls.map((url) => `node-${this.targets.centrifugo.wsUrls.indexOf(url) + 1}`);
+    const samples = this.hooks.samples;
+    const epochOffsetUs = Math.round((performance.timeOrigin + performance.now()) * 1000) - monoUs();
     this.enterPhase(
       'start-workers',
       `${fleet.workers} subscriber worker${fleet.workers === 1 ? '' : 's'} (≤ ${fleet.socketLimit} sockets each, ` +
@@ -203,6 +231,7 @@ class EngineRun {
       config: {
         workerId: 'publisher',
         publishers: w.publishers,
+        recordIntended: this.alongsideRamp,
         target: {
           name: w.publishers.target,
           context: {
@@ -251,6 +280,22 @@ class EngineRun {
           lostAfterMs: ramp.lostAfter,
           socketsPerSourceAddress: ramp.socketsPerSourceAddress,
           clientName: 'centrifugo-bench',
+          nodeNames,
+          owedFrom: this.alongsideRamp ? 'subscription' : 'start',
+          ...(this.sampling && samples
+            ? {
+                samples: {
+                  rate: samples.rate,
+                  maxPerSecond: Math.max(
+                    1,
+                    Math.ceil((samples.maxPerSecond ?? DEFAULT_MAX_SAMPLES_PER_SECOND) * share),
+                  ),
+                  runId: samples.runId ?? '',
+                  epochOffsetUs,
+                  worker: i + 1,
+                },
+              }
+            : {}),
         },
       });
     });
@@ -275,6 +320,11 @@ class EngineRun {
       this.connected.set(worker.id, message.connected);
       this.targetCount.set(worker.id, message.target);
       this.missing.set(worker.id, message.missing);
+      if (message.samples?.length) {
+        for (const row of message.samples) this.sampleRows.push(row);
+        this.samplesKept += message.samples.length;
+      }
+      this.samplesDropped += message.samplesDropped ?? 0;
       this.replied.add(worker.id);
     } else if (message.type === 'fatal') {
       this.abort('error', `worker ${worker.id} failed: ${message.message.split('\n')[0]}`);
@@ -327,6 +377,15 @@ class EngineRun {
     const t = Math.max(0, Math.round((performance.now() - this.t0) / 1000));
     const point = this.aggregator.closeSecond(t);
     this.hooks.onPoint?.(point);
+    if (this.sampleRows.length) {
+      const rows = this.sampleRows;
+      this.sampleRows = [];
+      this.hooks.onSamples?.(rows);
+    }
+    if (this.alongsideRamp && !this.rampCompleteNoted && sum(this.connected) >= sum(this.targetCount)) {
+      this.rampCompleteNoted = true;
+      this.event('note', 'ramp complete', `all ${sum(this.connected)} subscribers connected`);
+    }
 
     const measuring = MEASURING.has(this.phase);
     for (const [process, sample] of this.processSamples) this.watch.observe(process, sample, t, measuring);
@@ -353,9 +412,14 @@ class EngineRun {
   private async connectPhase(): Promise<void> {
     const target = this.workload.subscribers.count;
     const rampMs = rampDurationMs(this.workload);
-    this.enterPhase('connect', `${target} subscribers over ~${Math.ceil(rampMs / 1000)} s`);
+    this.enterPhase(
+      'connect',
+      `${target} subscribers over ~${Math.ceil(rampMs / 1000)} s` +
+        (this.alongsideRamp ? ', publishing alongside (startAfter: ramp-start)' : ''),
+    );
     for (const worker of this.subscribers) worker.send({ type: 'connect' });
-    if (target === 0) return;
+    // A ramp under load: publishing starts now; each subscriber owes what is intended once it subscribed.
+    if (target === 0 || this.alongsideRamp) return;
     const deadline = performance.now() + rampMs + this.workload.subscribers.rampGrace;
     while (!this.stop.signal.aborted) {
       if (sum(this.connected) >= target) return;
@@ -404,7 +468,12 @@ class EngineRun {
       // The final record as progress: subscribers now know exactly what they are owed.
       const streams: Record<string, StreamProgress> = {};
       for (const [id, f] of Object.entries(finals)) {
-        streams[id] = { settled: f.published, failed: f.failed, failedRecipients: f.failedRecipients };
+        streams[id] = {
+          settled: f.published,
+          failed: f.failed,
+          failedRecipients: f.failedRecipients,
+          ...(f.intended ? { intended: f.intended } : {}),
+        };
       }
       this.forwardProgress(this.publisherDone!.atUs, streams);
     }
@@ -430,7 +499,14 @@ class EngineRun {
   }
 
   private async account(finals: Record<string, StreamFinal>): Promise<SubscriberAccounting> {
-    const total: SubscriberAccounting = { expected: 0, delivered: 0, unaccepted: 0, unowed: 0 };
+    const total: SubscriberAccounting = {
+      expected: 0,
+      delivered: 0,
+      unaccepted: 0,
+      unowed: 0,
+      beforeSubscription: 0,
+      neverSubscribed: 0,
+    };
     const atUs = monoUs();
     const results = await Promise.all(
       this.subscribers.map((worker) => {
@@ -443,8 +519,18 @@ class EngineRun {
       total.delivered += result.delivered;
       total.unaccepted += result.unaccepted;
       total.unowed += result.unowed;
+      total.beforeSubscription += result.beforeSubscription;
+      total.neverSubscribed += result.neverSubscribed;
     }
     return total;
+  }
+
+  private noteSamples(): void {
+    const rate = this.hooks.samples?.rate ?? 0;
+    const dropped = this.samplesDropped
+      ? `; ${this.samplesDropped} more were sampled but over the per-second bound (dropped)`
+      : '';
+    this.event('note', 'samples', `${this.samplesKept} delivery rows (sample rate ${rate})${dropped}`);
   }
 
   private async shutdown(): Promise<void> {
@@ -475,12 +561,18 @@ class EngineRun {
       a.setTotal('messages_delivered', accounting.delivered);
       a.setTotal('messages_lost', accounting.expected - accounting.delivered);
       if (accounting.unaccepted) a.errorsByCode.set('delivered_unaccepted', accounting.unaccepted);
+      // Not deliveries and not losses: intended before the subscriber joined (startAfter 'ramp-start').
+      if (accounting.beforeSubscription) {
+        a.errorsByCode.set('delivered_before_subscription', accounting.beforeSubscription);
+      }
+      if (accounting.neverSubscribed) a.errorsByCode.set('subscriber_never_subscribed', accounting.neverSubscribed);
     }
     if (finals) {
       let published = 0;
       for (const f of Object.values(finals)) published += f.published - f.failed.length;
       a.setTotal('messages_published', published);
     }
+    if (this.samplesDropped) a.errorsByCode.set('samples_dropped', this.samplesDropped);
     const metrics: Record<string, MetricSummary> = a.summaries(durationS);
     const invalidReasons = this.watch.finish();
     if (!accounting && !this.aborted) invalidReasons.push('no final accounting: the run did not complete');

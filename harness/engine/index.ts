@@ -6,7 +6,7 @@
 export { synthesizeAudience } from './audience.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export { runEngine } from './engine.ts';
-export type { EngineHooks, EngineProgress, EngineResult, EngineTargets } from './engine-types.ts';
+export type { EngineHooks, EngineProgress, EngineResult, EngineTargets, SamplesOptions } from './engine-types.ts';
 export { describeWorkload, planWorkload, type WorkloadPlan } from './plan.ts';
 export type { AudienceMember, PublishTarget, TargetContext } from './targets/publish-target.ts';
 export {

@@ -15,6 +15,7 @@
  *                  ◀───────────────────────── accounted       (exact per-subscriber totals)
  *             close ────────────────────────▶ closes sockets, exits
  */
+import type { DeliverySample } from '../common/summary-types.ts';
 import type { StreamFinal, StreamProgress } from './accounting/publish-ledger.ts';
 import type { ProcessSample } from './metrics/process-monitor.ts';
 import type { MetricsSnapshot } from './metrics/recorder.ts';
@@ -39,6 +40,26 @@ export interface SubscriberWorkerConfig {
   lostAfterMs: number;
   socketsPerSourceAddress: number;
   clientName: string;
+  /** Node names, aligned with wsUrls (for sampled rows). */
+  nodeNames: string[];
+  /**
+   * What a subscriber owes: 'start' — every message (publishing waits for the fleet); 'subscription' —
+   * messages intended at or after it first became subscribed (publishing runs during the ramp).
+   */
+  owedFrom: 'start' | 'subscription';
+  /** Sampled delivery rows (absent: none). */
+  samples?: SubscriberSamplesConfig;
+}
+
+export interface SubscriberSamplesConfig {
+  rate: number;
+  /** Rows this worker keeps per second at most (its share of the fleet-wide bound). */
+  maxPerSecond: number;
+  runId: string;
+  /** Added to run-clock µs to get µs since the Unix epoch (one value for every worker). */
+  epochOffsetUs: number;
+  /** This worker's number (subscribers-<n>). */
+  worker: number;
 }
 
 export interface SubscriberAccounting {
@@ -50,6 +71,10 @@ export interface SubscriberAccounting {
   unaccepted: number;
   /** Received messages of a stream the subscriber does not owe. */
   unowed: number;
+  /** Received messages intended before the subscriber became subscribed (owedFrom 'subscription'): not owed. */
+  beforeSubscription: number;
+  /** Subscribers that dialled and never became subscribed (owedFrom 'subscription': they owe nothing). */
+  neverSubscribed: number;
 }
 
 export interface TickMessage {
@@ -74,6 +99,9 @@ export interface SubscriberSnapshot {
   target: number;
   /** Owed messages up to the latest settled watermark not received yet (0 = caught up). */
   missing: number;
+  /** Sampled deliveries of the second (when sampling), and how many did not fit the per-second bound. */
+  samples?: DeliverySample[];
+  samplesDropped?: number;
 }
 
 export type SubscriberToParent =
@@ -85,6 +113,8 @@ export type SubscriberToParent =
 export interface PublisherWorkerConfig {
   workerId: string;
   publishers: PublishersConfig;
+  /** Hand on every message's intended time with the progress (subscribers joining while publishing). */
+  recordIntended: boolean;
   target: { name: string; context: TargetContext };
 }
 

@@ -27,11 +27,16 @@ export interface WorkloadPlan {
     maxVUs: number;
     durationMs: number;
     startTimeMs: number;
+    /** What startTime counts from: the fleet connected, or the start of the connection ramp. */
+    startAfter: Workload['publishers']['startAfter'];
     gracefulStopMs: number;
   };
   drainMs: number;
   faults: string[];
-  /** Upper bound of the run: ramp + grace + startTime + duration + gracefulStop + drain. */
+  /**
+   * Upper bound of the run: ramp + grace + startTime + duration + gracefulStop + drain; with startAfter
+   * 'ramp-start', max(ramp, startTime + duration + gracefulStop) + drain.
+   */
   maxDurationMs: number;
 }
 
@@ -48,6 +53,8 @@ export function planWorkload(input: Workload | WorkloadInput, options: { nodeCou
   const fleet = planFleet(s.count, s);
   const rampMs = rampDurationMs(w);
   const executor = planExecutor(w.publishers as ExecutorConfig);
+  const alongsideRamp = w.publishers.startAfter === 'ramp-start';
+  const publishMs = w.publishers.startTime + executor.durationMs + executor.gracefulStopMs;
   const nodes =
     s.nodes === 'all'
       ? options.nodeCount
@@ -60,7 +67,7 @@ export function planWorkload(input: Workload | WorkloadInput, options: { nodeCou
       fleet,
       rampMs,
       ramp: s.stages
-        ? `${s.stages.length} stages over ${formatDuration(rampMs)}`
+        ? `${s.stages.length} stage${s.stages.length === 1 ? '' : 's'} over ${formatDuration(rampMs)}`
         : `${s.connectRate ?? DEFAULT_CONNECT_RATE}/s (~${formatDuration(Math.ceil(rampMs / 1000) * 1000)} ramp)`,
       nodes,
     },
@@ -72,13 +79,23 @@ export function planWorkload(input: Workload | WorkloadInput, options: { nodeCou
       maxVUs: executor.maxVUs,
       durationMs: executor.durationMs,
       startTimeMs: w.publishers.startTime,
+      startAfter: w.publishers.startAfter,
       gracefulStopMs: executor.gracefulStopMs,
     },
     drainMs: w.drain,
     faults: w.faults.map((f) => `at ${formatDuration(f.at)} ${describeFault(f)}`),
-    maxDurationMs:
-      rampMs + s.rampGrace + w.publishers.startTime + executor.durationMs + executor.gracefulStopMs + w.drain,
+    maxDurationMs: (alongsideRamp ? Math.max(rampMs, publishMs) : rampMs + s.rampGrace + publishMs) + w.drain,
   };
+}
+
+/** When publishing starts, for the plan line. */
+function publishingStart(p: WorkloadPlan['publishers']): string {
+  if (p.startAfter === 'ramp-start') {
+    return p.startTimeMs
+      ? `, starting ${formatDuration(p.startTimeMs)} into the connection ramp`
+      : ', starting with the connection ramp (subscribers owe what is sent after they subscribe)';
+  }
+  return p.startTimeMs ? `, starting ${formatDuration(p.startTimeMs)} after the ramp` : '';
 }
 
 /** Human lines for the plan (k6's executor descriptions). */
@@ -91,16 +108,26 @@ export function describeWorkload(input: Workload | WorkloadInput, options: { nod
       : `${perWorker.length} worker process${perWorker.length === 1 ? '' : 'es'} (${
           new Set(perWorker).size === 1 ? `${perWorker[0]} each` : perWorker.join('/')
         })`;
+  const rampUncovered =
+    p.publishers.startAfter === 'ramp-start' &&
+    p.publishers.startTimeMs + p.publishers.durationMs < p.subscribers.rampMs;
   const lines = [
     `subscribers: ${p.subscribers.count} connections, ${p.subscribers.ramp}, ${workers}, round-robin over ${p.subscribers.nodes}`,
     `publishers:  ${p.publishers.executor} → ${p.publishers.target}: ${p.publishers.description}` +
       (p.publishers.iterations !== null ? `, ${p.publishers.iterations} messages` : '') +
-      (p.publishers.startTimeMs ? `, starting ${formatDuration(p.publishers.startTimeMs)} after the ramp` : ''),
+      publishingStart(p.publishers),
     `drain:       ${formatDuration(p.drainMs)} (ends early once every owed message arrived)`,
   ];
+  if (rampUncovered) {
+    lines.push(
+      `note:        publishing ends ${formatDuration(Math.ceil((p.subscribers.rampMs - p.publishers.startTimeMs - p.publishers.durationMs) / 1000) * 1000)} before the ramp does`,
+    );
+  }
   if (p.faults.length) lines.push(`faults:      ${p.faults.join('; ')} (from the start of publishing)`);
   lines.push(
-    `max duration: ${formatDuration(Math.ceil(p.maxDurationMs / 1000) * 1000)} (incl. ramp grace, graceful stop and drain)`,
+    `max duration: ${formatDuration(Math.ceil(p.maxDurationMs / 1000) * 1000)} (incl. ${
+      p.publishers.startAfter === 'ramp-start' ? '' : 'ramp grace, '
+    }graceful stop and drain)`,
   );
   return lines.join('\n');
 }

@@ -123,6 +123,27 @@ test('plan and description read like k6', () => {
   assert.match(text, /faults: {6}at 20s kill-centrifugo-node 1/);
 });
 
+test('publishers.startAfter: waits for the fleet by default; ramp-start publishes alongside the ramp', () => {
+  assert.equal(parseWorkload(minimal).publishers.startAfter, 'subscribers-connected');
+  assert.match(
+    problem({ ...minimal, publishers: { ...minimal.publishers, startAfter: 'later' } }),
+    /workload\.publishers\.startAfter/,
+  );
+  const ramp = {
+    subscribers: { count: 3000, stages: [{ duration: '30s', target: 3000 }], rampGrace: '10s' },
+    publishers: { ...minimal.publishers, duration: '40s', gracefulStop: '5s' },
+    drain: '5s',
+  };
+  // Sequential: ramp 30 s + grace 10 s + publishing 40 s + gracefulStop 5 s + drain 5 s.
+  assert.equal(planWorkload(ramp).maxDurationMs, 90_000);
+  const alongside = { ...ramp, publishers: { ...ramp.publishers, startAfter: 'ramp-start' as const } };
+  // Concurrent: max(ramp 30 s, publishing 40 s + gracefulStop 5 s) + drain 5 s; no grace.
+  assert.equal(planWorkload(alongside).maxDurationMs, 50_000);
+  assert.match(describeWorkload(alongside), /starting with the connection ramp/);
+  const short = { ...alongside, publishers: { ...alongside.publishers, duration: '20s' } };
+  assert.match(describeWorkload(short), /publishing ends 10s before the ramp does/);
+});
+
 test('honesty: a process over a limit for `sustained` seconds while measuring invalidates, with a reason', () => {
   const watch = new SaturationWatch({ maxEventLoopDelayP99Ms: 50, maxCpuShare: 0.9, sustained: 3000 });
   const sample = (loop: number, cpu = 0.2) => ({ cpu, cpuSeconds: cpu, eventLoopDelayP99Ms: loop, rssBytes: 0 });

@@ -32,7 +32,10 @@ const SubscribersSchema = z.strictObject({
   maxSocketsPerWorker: positiveInt.default(15_000),
   /** Dial → subscribed within this, or the attempt is abandoned and retried. */
   connectTimeout: positiveDurationMs.default(10_000),
-  /** After the ramp, how long to wait for connections still missing before publishing starts anyway. */
+  /**
+   * After the ramp, how long to wait for connections still missing before publishing starts anyway
+   * (publishers.startAfter 'subscribers-connected' only).
+   */
   rampGrace: durationMs.default(30_000),
   reconnect: z
     .strictObject({
@@ -47,7 +50,17 @@ const SubscribersSchema = z.strictObject({
   socketsPerSourceAddress: positiveInt.max(28_000).default(25_000),
 });
 
+/** When publishing starts: once the fleet is connected (default), or together with the connection ramp. */
+export const START_AFTER = ['subscribers-connected', 'ramp-start'] as const;
+
 const publisherOptions = {
+  /**
+   * What `startTime` counts from. 'subscribers-connected': publishing waits for every subscriber (or the
+   * ramp plus rampGrace), and every subscriber owes every message. 'ramp-start': publishing starts with
+   * the connection ramp and runs alongside it (a ramp under load), and each subscriber owes only the
+   * messages intended at or after it became subscribed.
+   */
+  startAfter: z.enum(START_AFTER).default('subscribers-connected'),
   /** Where messages go: a name from targets/registry.ts, or an absolute path to a target module. */
   target: z.string().default('centrifugo-broadcast'),
   /** Approximate size of each publication's JSON data (marker + padding), bytes. */

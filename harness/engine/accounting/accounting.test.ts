@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { IntendedTimes } from './intended-times.ts';
 import { OwedStreams } from './owed-streams.ts';
 import { PublishLedger } from './publish-ledger.ts';
 import { SequenceTracker } from './sequence-tracker.ts';
@@ -91,4 +92,48 @@ test('owed streams: expected and delivered exclude failed messages; late arrival
   assert.equal(owed.watermarkAt('b', 1500), 10);
   assert.equal(owed.watermarkAt('b', 500), 0);
   assert.equal(owed.watermark('b'), 20);
+});
+
+test('intended times: first seq intended at/after a moment, idempotent tails, forgetting keeps answers', () => {
+  const times = new IntendedTimes();
+  times.append('b', { from: 1, times: [1000, 2000, 2000, 3000] });
+  times.append('b', { from: 3, times: [2000, 3000, 4000] }); // overlaps: applied once
+  assert.equal(times.known('b'), 5);
+  assert.equal(times.firstAtOrAfter('b', 0), 1);
+  assert.equal(times.firstAtOrAfter('b', 1500), 2);
+  assert.equal(times.firstAtOrAfter('b', 2000), 2, 'at the moment counts as owed');
+  assert.equal(times.firstAtOrAfter('b', 3500), 5);
+  assert.equal(times.firstAtOrAfter('b', 4001), undefined, 'not reported yet');
+  assert.equal(times.firstAtOrAfter('other', 0), undefined);
+  times.forgetBefore('b', 2500);
+  assert.equal(times.size, 2);
+  assert.equal(times.firstAtOrAfter('b', 2500), 4, 'sequence numbers survive forgetting');
+  times.append('b', { from: 6, times: [5000] });
+  assert.equal(times.firstAtOrAfter('b', 4500), 6);
+  assert.throws(() => times.append('b', { from: 9, times: [9000] }), /a tail went missing/);
+});
+
+test('publish ledger: intended times go out once, with the progress or the final record', () => {
+  const ledger = new PublishLedger({ recordIntended: true });
+  ledger.nextSeq('s', 100);
+  ledger.nextSeq('s', 200);
+  assert.deepEqual(ledger.progress().s!.intended, { from: 1, times: [100, 200] });
+  assert.deepEqual(ledger.progress().s!.intended, { from: 3, times: [] });
+  ledger.nextSeq('s', 300);
+  assert.deepEqual(ledger.final().s!.intended, { from: 3, times: [300] });
+  assert.equal(new PublishLedger().progress().s, undefined);
+  const plain = new PublishLedger();
+  plain.nextSeq('s', 100);
+  assert.equal(plain.progress().s!.intended, undefined, 'not recorded unless asked');
+});
+
+test('owed streams: a late joiner owes from its first owed seq; failures before it do not count', () => {
+  const owed = new OwedStreams();
+  owed.applyProgress(1000, { b: { settled: 10, failed: [2, 8], failedRecipients: [[9, 'personal:u1']] } }, 60e6);
+  const u1 = new SequenceTracker();
+  for (const q of [3, 4, 5, 6, 7, 10]) u1.record(q); // joined at seq 5: 3 and 4 arrived before it subscribed
+  // Owed 5..10 = 6, minus 8 (failed) and 9 (failed for u1) = 4; received 5, 6, 7, 10.
+  assert.deepEqual(owed.account('b', 'personal:u1', u1, 10, 5), { expected: 4, delivered: 4, unaccepted: 0 });
+  assert.deepEqual(owed.account('b', 'personal:u1', u1, 10, 11), { expected: 0, delivered: 0, unaccepted: 0 });
+  assert.deepEqual(owed.account('b', 'personal:u1', u1, 10, 1), { expected: 7, delivered: 6, unaccepted: 0 });
 });

@@ -76,7 +76,8 @@ export class OwedStreams {
   }
 
   /**
-   * For one subscriber's tracker of `stream` (listening on `channel`), up to watermark `w`:
+   * For one subscriber's tracker of `stream` (listening on `channel`), the messages `from`..`w` it owes
+   * (`from` > 1 for a subscriber that joined while publishing ran, see intended-times.ts):
    * expected = accepted messages owed; delivered = accepted messages received;
    * unaccepted = received messages that were not accepted (failed calls that got through anyway).
    */
@@ -85,20 +86,23 @@ export class OwedStreams {
     channel: string,
     tracker: SequenceTracker | undefined,
     w: number,
+    from = 1,
   ): { expected: number; delivered: number; unaccepted: number } {
+    if (from > w) return { expected: 0, delivered: 0, unaccepted: 0 };
     const s = this.streams.get(stream);
-    const received = tracker ? tracker.receivedUpTo(w) : 0;
-    if (!s) return { expected: w, delivered: received, unaccepted: 0 };
+    const received = tracker ? tracker.receivedUpTo(w) - (from > 1 ? tracker.receivedUpTo(from - 1) : 0) : 0;
+    const owed = w - from + 1;
+    if (!s) return { expected: owed, delivered: received, unaccepted: 0 };
     let notOwed = 0;
     let receivedNotOwed = 0;
     const count = (q: number) => {
-      if (q > w) return;
+      if (q > w || q < from) return;
       notOwed++;
       if (tracker?.has(q)) receivedNotOwed++;
     };
     for (const q of s.failed) count(q);
     const forChannel = s.failedByChannel.get(channel);
     if (forChannel) for (const q of forChannel) if (!s.failed.has(q)) count(q);
-    return { expected: w - notOwed, delivered: received - receivedNotOwed, unaccepted: receivedNotOwed };
+    return { expected: owed - notOwed, delivered: received - receivedNotOwed, unaccepted: receivedNotOwed };
   }
 }

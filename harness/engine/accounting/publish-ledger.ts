@@ -4,6 +4,7 @@
  * (a broadcast channel that answered with an error). Subscribers are owed exactly the accepted messages, so
  * these failures are what make `messages_expected` exact rather than "published × subscribers".
  */
+import type { IntendedTail } from './intended-times.ts';
 import { SequenceTracker } from './sequence-tracker.ts';
 
 /** What a stream's publisher reports: cumulative watermark, failures since the last report. */
@@ -14,6 +15,8 @@ export interface StreamProgress {
   failed: number[];
   /** Messages some recipients were not sent: [q, channel]. */
   failedRecipients: Array<[number, string]>;
+  /** Intended times of the sequence numbers handed out since the last report (only when recorded). */
+  intended?: IntendedTail;
 }
 
 /** The stream at the end: everything published, every failure. */
@@ -22,6 +25,8 @@ export interface StreamFinal {
   published: number;
   failed: number[];
   failedRecipients: Array<[number, string]>;
+  /** Intended times not reported in a progress yet (only when recorded). */
+  intended?: IntendedTail;
 }
 
 class StreamState {
@@ -31,10 +36,20 @@ class StreamState {
   readonly failedRecipients: Array<[number, string]> = [];
   reportedFailed = 0;
   reportedFailedRecipients = 0;
+  /** Intended times of sequence numbers from `intendedFrom` on, not reported yet. */
+  intended: number[] = [];
+  intendedFrom = 1;
 }
 
 export class PublishLedger {
   private readonly streams = new Map<string, StreamState>();
+
+  /**
+   * `recordIntended`: also hand on each message's intended time, so that subscribers joining while
+   * publishing runs owe only what was intended after they subscribed (intended-times.ts). Kept until the
+   * next report only: 8 bytes per message for about a second.
+   */
+  constructor(private readonly options: { recordIntended?: boolean } = {}) {}
 
   private state(stream: string): StreamState {
     let state = this.streams.get(stream);
@@ -45,9 +60,11 @@ export class PublishLedger {
     return state;
   }
 
-  /** Hands out the next sequence number of `stream` (1, 2, 3, …). */
-  nextSeq(stream: string): number {
-    return ++this.state(stream).next;
+  /** Hands out the next sequence number of `stream` (1, 2, 3, …), intended at `intendedUs`. */
+  nextSeq(stream: string, intendedUs = 0): number {
+    const state = this.state(stream);
+    if (this.options.recordIntended) state.intended.push(intendedUs);
+    return ++state.next;
   }
 
   accepted(stream: string, q: number, failedRecipients: readonly string[] = []): void {
@@ -70,11 +87,18 @@ export class PublishLedger {
         settled: contiguousSettled(state),
         failed: state.failed.slice(state.reportedFailed),
         failedRecipients: state.failedRecipients.slice(state.reportedFailedRecipients),
+        ...this.intendedTail(state),
       };
       state.reportedFailed = state.failed.length;
       state.reportedFailedRecipients = state.failedRecipients.length;
+      state.intendedFrom = state.next + 1;
+      state.intended = [];
     }
     return out;
+  }
+
+  private intendedTail(state: StreamState): { intended?: IntendedTail } {
+    return this.options.recordIntended ? { intended: { from: state.intendedFrom, times: state.intended } } : {};
   }
 
   /**
@@ -89,7 +113,12 @@ export class PublishLedger {
       for (const [from, to] of state.settled.gaps(state.next)) {
         for (let q = from; q <= to; q++) failed.push(q);
       }
-      out[stream] = { published: state.next, failed, failedRecipients: [...state.failedRecipients] };
+      out[stream] = {
+        published: state.next,
+        failed,
+        failedRecipients: [...state.failedRecipients],
+        ...this.intendedTail(state),
+      };
     }
     return out;
   }

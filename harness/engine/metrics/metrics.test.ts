@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricsAggregator } from './aggregator.ts';
+import { isSampled, SecondReservoir, sampleKey } from './delivery-sampler.ts';
 import { decodeHistogram, encodeHistogram, newHistogram, trendValues } from './histogram.ts';
 import { MetricsRecorder } from './recorder.ts';
 
@@ -66,4 +67,44 @@ test('aggregator: per-second points, cumulative summaries, gauges summed across 
   assert.ok(Math.abs(latency.max - 50) / 50 <= 0.001, `max ${latency.max} ≈ 50 ms`);
   assert.equal(Object.fromEntries(aggregator.errorsByCode).ws_close_3012, 1);
   assert.equal(decodeHistogram(aggregator.histograms().delivery_latency!).totalCount, 201);
+});
+
+test('delivery sampling: deterministic per (subscriber, stream, seq), close to the rate, bounded per second', () => {
+  let sampled = 0;
+  const perSubscriber = new Map<string, number>();
+  for (let u = 1; u <= 200; u++) {
+    const key = sampleKey('broadcast', `u${u}`);
+    assert.equal(key, sampleKey('broadcast', `u${u}`));
+    for (let q = 1; q <= 500; q++) {
+      const hit = isSampled(key, q, 0.1);
+      assert.equal(hit, isSampled(key, q, 0.1), 'same answer every time');
+      if (hit) {
+        sampled++;
+        perSubscriber.set(`u${u}`, (perSubscriber.get(`u${u}`) ?? 0) + 1);
+      }
+      if (isSampled(key, q, 0.01)) assert.ok(hit, 'a lower rate samples a subset');
+    }
+  }
+  // 100,000 deliveries at 10 %: binomial sd ≈ 95; different subscribers get different messages.
+  assert.ok(Math.abs(sampled - 10_000) < 500, `sampled ${sampled}`);
+  assert.ok(Math.min(...perSubscriber.values()) >= 25 && Math.max(...perSubscriber.values()) <= 80);
+  assert.equal(isSampled(1, 1, 0), false);
+  assert.equal(isSampled(1, 1, 1), true);
+
+  let built = 0;
+  const reservoir = new SecondReservoir<number>(100);
+  for (let i = 0; i < 10_000; i++) {
+    reservoir.offer(() => {
+      built++;
+      return i;
+    });
+  }
+  const { rows, dropped } = reservoir.take();
+  assert.equal(rows.length, 100);
+  assert.equal(dropped, 9900);
+  assert.ok(built < 1200, `rows are built only when kept (${built})`);
+  // Uniform over the second, not the first 100: the kept mean is near the middle.
+  const mean = rows.reduce((a, b) => a + b, 0) / rows.length;
+  assert.ok(mean > 3500 && mean < 6500, `mean ${mean}`);
+  assert.deepEqual(reservoir.take(), { rows: [], dropped: 0 });
 });

@@ -15,11 +15,11 @@ import { type Command, decodeLine, encodeCommands, PING_LINE, PONG_FRAME, type P
 export interface SubscriberListener {
   /** Connect reply received; `durationUs` = dial start → connect reply. */
   connected(conn: SubscriberConnection, durationUs: number): void;
-  /** Subscribe reply received; `reconnectUs` = time since the disconnect when this was a reconnect. */
-  subscribed(
-    conn: SubscriberConnection,
-    info: { durationUs: number; wasRecovering: boolean; recovered: boolean; reconnectUs: number | null },
-  ): void;
+  /**
+   * Subscribe reply received at `atUs` (run clock); `reconnectUs` = time since the disconnect when this was
+   * a reconnect.
+   */
+  subscribed(conn: SubscriberConnection, info: SubscribedInfo): void;
   /** A publication on the subscribed channel, live or (`recovered`) replayed by a recovering subscribe. */
   publication(conn: SubscriberConnection, pub: Publication, receivedUs: number, recovered: boolean): void;
   /** The subscription ended (a disconnect, or a server unsubscribe). */
@@ -28,6 +28,14 @@ export interface SubscriberListener {
   error(conn: SubscriberConnection, code: string): void;
   /** The connection gave up for good (terminal close or error). */
   terminal(conn: SubscriberConnection, reason: string): void;
+}
+
+export interface SubscribedInfo {
+  atUs: number;
+  durationUs: number;
+  wasRecovering: boolean;
+  recovered: boolean;
+  reconnectUs: number | null;
 }
 
 export interface SubscriberConnectionOptions {
@@ -250,6 +258,7 @@ export class SubscriberConnection {
     const reconnectUs = this.disconnectedAtUs === null ? null : receivedUs - this.disconnectedAtUs;
     this.disconnectedAtUs = null;
     this.listener.subscribed(this, {
+      atUs: receivedUs,
       durationUs: receivedUs - this.subscribeSentUs,
       wasRecovering,
       recovered,

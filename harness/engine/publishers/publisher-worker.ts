@@ -36,6 +36,7 @@ onParentMessage<ParentToPublisher>(async (message) => {
         Object.keys(config.target.context.streams),
         config.publishers.payloadBytes,
         recorder,
+        { recordIntended: config.recordIntended },
       );
       send({ type: 'ready' });
       return;

@@ -13,7 +13,7 @@ import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { OutgoingMessage, PublishTarget, SendOutcome } from '../targets/publish-target.ts';
 
 export class Publisher {
-  readonly ledger = new PublishLedger();
+  readonly ledger: PublishLedger;
   private readonly streams: string[];
   private next = 0;
   private readonly padding: string;
@@ -26,7 +26,9 @@ export class Publisher {
     streams: string[],
     private readonly payloadBytes: number,
     private readonly recorder: MetricsRecorder,
+    options: { recordIntended?: boolean } = {},
   ) {
+    this.ledger = new PublishLedger(options);
     if (!streams.length) throw new Error('the target has no streams to publish to (empty audience?)');
     this.streams = streams;
     this.padding = 'x'.repeat(payloadBytes);
@@ -47,8 +49,9 @@ export class Publisher {
 
   async iterate(intendedUs: number): Promise<void> {
     const stream = this.streams[this.next++ % this.streams.length]!;
-    const q = this.ledger.nextSeq(stream);
-    const message: OutgoingMessage = { marker: { s: stream, q, t: Math.round(intendedUs) }, padding: '' };
+    const t = Math.round(intendedUs);
+    const q = this.ledger.nextSeq(stream, t);
+    const message: OutgoingMessage = { marker: { s: stream, q, t }, padding: '' };
     message.padding = this.padding.slice(0, Math.max(0, this.payloadBytes - markerBytes(message)));
     const sentUs = monoUs();
     this.recorder.recordUs('publish_delay', sentUs - intendedUs);

@@ -1,18 +1,29 @@
 /**
  * A worker's share of the subscriber fleet: its connections, the connection ramp, and per (subscriber,
  * stream) delivery accounting. Recording is cheap on purpose: a publication costs one JSON.parse (in the
- * protocol client), a sequence-tracker update, a histogram record and a few integer increments.
+ * protocol client), a sequence-tracker update, a histogram record and a few integer increments (plus, when
+ * rows are sampled, one integer hash).
+ *
+ * What a subscriber owes (config.owedFrom): every message of its streams ('start': publishing waited for
+ * the fleet), or — subscribers joining while publishing runs ('subscription') — the messages intended at or
+ * after the moment it first became subscribed: per stream, sequence numbers from `firstOwed` on, found in
+ * the publisher's intended times (accounting/intended-times.ts). A reconnect keeps the first subscription's
+ * moment: recovery is there to fill the gap.
  */
-
+import type { DeliverySample } from '../../common/summary-types.ts';
+import type { IntendedTail } from '../accounting/intended-times.ts';
+import { IntendedTimes } from '../accounting/intended-times.ts';
 import { OwedStreams } from '../accounting/owed-streams.ts';
 import type { StreamFinal, StreamProgress } from '../accounting/publish-ledger.ts';
 import { SequenceTracker } from '../accounting/sequence-tracker.ts';
 import { monoUs } from '../clock.ts';
 import type { ConnectRamp, SubscriberAccounting, SubscriberWorkerConfig } from '../ipc.ts';
+import { isSampled, SecondReservoir, sampleKey } from '../metrics/delivery-sampler.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { Publication } from '../protocol/frame-codec.ts';
 import { TokenMinter } from '../protocol/jwt.ts';
 import {
+  type SubscribedInfo,
   SubscriberConnection,
   type SubscriberConnectionOptions,
   type SubscriberListener,
@@ -25,6 +36,21 @@ interface Member {
   trackers: SequenceTracker[];
   options: SubscriberConnectionOptions;
   conn: SubscriberConnection | undefined;
+  /**
+   * When it first became subscribed (run clock, µs): messages intended earlier are not owed.
+   * -Infinity when every message is owed (owedFrom 'start'); Infinity until subscribed.
+   */
+  subscribedAtUs: number;
+  /** Per stream: the first owed sequence number (1 with owedFrom 'start'; Infinity until known). */
+  firstOwed: number[];
+  /** Per stream: the sampling hash's (subscriber, stream) part (when sampling). */
+  sampleKeys: number[];
+}
+
+/** Subscriptions of one stream whose first owed message is not known yet, oldest first. */
+interface PendingQueue {
+  items: Array<{ m: Member; index: number }>;
+  head: number;
 }
 
 interface BenchData {
@@ -34,6 +60,11 @@ interface BenchData {
 export class SubscriberFleet implements SubscriberListener {
   private readonly members: Member[] = [];
   private readonly owed = new OwedStreams();
+  private readonly intended = new IntendedTimes();
+  private readonly pending = new Map<string, PendingQueue>();
+  private readonly lateJoiners: boolean;
+  private readonly nodeByUrl: Map<string, string>;
+  private readonly reservoir: SecondReservoir<DeliverySample> | undefined;
   private subscribedNow = 0;
   private opened = 0;
   private rampTimer: NodeJS.Timeout | undefined;
@@ -51,7 +82,14 @@ export class SubscriberFleet implements SubscriberListener {
     private readonly config: SubscriberWorkerConfig,
     private readonly recorder: MetricsRecorder,
     private readonly log: (message: string) => void = () => {},
-  ) {}
+    /** The run clock (µs); injectable for tests. */
+    private readonly now: () => number = monoUs,
+  ) {
+    this.lateJoiners = config.owedFrom === 'subscription';
+    this.nodeByUrl = new Map(config.wsUrls.map((url, i) => [url, config.nodeNames[i] ?? `node-${i + 1}`]));
+    const samples = config.samples;
+    this.reservoir = samples && samples.rate > 0 ? new SecondReservoir(samples.maxPerSecond) : undefined;
+  }
 
   /** Mints every subscriber's tokens up front (no exp: valid for the whole run). */
   async prepare(): Promise<void> {
@@ -91,6 +129,9 @@ export class SubscriberFleet implements SubscriberListener {
             trackers: member.streams.map(() => new SequenceTracker()),
             options,
             conn: undefined,
+            subscribedAtUs: this.lateJoiners ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
+            firstOwed: member.streams.map(() => (this.lateJoiners ? Number.POSITIVE_INFINITY : 1)),
+            sampleKeys: this.reservoir ? member.streams.map((stream) => sampleKey(stream, member.userId)) : [],
           } satisfies Member;
         }),
       );
@@ -142,11 +183,15 @@ export class SubscriberFleet implements SubscriberListener {
     this.recorder.recordUs('connect_duration', durationUs);
   }
 
-  subscribed(
-    _conn: SubscriberConnection,
-    info: { durationUs: number; wasRecovering: boolean; recovered: boolean; reconnectUs: number | null },
-  ): void {
+  subscribed(conn: SubscriberConnection, info: SubscribedInfo): void {
     this.subscribedNow++;
+    const m = this.members[conn.slot]!;
+    if (m.subscribedAtUs === Number.POSITIVE_INFINITY) {
+      // Its first subscription: from now on it owes what is intended (reconnects keep this moment).
+      m.subscribedAtUs = info.atUs;
+      for (let index = 0; index < m.streams.length; index++)
+        this.pendingQueue(m.streams[index]!).items.push({ m, index });
+    }
     this.recorder.recordUs('subscribe_duration', info.durationUs);
     if (info.reconnectUs !== null) {
       this.recorder.count('reconnects');
@@ -166,6 +211,8 @@ export class SubscriberFleet implements SubscriberListener {
       return;
     }
     const receipt = m.trackers[index]!.record(bench.q);
+    // Intended before it subscribed: not owed, so neither a delivery nor a loss (counted at accounting).
+    if (bench.t < m.subscribedAtUs) return;
     if (receipt === 'duplicate') {
       this.duplicated++;
       return;
@@ -173,7 +220,39 @@ export class SubscriberFleet implements SubscriberListener {
     this.delivered++;
     if (receipt === 'new-reordered') this.reordered++;
     if (viaRecovery) this.recovered++;
-    this.recorder.recordUs('delivery_latency', receivedUs - bench.t);
+    const latencyUs = receivedUs - bench.t;
+    this.recorder.recordUs('delivery_latency', latencyUs);
+    if (this.reservoir && isSampled(m.sampleKeys[index]!, bench.q, this.config.samples!.rate)) {
+      this.reservoir.offer(() => this.sampleRow(conn, m, bench.s, bench.q, receivedUs, latencyUs, viaRecovery));
+    }
+  }
+
+  private sampleRow(
+    conn: SubscriberConnection,
+    m: Member,
+    stream: string,
+    seq: number,
+    receivedUs: number,
+    latencyUs: number,
+    recovered: boolean,
+  ): DeliverySample {
+    const samples = this.config.samples!;
+    return {
+      run_id: samples.runId,
+      ts_us: receivedUs + samples.epochOffsetUs,
+      stream,
+      subscriber: m.member.userId,
+      seq,
+      latency_us: Math.max(0, latencyUs),
+      node: this.nodeByUrl.get(conn.url) ?? conn.url,
+      worker: samples.worker,
+      ...(recovered ? { recovered: true } : {}),
+    };
+  }
+
+  /** The second's sampled rows (bounded) and how many did not fit; undefined when not sampling. */
+  takeSamples(): { rows: DeliverySample[]; dropped: number } | undefined {
+    return this.reservoir?.take();
   }
 
   unsubscribed(): void {
@@ -194,6 +273,48 @@ export class SubscriberFleet implements SubscriberListener {
 
   applyProgress(atUs: number, streams: Record<string, StreamProgress>): void {
     this.owed.applyProgress(atUs, streams, this.config.lostAfterMs * 1000 * 2);
+    if (this.lateJoiners) this.learnIntended(streams, false);
+  }
+
+  private pendingQueue(stream: string): PendingQueue {
+    let queue = this.pending.get(stream);
+    if (!queue) {
+      queue = { items: [], head: 0 };
+      this.pending.set(stream, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * New intended times decide the first owed message of subscriptions waiting for it (oldest first: their
+   * moments and the times both only grow). `final`: the record is complete, so a subscription later than
+   * every message owes none. Times nothing can ask about any more are forgotten.
+   */
+  private learnIntended(streams: Record<string, { intended?: IntendedTail }>, final: boolean): void {
+    for (const [stream, p] of Object.entries(streams)) if (p.intended) this.intended.append(stream, p.intended);
+    const nowUs = this.now();
+    for (const stream of new Set([...this.pending.keys(), ...this.intended.streamIds()])) {
+      const queue = this.pending.get(stream);
+      let oldestWaitingUs = Number.POSITIVE_INFINITY;
+      if (queue) {
+        while (queue.head < queue.items.length) {
+          const { m, index } = queue.items[queue.head]!;
+          const first = this.intended.firstAtOrAfter(stream, m.subscribedAtUs);
+          if (first === undefined && !final) {
+            oldestWaitingUs = m.subscribedAtUs;
+            break;
+          }
+          m.firstOwed[index] = first ?? Number.POSITIVE_INFINITY;
+          queue.head++;
+        }
+        if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
+          queue.items.splice(0, queue.head);
+          queue.head = 0;
+        }
+      }
+      // Later questions are about subscriptions from now on, or the oldest still waiting.
+      this.intended.forgetBefore(stream, Math.min(nowUs, oldestWaitingUs));
+    }
   }
 
   /**
@@ -211,7 +332,7 @@ export class SubscriberFleet implements SubscriberListener {
     this.delivered = this.duplicated = this.reordered = this.recovered = this.unowed = 0;
     r.gauge('subscribers_connected', this.subscribedNow);
 
-    const cutoffUs = monoUs() - this.config.lostAfterMs * 1000;
+    const cutoffUs = this.now() - this.config.lostAfterMs * 1000;
     const lostMarks = new Map<string, number>();
     const latestMarks = new Map<string, number>();
     let lost = 0;
@@ -239,27 +360,40 @@ export class SubscriberFleet implements SubscriberListener {
   }
 
   private missingUpTo(m: Member, i: number, w: number): number {
-    if (w <= 0) return 0;
+    const from = m.firstOwed[i]!;
+    if (w < from) return 0;
     const tracker = m.trackers[i]!;
-    // Healthy case in O(1): everything up to w received.
-    if (tracker.max >= w && tracker.received === tracker.max && tracker.receivedUpTo(w) === w) return 0;
-    const { expected, delivered } = this.owed.account(m.streams[i]!, m.member.channel, tracker, w);
+    // Healthy case, O(1) for an in-order tracker: everything from..w received.
+    const received = tracker.receivedUpTo(w) - (from > 1 ? tracker.receivedUpTo(from - 1) : 0);
+    if (received === w - from + 1) return 0;
+    const { expected, delivered } = this.owed.account(m.streams[i]!, m.member.channel, tracker, w, from);
     return Math.max(0, expected - delivered);
   }
 
   /** Exact totals against every stream's final record (call after publishing ended and the drain). */
   account(atUs: number, finals: Record<string, StreamFinal>): SubscriberAccounting {
     this.owed.applyFinal(finals, atUs);
-    const result: SubscriberAccounting = { expected: 0, delivered: 0, unaccepted: 0, unowed: 0 };
+    if (this.lateJoiners) this.learnIntended(finals, true);
+    const result: SubscriberAccounting = {
+      expected: 0,
+      delivered: 0,
+      unaccepted: 0,
+      unowed: 0,
+      beforeSubscription: 0,
+      neverSubscribed: 0,
+    };
     for (const m of this.members) {
+      if (this.lateJoiners && m.conn && m.subscribedAtUs === Number.POSITIVE_INFINITY) result.neverSubscribed++;
       for (let i = 0; i < m.streams.length; i++) {
         const stream = m.streams[i]!;
         const tracker = m.trackers[i]!;
         const w = finals[stream]?.published ?? 0;
-        const r = this.owed.account(stream, m.member.channel, tracker, w);
+        const from = Math.min(m.firstOwed[i]!, w + 1);
+        const r = this.owed.account(stream, m.member.channel, tracker, w, from);
         result.expected += r.expected;
         result.delivered += r.delivered;
         result.unaccepted += r.unaccepted + (tracker.received - tracker.receivedUpTo(w));
+        if (from > 1) result.beforeSubscription += tracker.receivedUpTo(from - 1);
       }
     }
     return result;

@@ -33,6 +33,7 @@ onParentMessage<ParentToSubscriber>(async (message) => {
       return;
     case 'tick': {
       const { missing } = fleet?.snapshot() ?? { missing: 0 };
+      const samples = fleet?.takeSamples();
       send({
         type: 'snapshot',
         seq: message.seq,
@@ -41,6 +42,7 @@ onParentMessage<ParentToSubscriber>(async (message) => {
         connected: fleet?.subscribedCount ?? 0,
         target: fleet?.target ?? 0,
         missing,
+        ...(samples ? { samples: samples.rows, samplesDropped: samples.dropped } : {}),
       });
       return;
     }
