@@ -21,13 +21,14 @@ import { type ExecutorConfig, planExecutor } from './executors/index.ts';
 import { FaultTimeline, missingFaultFunctions } from './fault-timeline.ts';
 import { planFleet } from './fleet-plan.ts';
 import { SaturationWatch } from './honesty.ts';
-import type {
-  ConnectRamp,
-  ParentToPublisher,
-  ParentToSubscriber,
-  PublisherToParent,
-  SubscriberAccounting,
-  SubscriberToParent,
+import {
+  type ConnectRamp,
+  emptyAccounting,
+  type ParentToPublisher,
+  type ParentToSubscriber,
+  type PublisherToParent,
+  type SubscriberAccounting,
+  type SubscriberToParent,
 } from './ipc.ts';
 import { MetricsAggregator } from './metrics/aggregator.ts';
 import { ProcessMonitor, type ProcessSample } from './metrics/process-monitor.ts';
@@ -499,14 +500,7 @@ class EngineRun {
   }
 
   private async account(finals: Record<string, StreamFinal>): Promise<SubscriberAccounting> {
-    const total: SubscriberAccounting = {
-      expected: 0,
-      delivered: 0,
-      unaccepted: 0,
-      unowed: 0,
-      beforeSubscription: 0,
-      neverSubscribed: 0,
-    };
+    const total = emptyAccounting();
     const atUs = monoUs();
     const results = await Promise.all(
       this.subscribers.map((worker) => {
@@ -515,12 +509,7 @@ class EngineRun {
       }),
     );
     for (const { result } of results) {
-      total.expected += result.expected;
-      total.delivered += result.delivered;
-      total.unaccepted += result.unaccepted;
-      total.unowed += result.unowed;
-      total.beforeSubscription += result.beforeSubscription;
-      total.neverSubscribed += result.neverSubscribed;
+      for (const key of Object.keys(total) as Array<keyof SubscriberAccounting>) total[key] += result[key];
     }
     return total;
   }

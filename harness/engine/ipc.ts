@@ -77,6 +77,11 @@ export interface SubscriberAccounting {
   neverSubscribed: number;
 }
 
+/** Nothing counted yet: the start of a worker's or the fleet's totals. */
+export function emptyAccounting(): SubscriberAccounting {
+  return { expected: 0, delivered: 0, unaccepted: 0, unowed: 0, beforeSubscription: 0, neverSubscribed: 0 };
+}
+
 export interface TickMessage {
   type: 'tick';
   seq: number;

@@ -17,7 +17,7 @@ import { OwedStreams } from '../accounting/owed-streams.ts';
 import type { StreamFinal, StreamProgress } from '../accounting/publish-ledger.ts';
 import { SequenceTracker } from '../accounting/sequence-tracker.ts';
 import { monoUs } from '../clock.ts';
-import type { ConnectRamp, SubscriberAccounting, SubscriberWorkerConfig } from '../ipc.ts';
+import { type ConnectRamp, emptyAccounting, type SubscriberAccounting, type SubscriberWorkerConfig } from '../ipc.ts';
 import { isSampled, SecondReservoir, sampleKey } from '../metrics/delivery-sampler.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { Publication } from '../protocol/frame-codec.ts';
@@ -374,14 +374,7 @@ export class SubscriberFleet implements SubscriberListener {
   account(atUs: number, finals: Record<string, StreamFinal>): SubscriberAccounting {
     this.owed.applyFinal(finals, atUs);
     if (this.lateJoiners) this.learnIntended(finals, true);
-    const result: SubscriberAccounting = {
-      expected: 0,
-      delivered: 0,
-      unaccepted: 0,
-      unowed: 0,
-      beforeSubscription: 0,
-      neverSubscribed: 0,
-    };
+    const result = emptyAccounting();
     for (const m of this.members) {
       if (this.lateJoiners && m.conn && m.subscribedAtUs === Number.POSITIVE_INFINITY) result.neverSubscribed++;
       for (let i = 0; i < m.streams.length; i++) {
