@@ -152,10 +152,10 @@ export function renderTextTable(rows: TableRow[], withRecovery: boolean): string
 
 export function renderMarkdownTable(rows: TableRow[], withRecovery: boolean): string {
   const keys = columns(rows, withRecovery);
-  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  const escapePipes = (s: string) => s.replace(/\|/g, '\\|');
   return [
     `| ${keys.map((k) => HEADERS[k]).join(' | ')} |`,
     `|${keys.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${keys.map((k) => escape(r[k])).join(' | ')} |`),
+    ...rows.map((r) => `| ${keys.map((k) => escapePipes(r[k])).join(' | ')} |`),
   ].join('\n');
 }

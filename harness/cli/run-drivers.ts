@@ -7,14 +7,20 @@ import type { Scenario } from '../../scenarios/lib/scenario.ts';
 import { UserError } from '../common/errors.ts';
 import { log } from '../common/log.ts';
 import type { MetricSummary, PushLedger, TimelineEvent, TimeseriesPoint } from '../common/summary-types.ts';
-import { describeWorkload, type EngineProgress, type EngineResult, runEngine } from '../engine/index.ts';
+import {
+  describeWorkload,
+  type EngineHooks,
+  type EngineProgress,
+  type EngineResult,
+  runEngine,
+} from '../engine/index.ts';
 import { runPushFlood } from '../engine/push/push-flood.ts';
 import type { Stack, StackSpec } from '../stack/index.ts';
 import { prepareDataset } from './run-dataset.ts';
 
 export type DriverResult = EngineResult & { pushLedger?: PushLedger };
 
-export interface DriverHooks {
+export interface DriverHooks extends Pick<EngineHooks, 'samples' | 'onSamples'> {
   signal: AbortSignal;
   onPoint(point: TimeseriesPoint): void;
   onEvent(event: TimelineEvent): void;

@@ -8,7 +8,6 @@ import { log } from '../common/log.ts';
 import { newRunId } from '../common/run-id.ts';
 import type { RunSummary } from '../common/summary-types.ts';
 import { SUMMARY_SCHEMA_VERSION } from '../common/summary-types.ts';
-import type { EngineHooks } from '../engine/index.ts';
 import { percentileLookupFromHdr } from '../gate/hdr-percentiles.ts';
 import { renderJunit } from '../gate/render/junit-report.ts';
 import { renderMarkdownSummary } from '../gate/render/markdown-summary.ts';
@@ -104,8 +103,7 @@ export async function executeScenario(
     });
     const engineStarted = performance.now();
     // results.sampleRate → sampled delivery rows in samples.ndjson (and ClickHouse's deliveries table).
-    // The engine driver hands these hooks to runEngine as they are.
-    const hooks: DriverHooks & Pick<EngineHooks, 'samples' | 'onSamples'> = {
+    const hooks: DriverHooks = {
       signal: engineAbort.signal,
       ...(scenario.results.sampleRate > 0
         ? {
@@ -131,8 +129,16 @@ export async function executeScenario(
         ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - engineStarted) / 1000)?.reason
         : undefined,
     };
+    const cpuBefore = stack.cpuSeconds();
     const result: DriverResult = await runDriver(scenario, stack, hooks);
     progress.stop();
+    const cpuAfter = stack.cpuSeconds();
+    const sutCpu = Object.fromEntries(
+      Object.entries(cpuAfter).map(([service, s]) => [
+        service,
+        Math.round((s - (cpuBefore[service] ?? 0)) * 100) / 100,
+      ]),
+    );
 
     const summary: RunSummary = {
       schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -152,6 +158,7 @@ export async function executeScenario(
       generator: result.generator,
       timeline: result.timeline,
       ...(result.pushLedger ? { push_ledger: result.pushLedger } : {}),
+      ...(Object.keys(sutCpu).length ? { sut: { cpuSeconds: sutCpu } } : {}),
     };
     await writer.writeHistograms(result.histograms);
     await writer.writeSummary(summary);

@@ -79,6 +79,11 @@ export interface RunSummary {
     maxEventLoopDelayP99Ms: number;
   };
   timeline: TimelineEvent[];
+  /**
+   * CPU seconds each service of the stack used while load ran (local stacks only): the load generator's
+   * cost (`generator.cpuSeconds`) beside the cost of the system it loads.
+   */
+  sut?: { cpuSeconds: Record<string, number> };
 }
 
 /** One line of `timeseries.ndjson`: the whole fleet, merged, for one second of the run. */
@@ -128,7 +133,7 @@ export interface DeliverySample {
   run_id: string;
   /** When the subscriber received the publication. */
   ts_us: number;
-  /** The channel the publication arrived on, e.g. `personal:42`. */
+  /** The stream the message belongs to (`broadcast`, `room:7`, a channel): what `seq` counts within. */
   stream: string;
   /** Which subscriber received it (user or connection id). */
   subscriber: string;

@@ -46,7 +46,13 @@ async function subscribePersonal(wsUrl: string, secret: string, userId: string) 
       const found = frames.find(match);
       if (found) return resolve(found);
       const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms`)), timeoutMs);
-      waiters.push({ match, resolve: (f) => (clearTimeout(timer), resolve(f)) });
+      waiters.push({
+        match,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
     });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const channel = `personal:${userId}`;
@@ -66,7 +72,10 @@ function portOpen(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const s = net.connect({ host: hostname, port: Number(port) });
-    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

@@ -12,6 +12,9 @@ export interface Stack extends StackInfo {
   crashed: Promise<{ service: string; message: string; logTail: string[] }>;
   /** Process ids of the services this stack started (local provider), for diagnostics and tests. */
   processIds(): Record<string, number>;
+  /** CPU seconds each service has used so far (local provider; {} when unknown), to set the load generator's
+   *  cost beside the system's. */
+  cpuSeconds(): Record<string, number>;
   down(): Promise<void>;
 }
 

@@ -135,6 +135,11 @@ export function renderTerminalSummary(summary: RunSummary, options: TerminalSumm
   out.push(
     `    workers=${g.workers} cpu=${formatNumber(g.cpuSeconds, 1)}s peak rss=${formatBytes(g.peakRssBytes)} event-loop delay p99 (worst second)=${formatMs(g.maxEventLoopDelayP99Ms)}`,
   );
+  const sut = Object.entries(summary.sut?.cpuSeconds ?? {}).filter(([, s]) => s > 0);
+  if (sut.length) {
+    // The generator's cost beside the system's: a load generator should be far cheaper than what it loads.
+    out.push(`    system under test cpu: ${sut.map(([service, s]) => `${service}=${formatNumber(s, 1)}s`).join(' ')}`);
+  }
 
   const comparison = options.comparison;
   if (comparison) {

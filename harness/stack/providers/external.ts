@@ -64,6 +64,7 @@ export async function startExternalStack(spec: StackSpec, options: StackStartOpt
     },
     crashed: new Promise(() => {}),
     processIds: () => ({}),
+    cpuSeconds: () => ({}),
     down: async () => {},
   };
 }

@@ -3,6 +3,7 @@ import { log, registerSecret } from '../../common/log.ts';
 import type { StackEndpoints, StackSecrets } from '../../common/stack-types.ts';
 import type { CentrifugoConsumer } from '../centrifugo-config.ts';
 import { LocalRuntime } from '../local/local-runtime.ts';
+import { cpuSecondsByGroup } from '../local/process-cpu.ts';
 import { CentrifugoService } from '../services/centrifugo.ts';
 import { prepareChatApp, startChatApp } from '../services/chat-app.ts';
 import { ClickHouseService } from '../services/clickhouse.ts';
@@ -144,6 +145,15 @@ export async function startLocalStack(
       logsDir: options.logsDir,
       centrifugoConfig: centrifugo.config,
       crashed: runtime.crashed,
+      cpuSeconds: () =>
+        cpuSecondsByGroup(
+          Object.fromEntries(
+            runtime
+              .processes()
+              .filter((p) => p.running)
+              .map((p) => [p.name, p.pid]),
+          ),
+        ),
       processIds: () =>
         Object.fromEntries(
           runtime
