@@ -28,7 +28,7 @@ export default defineScenario({
     drain: '10s',
   },
   thresholds: {
-    delivery_latency: ['p(99)<500'],
+    delivery_latency: ['p(99)<2000'],
     messages_lost: ['count==0'],
     messages_duplicated: ['count==0'],
     subscribers_connected: ['value>=10000'],

@@ -210,7 +210,8 @@ class EngineRun {
 
   private async startWorkers(): Promise<void> {
     const w = this.workload;
-    const audience = this.targets.audience ?? synthesizeAudience(w.subscribers.count, w.publishers.target);
+    const audience =
+      this.targets.audience ?? synthesizeAudience(w.subscribers.count, w.publishers.target, w.subscribers.channel);
     const fleet = planFleet(audience.length, w.subscribers);
     const slices = sliceAudience(audience, fleet.workers);
     const ramp = w.subscribers;

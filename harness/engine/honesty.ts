@@ -19,15 +19,31 @@ interface Streak {
   peakAt: number;
 }
 
+/** Every sustained streak of one process over one limit, folded into one finding. */
+interface Finding {
+  streaks: number;
+  totalSeconds: number;
+  longest: number;
+  peak: number;
+  peakAt: number;
+}
+
 interface Watch {
   streaks: Map<string, Streak>;
+  findings: Map<string, Finding>;
   over(sample: ProcessSample): boolean;
   value(sample: ProcessSample): number;
-  describe(process: string, streak: Streak): string;
+  describe(process: string, finding: Finding): string;
+}
+
+/** "for 4 s in a row" for one streak; "in 5 streaks, 35 s in all (longest 12 s)" for several. */
+function duration(f: Finding): string {
+  return f.streaks === 1
+    ? `for ${f.longest} s in a row`
+    : `in ${f.streaks} streaks, ${f.totalSeconds} s in all (longest ${f.longest} s)`;
 }
 
 export class SaturationWatch {
-  readonly reasons: string[] = [];
   private readonly sustainedSeconds: number;
   private readonly watches: Watch[];
 
@@ -36,20 +52,22 @@ export class SaturationWatch {
     this.watches = [
       {
         streaks: new Map(),
+        findings: new Map(),
         over: (s) => s.eventLoopDelayP99Ms > limits.maxEventLoopDelayP99Ms,
         value: (s) => s.eventLoopDelayP99Ms,
-        describe: (process, s) =>
-          `${process}: event-loop delay p99 above ${limits.maxEventLoopDelayP99Ms} ms for ${s.seconds} s in a row ` +
-          `(peak ${s.peak} ms at ${s.peakAt} s): the load generator saturated, so latency includes its own ` +
+        describe: (process, f) =>
+          `${process}: event-loop delay p99 above ${limits.maxEventLoopDelayP99Ms} ms ${duration(f)} ` +
+          `(peak ${f.peak} ms at ${f.peakAt} s): the load generator saturated, so latency includes its own ` +
           'queueing; use more workers, fewer subscribers per process or a lower rate',
       },
       {
         streaks: new Map(),
+        findings: new Map(),
         over: (s) => s.cpu > limits.maxCpuShare,
         value: (s) => Math.round(s.cpu * 100),
-        describe: (process, s) =>
-          `${process}: CPU above ${Math.round(limits.maxCpuShare * 100)}% of a core for ${s.seconds} s in a row ` +
-          `(peak ${s.peak}% at ${s.peakAt} s): the load generator saturated; use more workers, a quieter ` +
+        describe: (process, f) =>
+          `${process}: CPU above ${Math.round(limits.maxCpuShare * 100)}% of a core ${duration(f)} ` +
+          `(peak ${f.peak}% at ${f.peakAt} s): the load generator saturated; use more workers, a quieter ` +
           'machine or a lower load',
       },
     ];
@@ -77,7 +95,30 @@ export class SaturationWatch {
 
   private close(watch: Watch, process: string, streak: Streak): void {
     watch.streaks.delete(process);
-    if (streak.seconds >= this.sustainedSeconds) this.reasons.push(watch.describe(process, streak));
+    if (streak.seconds < this.sustainedSeconds) return;
+    const f = watch.findings.get(process);
+    if (!f) {
+      watch.findings.set(process, {
+        streaks: 1,
+        totalSeconds: streak.seconds,
+        longest: streak.seconds,
+        peak: streak.peak,
+        peakAt: streak.peakAt,
+      });
+      return;
+    }
+    f.streaks++;
+    f.totalSeconds += streak.seconds;
+    f.longest = Math.max(f.longest, streak.seconds);
+    if (streak.peak > f.peak) {
+      f.peak = streak.peak;
+      f.peakAt = streak.peakAt;
+    }
+  }
+
+  /** Sustained findings so far (closed streaks only): one reason per process and limit. */
+  get reasons(): string[] {
+    return this.watches.flatMap((watch) => [...watch.findings].map(([process, f]) => watch.describe(process, f)));
   }
 
   /** Closes open streaks; returns every reason (empty = the generator kept up). */

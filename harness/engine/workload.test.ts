@@ -162,3 +162,23 @@ test('honesty: a process over a limit for `sustained` seconds while measuring in
   assert.equal(reasons.length, 1);
   assert.match(reasons[0]!, /^publisher: event-loop delay p99 above 50 ms for 3 s in a row \(peak 120 ms at 10 s\)/);
 });
+
+test('honesty: several streaks of one process fold into one reason', () => {
+  const watch = new SaturationWatch({ maxEventLoopDelayP99Ms: 50, maxCpuShare: 0.9, sustained: 3000 });
+  const sample = (loop: number) => ({ cpu: 0.2, cpuSeconds: 0.2, eventLoopDelayP99Ms: loop, rssBytes: 0 });
+  let t = 0;
+  for (const [length, peak] of [
+    [3, 80],
+    [5, 300],
+    [4, 90],
+  ] as const) {
+    for (let i = 0; i < length; i++) watch.observe('subscribers-1', sample(i === 1 ? peak : 60), ++t, true);
+    watch.observe('subscribers-1', sample(5), ++t, true);
+  }
+  const reasons = watch.finish();
+  assert.equal(reasons.length, 1);
+  assert.match(
+    reasons[0]!,
+    /^subscribers-1: event-loop delay p99 above 50 ms in 3 streaks, 12 s in all \(longest 5 s\) \(peak 300 ms at 6 s\)/,
+  );
+});

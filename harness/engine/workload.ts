@@ -24,6 +24,14 @@ const SubscribersSchema = z.strictObject({
     .array(z.strictObject({ duration: durationMs, target: nonNegativeInt }))
     .min(1)
     .optional(),
+  /**
+   * One channel every subscriber listens on (e.g. `room:feed`; the `room` namespace allows client
+   * subscribe) instead of each its own `personal:<id>`: one publication then fans out to everybody.
+   */
+  channel: z
+    .string()
+    .regex(/^[^\s]{1,255}$/, 'a Centrifugo channel name, e.g. room:feed')
+    .optional(),
   /** Centrifugo nodes to connect to, by number (1 = the first), round-robin; default all of them. */
   nodes: z.union([z.literal('all'), z.array(positiveInt).min(1)]).default('all'),
   /** Worker processes: 'auto' = one per core, more when the per-process socket limit needs it. */

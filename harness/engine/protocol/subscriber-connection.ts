@@ -239,6 +239,9 @@ export class SubscriberConnection {
   ): void {
     if (error) {
       this.listener.error(this, `subscribe_error_${error.code}`);
+      // 105 "already subscribed": two server unsubscribes (2500) in a row made two resubscribes; commands of a
+      // connection run in order, so the first already succeeded and this one is moot (seen under overload).
+      if (error.code === 105 && this.state === 'subscribed') return;
       if (isTemporaryReplyError(error)) {
         this.clearTimer();
         this.timer = setTimeout(() => this.resubscribe(ws), this.nextDelay());
