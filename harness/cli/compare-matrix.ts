@@ -107,7 +107,10 @@ export function tableRows(results: CellResult[], withRecovery: boolean): TableRo
     const m = r.summary?.metrics ?? {};
     const lost = count(m, 'messages_lost');
     const expected = count(m, 'messages_expected');
-    const note = r.error ?? (r.summary && !r.summary.valid ? `invalid: ${r.summary.invalidReasons.join('; ')}` : '');
+    const note =
+      r.error ??
+      ((r.summary?.aborted ? `aborted (${r.summary.aborted.by}): ${r.summary.aborted.reason}` : '') ||
+        (r.summary && !r.summary.valid ? `invalid: ${r.summary.invalidReasons.join('; ')}` : ''));
     return {
       engine: r.labels.engine,
       room: r.labels.roomSize.toLocaleString('en-US'),

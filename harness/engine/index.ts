@@ -3,8 +3,8 @@
  * harness/engine is internal.
  */
 
+export { formatDuration, parseDuration } from '../common/duration.ts';
 export { synthesizeAudience } from './audience.ts';
-export { formatDuration, parseDuration } from './duration.ts';
 export { runEngine } from './engine.ts';
 export type { EngineHooks, EngineProgress, EngineResult, EngineTargets, SamplesOptions } from './engine-types.ts';
 export { describeWorkload, planWorkload, type WorkloadPlan } from './plan.ts';

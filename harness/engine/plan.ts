@@ -3,7 +3,7 @@
  *   subscribers: 10000 connections, 500/s (~20s ramp), 2 worker processes (5000 each), round-robin over 1 node
  *   publishers:  constant-arrival-rate → centrifugo-broadcast: 10.00 iterations/s for 30s (maxVUs: 10, gracefulStop: 30s)
  */
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../common/duration.ts';
 import { type ExecutorConfig, planExecutor } from './executors/index.ts';
 import { describeFault } from './fault-timeline.ts';
 import { type FleetPlan, planFleet } from './fleet-plan.ts';

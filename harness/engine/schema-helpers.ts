@@ -1,6 +1,6 @@
 /** Small zod building blocks shared by the workload schema and the executors' schemas. */
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../common/duration.ts';
 
 /** A k6 duration ('30s', '1m30s', '500ms'; a bare number is ms), parsed to milliseconds. */
 export const durationMs = z.union([z.string(), z.number()]).transform((value, ctx) => {

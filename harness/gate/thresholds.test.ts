@@ -3,13 +3,13 @@ import { describe, test } from 'node:test';
 import * as hdr from 'hdr-histogram-js';
 import { UserError } from '../common/errors.ts';
 import type { MetricSummary, TrendValues } from '../common/summary-types.ts';
-import { parseDurationS } from './duration.ts';
 import { percentileLookupFromHdr } from './hdr-percentiles.ts';
 import {
   checkAbort,
   compare,
   evaluateThresholds,
   type ParsedThreshold,
+  parseDurationS,
   parseThresholdExpression,
   parseThresholds,
   thresholdsFromResults,

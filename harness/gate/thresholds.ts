@@ -32,11 +32,26 @@
  *   - during the run (`checkAbort`) a trend/gauge/rate without data never aborts: data may still come.
  */
 import { z } from 'zod';
+import { parseDuration } from '../common/duration.ts';
 import { UserError } from '../common/errors.ts';
 import { isMetricName, METRICS, type MetricKind, type MetricName } from '../common/metrics-catalogue.ts';
 import type { MetricSummary, ThresholdResult, TrendValues } from '../common/summary-types.ts';
 import { parseOrExplain } from '../common/validation.ts';
-import { parseDurationS } from './duration.ts';
+
+/**
+ * A k6 duration ("10s", "500ms", "1m30s", "0") in seconds, or null when the text is not one. Stricter than
+ * the workload's parser: a bare number has no unit here, so "10" is refused rather than read as 10 ms.
+ */
+export function parseDurationS(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === '0') return 0;
+  if (!/[a-zµ]$/.test(trimmed)) return null;
+  try {
+    return parseDuration(trimmed) / 1000;
+  } catch {
+    return null;
+  }
+}
 
 export const OPERATORS = ['<', '<=', '>', '>=', '==', '===', '!='] as const;
 export type Operator = (typeof OPERATORS)[number];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../duration.ts';
+import { formatDuration } from '../../common/duration.ts';
 import { commonExecutorOptions, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
 import { constantArrivals, countArrivals } from './arrival-schedule.ts';
 import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../duration.ts';
+import { formatDuration } from '../../common/duration.ts';
 import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
 import { countArrivals, rampingArrivals } from './arrival-schedule.ts';
 import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';
