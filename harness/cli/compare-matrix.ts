@@ -70,7 +70,8 @@ export function recoverySeconds(points: TimeseriesPoint[], summary: RunSummary):
   const normal = 2 * before[Math.floor(before.length / 2)]!;
   for (let i = 0; i < points.length; i++) {
     const p = points[i]!;
-    if (p.t < fault.at || published(p) === 0) continue;
+    // Point t covers the second that ends at t: the second of the fault itself still has earlier deliveries.
+    if (p.t <= fault.at || published(p) === 0) continue;
     const keepsUp = delivered(p) >= 0.9 * published(p) * owedPerMessage;
     if (keepsUp && (p99(p) ?? Number.POSITIVE_INFINITY) <= normal) return Math.max(0, p.t - Math.floor(fault.at));
   }
