@@ -5,17 +5,28 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import { processesWithEnv } from '../stack/testing.ts';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 const TAG = 'CB_TEST_TAG';
+
+/** Every temporary folder a test made, removed when the file's tests are done. */
+const temporary: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 interface Run {
   child: ChildProcess;
@@ -27,7 +38,7 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string> = {}, resultsDir?: string): Run {
   const tag = randomUUID();
-  const results = resultsDir ?? mkdtempSync(path.join(os.tmpdir(), 'cb-cli-test-'));
+  const results = resultsDir ?? tempDir('cb-cli-test-');
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env, [TAG]: tag, CENTRIFUGO_BENCH_RESULTS: results },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,7 +144,7 @@ test('bad input: a port already taken', async () => {
 });
 
 test('bad input: a service that fails to become ready shows its log tail', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-fake-'));
+  const dir = tempDir('cb-fake-');
   const fake = path.join(dir, 'nats-server');
   writeFileSync(fake, '#!/bin/sh\necho "fake nats: cannot open the JetStream store" >&2\nexit 1\n');
   chmodSync(fake, 0o755);
@@ -167,7 +178,7 @@ test('doctor lists every program with version and path', async () => {
 });
 
 test('stack up (detached) keeps running after the command; a second up is refused; stack down stops it', async () => {
-  const results = mkdtempSync(path.join(os.tmpdir(), 'cb-cli-test-'));
+  const results = tempDir('cb-cli-test-');
   const up = cli(['stack', 'up', '--no-setup', '--services', 'redis', '--json'], {}, results);
   assert.equal(await up.exit, ExitCode.ok, up.stderr());
   const file = JSON.parse(up.stdout()) as { pid: number; endpoints: { redis: { url: string } } };

@@ -4,15 +4,25 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
+
+const temporary: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 const DEFINE = fileURLToPath(new URL('../../scenarios/lib/scenario.ts', import.meta.url));
 
 function scenarioFile(dir: string, name: string, body: string): string {
@@ -38,7 +48,7 @@ const small = (extra: string) => `{
 }`;
 
 async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; results: string }> {
-  const results = mkdtempSync(path.join(os.tmpdir(), 'cb-run-test-'));
+  const results = tempDir('cb-run-test-');
   const child = spawn(process.execPath, [BIN, 'run', '--no-setup', ...args], {
     env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: results },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +71,7 @@ function onlyRun(results: string): { dir: string; summary: RunSummary } {
   return { dir, summary: JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary };
 }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-scenarios-'));
+const dir = tempDir('cb-scenarios-');
 // Scenario files are ES modules; outside this project they need a package.json saying so (or .mts).
 writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
 

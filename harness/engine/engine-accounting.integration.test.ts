@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,15 +20,17 @@ import { countBelow, decodeHistogram } from './metrics/histogram.ts';
 const FAULTY = fileURLToPath(new URL('./testing/faulty-target.ts', import.meta.url));
 
 let stack: Stack;
+let logsDir = '';
 before(async () => {
   const runId = newRunId();
   stack = await startStack(
     { engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } },
-    { runId, logsDir: mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-engine-test-${runId}-`)) },
+    { runId, logsDir: (logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-engine-test-${runId}-`))) },
   );
 });
 after(async () => {
   await stack?.down();
+  if (logsDir) rmSync(logsDir, { recursive: true, force: true });
 });
 
 function targets(extra: Record<string, unknown> = {}) {

@@ -4,7 +4,7 @@
  * phantom loss), no less (messages sent before they joined and received anyway are counted apart).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,15 +18,17 @@ import { type EngineResult, runEngine } from './index.ts';
 const FAULTY = fileURLToPath(new URL('./testing/faulty-target.ts', import.meta.url));
 
 let stack: Stack;
+let logsDir = '';
 before(async () => {
   const runId = newRunId();
   stack = await startStack(
     { engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } },
-    { runId, logsDir: mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-late-join-test-${runId}-`)) },
+    { runId, logsDir: (logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-late-join-test-${runId}-`))) },
   );
 });
 after(async () => {
   await stack?.down();
+  if (logsDir) rmSync(logsDir, { recursive: true, force: true });
 });
 
 function targets(targetOptions: Record<string, unknown>) {

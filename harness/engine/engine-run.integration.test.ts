@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { DeliverySample, RunSummary, TimelineEvent, TimeseriesPoint } from '../common/summary-types.ts';
@@ -18,6 +18,10 @@ import { isSampled, sampleKey } from './metrics/delivery-sampler.ts';
 const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
 const DEFINE = fileURLToPath(new URL('../../scenarios/lib/scenario.ts', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-engine-run-'));
+const temporary = [dir];
+after(() => {
+  for (const d of temporary) rmSync(d, { recursive: true, force: true });
+});
 writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
 
 function scenarioFile(name: string, body: string): string {
@@ -32,6 +36,7 @@ function scenarioFile(name: string, body: string): string {
 /** Runs `run` on a scenario file; returns the exit code and the run's directory. */
 async function run(file: string): Promise<{ code: number | null; stderr: string; dir: string }> {
   const results = mkdtempSync(path.join(os.tmpdir(), 'cb-engine-run-results-'));
+  temporary.push(results);
   const child = spawn(process.execPath, [BIN, 'run', '--no-setup', '--no-report', file], {
     env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: results },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { newRunId } from '../common/run-id.ts';
@@ -16,10 +16,15 @@ export async function withStack<T>(
   const runId = newRunId();
   const logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-test-logs-${runId}-`));
   const stack = await startStack(spec, { runId, logsDir }, hooks);
+  let passed = false;
   try {
-    return await fn(stack);
+    const result = await fn(stack);
+    passed = true;
+    return result;
   } finally {
     await stack.down();
+    // A passing test leaves nothing behind; a failing one keeps its service logs to look at.
+    if (passed) rmSync(logsDir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,8 @@ export async function startSink(
   const workers = config.workers === 'auto' ? os.availableParallelism() : config.workers;
   const resolved: SinkConfig = { ...config, workers };
   const seed = config.seed ?? randomBytes(12).toString('base64url');
+  // A state folder the sink made itself is its own to remove when it stops (receipts inside it go too).
+  const ownsStateDir = !options.stateDir && !config.stateDir;
   const stateDir = options.stateDir ?? config.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'centrifugo-bench-sink-'));
   const receiptsDir = options.receiptsDir ?? path.join(stateDir, 'receipts');
   mkdirSync(receiptsDir, { recursive: true });
@@ -328,6 +330,7 @@ export async function startSink(
       ),
     );
     live.clear();
+    if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
   }
 
   try {
