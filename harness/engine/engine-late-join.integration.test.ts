@@ -21,10 +21,8 @@ let stack: Stack;
 let logsDir = '';
 before(async () => {
   const runId = newRunId();
-  stack = await startStack(
-    { engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } },
-    { runId, logsDir: (logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-late-join-test-${runId}-`))) },
-  );
+  logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-late-join-test-${runId}-`));
+  stack = await startStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }, { runId, logsDir });
 });
 after(async () => {
   await stack?.down();
