@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingPlatformEntries } from './complete-lockfile.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'harness/cli/bin.mjs');
@@ -32,6 +33,13 @@ function ensureDependencies() {
   const stamp = path.join(root, 'node_modules', '.centrifugo-bench-lock-hash');
   const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  // npm's own message for this is a page of usage text; name the cause and the fix instead.
+  const missing = Object.keys(missingPlatformEntries(JSON.parse(readFileSync(lock, 'utf8'))));
+  if (missing.length) {
+    fail(
+      `package-lock.json lacks platform packages ${missing.join(', ')}, so npm ci would refuse it; run \`node harness/cli/complete-lockfile.mjs\``,
+    );
+  }
   process.stderr.write('installing npm dependencies (npm ci) …\n');
   const started = Date.now();
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
