@@ -29,6 +29,24 @@ export async function withStack<T>(
 }
 
 /**
+ * For suites that share one stack between tests (started in `before`, stopped in `after`): like
+ * `startStack`, with logs in a temporary folder that `down()` removes. A suite cannot tell in `after`
+ * whether one of its tests failed, so to keep the logs set CENTRIFUGO_BENCH_KEEP_TEST_LOGS=1.
+ */
+export async function startTestStack(spec: StackSpecInput, hooks: StackHooks = {}): Promise<Stack> {
+  const runId = newRunId();
+  const logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-test-logs-${runId}-`));
+  const stack = await startStack(spec, { runId, logsDir }, hooks);
+  const down = stack.down.bind(stack);
+  return Object.assign(stack, {
+    down: async () => {
+      await down();
+      if (!process.env.CENTRIFUGO_BENCH_KEEP_TEST_LOGS) rmSync(logsDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/**
  * Live (non-zombie) processes whose environment contains `NAME=value`. Services inherit the harness's
  * environment, so a test that runs the CLI with a unique tag finds every process that run left behind,
  * even those that rewrite their command line (redis-server does).

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newRunId } from '../../common/run-id.ts';
 import type { TimeseriesPoint } from '../../common/summary-types.ts';
-import { type Stack, startStack } from '../../stack/index.ts';
+import type { Stack } from '../../stack/index.ts';
+import { startTestStack } from '../../stack/testing.ts';
 import { type PushFloodInput, type PushFloodResult, runPushFlood } from './push-flood.ts';
 
 let stack: Stack;
@@ -37,14 +37,10 @@ function assertExact(result: PushFloodResult): void {
 }
 
 before(async () => {
-  const runId = newRunId();
-  stack = await startStack(
-    {
-      pushSink: {},
-      pushRelay: { retry: { baseDelayMs: 200, rateLimitedInitialDelayMs: 500, maxAttempts: 10 } },
-    },
-    { runId, logsDir: `/tmp/centrifugo-bench-test-logs-${runId}` },
-  );
+  stack = await startTestStack({
+    pushSink: {},
+    pushRelay: { retry: { baseDelayMs: 200, rateLimitedInitialDelayMs: 500, maxAttempts: 10 } },
+  });
 });
 
 after(async () => {

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { newRunId } from '../../common/run-id.ts';
-import { type Stack, startStack } from '../../stack/index.ts';
+import type { Stack } from '../../stack/index.ts';
+import { startTestStack } from '../../stack/testing.ts';
 import { bindUserToRoom, chatMessagePush, PushApiError, PushRelayClient, unbindUserFromRoom } from './client.ts';
 
 let stack: Stack;
@@ -71,14 +71,10 @@ const fcmNotification = { fcm: { message: { notification: { title: 'hi', body: '
 const webNotification = { webpush: { headers: { TTL: '60' }, payload: { title: 'hi' } } };
 
 before(async () => {
-  const runId = newRunId();
-  stack = await startStack(
-    {
-      pushSink: {},
-      pushRelay: { retry: { baseDelayMs: 100, rateLimitedInitialDelayMs: 100, maxAttempts: 5 } },
-    },
-    { runId, logsDir: `/tmp/centrifugo-bench-test-logs-${runId}` },
-  );
+  stack = await startTestStack({
+    pushSink: {},
+    pushRelay: { retry: { baseDelayMs: 100, rateLimitedInitialDelayMs: 100, maxAttempts: 5 } },
+  });
   relay = stack.endpoints.pushRelay!.url;
   key = stack.secrets.centrifugoApiKey;
   control = stack.endpoints.pushSink!.controlUrl!;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
@@ -13,8 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import webpush from 'web-push';
-import { newRunId } from '../../common/run-id.ts';
-import { type Stack, startStack } from '../../stack/index.ts';
+import type { Stack } from '../../stack/index.ts';
+import { startTestStack } from '../../stack/testing.ts';
 import type { RelayConfigInput } from './relay-config.ts';
 
 const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -48,12 +48,11 @@ async function sink<T>(method: string, pathname: string, body?: unknown): Promis
   return (await response.body.json()) as T;
 }
 
+// The relay's config file (it holds the run's API key and VAPID private key).
+const dir = mkdtempSync(path.join(os.tmpdir(), 'push-relay-crash-'));
+
 before(async () => {
-  const runId = newRunId();
-  stack = await startStack(
-    { pushSink: {}, services: ['postgres', 'redis'] },
-    { runId, logsDir: `/tmp/centrifugo-bench-test-logs-${runId}` },
-  );
+  stack = await startTestStack({ pushSink: {}, services: ['postgres', 'redis'] });
   sinkAgent = new Agent({ connect: { ca: readFileSync(stack.endpoints.pushSink!.caFile) } });
 });
 
@@ -61,6 +60,7 @@ after(async () => {
   for (const r of relays) r.kill('SIGKILL');
   await sinkAgent?.close();
   await stack?.down();
+  rmSync(dir, { recursive: true, force: true }); // the relay config holds per-run secrets
 });
 
 it('claims what a killed relay left in flight and keeps the ledger exact', async () => {
@@ -79,7 +79,6 @@ it('claims what a killed relay left in flight and keeps the ledger exact', async
     },
     workers: { claimIdleMs: 1000, concurrency: 200 },
   };
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'push-relay-crash-'));
   const configFile = path.join(dir, 'relay.json');
   writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
 
