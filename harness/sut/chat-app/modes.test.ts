@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -91,6 +91,7 @@ describe('broadcast modes → stack spec', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
+    rmSync(dir, { recursive: true, force: true });
     assert.equal(result.status, 2, result.stderr);
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines.length, 1);
