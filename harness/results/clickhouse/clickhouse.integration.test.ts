@@ -1,11 +1,12 @@
 /**
  * Results in the local stack's ClickHouse 18.16: the engine suite (schema, load twice, live writer,
- * histogram SQL, every dashboard query), the `results load|list` commands, and files first — a run
- * whose ClickHouse was unreachable keeps complete files and loads later.
+ * histogram SQL, every dashboard query — on fixture runs with known answers and on a real smoke run),
+ * the `results load|list` commands, and files first — a run whose ClickHouse was unreachable keeps
+ * complete files and loads later.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -23,6 +24,7 @@ import { runsForTests } from './testing/fixtures.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/bin.mjs');
+const SMOKE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scenarios/smoke.ts');
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -32,16 +34,33 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function cli(args: string[], env: Record<string, string> = {}, timeout = 60_000) {
   return run(process.execPath, [BIN, ...args], {
     env: { ...process.env, CENTRIFUGO_BENCH_QUIET: '1', ...env },
-    timeout: 60_000,
+    timeout,
   });
 }
 
-test('ClickHouse 18.16 (local stack)', { timeout: 110_000 }, async (t) => {
+/**
+ * What a clean smoke run cannot fill: panels of things that did not happen in it (losses, reconnects,
+ * errors) and of pushes, which it does not send. The fixture runs fill those, with known answers.
+ */
+const EMPTY_AFTER_A_SMOKE_RUN =
+  /^(push-pipeline |delivery-integrity panel "(Lost|Reconnect|Errors)|connections panel "Reconnects)/;
+
+test('ClickHouse 18.16 (local stack)', { timeout: 240_000 }, async (t) => {
   const { root, runs } = runsForTests();
   try {
+    // A real smoke run (its own stack, files only, 5 % of deliveries sampled) beside the fixtures.
+    const before = new Set(readdirSync(root));
+    await cli(
+      ['run', SMOKE, '--no-setup', '--no-report', '--set', 'results.sampleRate=0.05'],
+      { CENTRIFUGO_BENCH_RESULTS: root },
+      120_000,
+    );
+    const smokeRun = readdirSync(root).filter((entry) => !before.has(entry));
+    assert.equal(smokeRun.length, 1, `one new run folder in ${root}`);
+    runs.push({ dir: path.join(root, smokeRun[0]!), emptyPanels: EMPTY_AFTER_A_SMOKE_RUN });
     await withStack({ services: ['clickhouse'] }, async (stack) => {
       const url = stack.endpoints.clickhouse!.url;
       t.diagnostic(`ClickHouse ${stack.versions.clickhouse} at ${url}`);
