@@ -5,7 +5,7 @@
  */
 import { isMetricName, METRICS, type MetricName } from '../../common/metrics-catalogue.ts';
 import type { MetricSummary, TimeseriesPoint } from '../../common/summary-types.ts';
-import { encodeHistogram, type Histogram, mergeEncoded, newHistogram, trendValues } from './histogram.ts';
+import { encodeHistogram, type Histogram, mergeEncoded, newHistogram, trendSummary, trendValues } from './histogram.ts';
 import type { ProcessSample } from './process-monitor.ts';
 import type { MetricsSnapshot } from './recorder.ts';
 
@@ -135,7 +135,7 @@ export class MetricsAggregator {
   summaries(durationS: number): Record<string, MetricSummary> {
     const out: Record<string, MetricSummary> = {};
     for (const [name, histogram] of this.cumulative) {
-      out[name] = { type: 'trend', unit: 'ms', ...trendValues(histogram) };
+      out[name] = trendSummary(histogram);
     }
     for (const [name, count] of this.totals) {
       if (isMetricName(name) && METRICS[name].kind !== 'counter') continue;

@@ -5,7 +5,7 @@
  * second or shard merges exactly into another — percentiles are never averaged.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { TrendValues } from '../../common/summary-types.ts';
+import type { MetricSummary, TrendValues } from '../../common/summary-types.ts';
 
 export type { Histogram };
 
@@ -67,4 +67,9 @@ export function trendValues(histogram: Histogram): TrendValues {
     // recorded value), so a histogram gives the same figures before and after encoding and merging.
     max: ms(histogram.getValueAtPercentile(100)),
   };
+}
+
+/** A trend metric's summary.json entry. */
+export function trendSummary(histogram: Histogram): MetricSummary {
+  return { type: 'trend', unit: 'ms', ...trendValues(histogram) };
 }

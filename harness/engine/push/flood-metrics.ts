@@ -1,79 +1,23 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { MetricSummary, TimeseriesPoint, TrendValues } from '../../common/summary-types.ts';
-
-/** HdrHistogram in µs, 3 significant digits, 64-bit counts (a million samples per second is fine). */
-export function newHistogram(): Histogram {
-  return build({
-    bitBucketSize: 64,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
-}
-
-export function decodeHistogram(encoded: string): Histogram {
-  return decodeFromCompressedBase64(encoded, 64, false);
-}
-
-export function encodeHistogram(histogram: Histogram): string {
-  return encodeIntoCompressedBase64(histogram);
-}
-
-const ms = (us: number) => Math.round(us) / 1000;
-
-/** k6 trend aggregates in ms from a µs histogram. */
-export function trendValues(h: Histogram): TrendValues {
-  if (h.totalCount === 0) return { count: 0, avg: 0, min: 0, med: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-  return {
-    count: h.totalCount,
-    avg: Math.round(h.mean) / 1000,
-    min: ms(h.getValueAtPercentile(0)),
-    med: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
-  };
-}
-
-export function trendSummary(h: Histogram): MetricSummary {
-  return { type: 'trend', unit: 'ms', ...trendValues(h) };
-}
+import type { MetricSummary, TimeseriesPoint } from '../../common/summary-types.ts';
+import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
+import { ProcessMonitor } from '../metrics/process-monitor.ts';
 
 /**
- * The load generator watching itself: CPU, memory and event-loop delay per second. A saturated generator
- * (event loop p99 over 100 ms, or a fixed-rate flood falling behind its schedule) marks the run invalid.
+ * The load generator watching itself, per second (the engine's ProcessMonitor), plus what the flood's
+ * summary reports over the whole run: CPU-seconds, peak RSS and the worst second's event-loop delay.
  */
 export class GeneratorMonitor {
-  private readonly loop = monitorEventLoopDelay({ resolution: 10 });
-  private lastCpu = process.cpuUsage();
-  private lastAt = performance.now();
+  private readonly monitor = new ProcessMonitor();
   private readonly startCpu = process.cpuUsage();
   peakRssBytes = 0;
   maxLoopP99Ms = 0;
 
-  constructor() {
-    this.loop.enable();
-  }
-
   /** The last second's figures; resets the per-second state. */
   sample(): TimeseriesPoint['generator'] {
-    const cpu = process.cpuUsage();
-    const now = performance.now();
-    const usedUs = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
-    const elapsedUs = Math.max(1, (now - this.lastAt) * 1000);
-    this.lastCpu = cpu;
-    this.lastAt = now;
-    const loopP99Ms = this.loop.percentile(99) / 1e6;
-    this.loop.reset();
-    const rss = process.memoryUsage.rss();
-    this.peakRssBytes = Math.max(this.peakRssBytes, rss);
-    this.maxLoopP99Ms = Math.max(this.maxLoopP99Ms, loopP99Ms);
-    return { cpu: usedUs / elapsedUs, eventLoopDelayP99Ms: Math.round(loopP99Ms * 100) / 100, rssBytes: rss };
+    const { cpu, eventLoopDelayP99Ms, rssBytes } = this.monitor.sample();
+    this.peakRssBytes = Math.max(this.peakRssBytes, rssBytes);
+    this.maxLoopP99Ms = Math.max(this.maxLoopP99Ms, eventLoopDelayP99Ms);
+    return { cpu, eventLoopDelayP99Ms, rssBytes };
   }
 
   cpuSeconds(): number {
@@ -82,7 +26,7 @@ export class GeneratorMonitor {
   }
 
   stop(): void {
-    this.loop.disable();
+    this.monitor.stop();
   }
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeHistogram, newHistogram, trendValues } from '../metrics/histogram.ts';
 import { buildPopulation } from './device-population.ts';
 import { sinkFaultProfile } from './fault-variants.ts';
-import { CumulativeHistogramDiff, encodeHistogram, newHistogram, trendValues } from './flood-metrics.ts';
+import { CumulativeHistogramDiff } from './flood-metrics.ts';
 import { accountFor } from './push-flood.ts';
 import { PushFloodSchema } from './push-flood-schema.ts';
 
