@@ -149,6 +149,22 @@ export class DeviceStore {
     await this.pool.end();
   }
 
+  /** Runs `fn` in a transaction on one pooled connection: committed if it returns, rolled back if it throws. */
+  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
   /**
    * Registers a device, replacing its whole state (omitted fields reset). Without `id`, a device with the
    * same token is updated in place (tokens are unique per provider); with `id`, that device is rewritten
@@ -158,9 +174,7 @@ export class DeviceStore {
     checkProvider(req.provider, 'provider');
     const key = tokenKey(req.provider, req.token);
     const now = nowSeconds();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.inTransaction(async (client) => {
       let id: string;
       const values = [
         req.provider,
@@ -208,14 +222,8 @@ export class DeviceStore {
           [req.topics, id],
         );
       }
-      await client.query('COMMIT');
       return id;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -255,9 +263,7 @@ export class DeviceStore {
       columns.timezone.push(d.timezone ?? '');
       columns.locale.push(d.locale ?? '');
     }
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.inTransaction(async (client) => {
       const inserted = await client.query<{ id: string; provider: string; token_key: string }>(
         `INSERT INTO push_devices (id, provider, token, token_key, platform, user_id, meta, timezone, locale,
            created_at, updated_at)
@@ -298,14 +304,8 @@ export class DeviceStore {
           [topicName, topicDevice],
         );
       }
-      await client.query('COMMIT');
       return ids;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async targetIds(client: pg.PoolClient, ids?: string[], users?: string[]): Promise<string[]> {
@@ -318,9 +318,7 @@ export class DeviceStore {
   }
 
   async update(req: DeviceUpdateRequest): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.inTransaction(async (client) => {
       const ids = await this.targetIds(client, req.ids, req.users);
       if (ids.length) {
         const now = nowSeconds();
@@ -346,13 +344,7 @@ export class DeviceStore {
         if (req.topics_update)
           await applyTopicOp(client, 'device', ids, req.topics_update.op, req.topics_update.topics);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async remove(ids?: string[], users?: string[]): Promise<void> {
@@ -374,33 +366,17 @@ export class DeviceStore {
   }
 
   async deviceTopicUpdate(deviceId: string, op: 'add' | 'remove' | 'set', topics: string[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.inTransaction(async (client) => {
       const found = await client.query('SELECT 1 FROM push_devices WHERE id = $1 FOR UPDATE', [deviceId]);
       if (!found.rowCount) throw new ApiError(ApiErrorCode.notFound, `device_id: no device ${deviceId}`);
       await applyTopicOp(client, 'device', [deviceId], op, topics);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async userTopicUpdate(user: string, op: 'add' | 'remove' | 'set', topics: string[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.inTransaction(async (client) => {
       await applyTopicOp(client, 'user', [user], op, topics);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async userTopicList(
