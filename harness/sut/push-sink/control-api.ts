@@ -9,16 +9,22 @@ import { webPushSubscription } from './subscriptions.ts';
  * The control API under `/__sink` (README "Control API"). Minting is pure computation and answered by the
  * worker itself; everything that concerns every worker or the files goes to the primary process.
  */
+
+/** Both mint calls: where the minted run of ids starts, and whether they are minted dead. */
+const mintedRange = {
+  start: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 47)
+    .default(0),
+  dead: z.boolean().default(false),
+};
+
 const MintTokensSchema = z
   .object({
     count: z.number().int().min(1).max(100_000),
-    start: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 47)
-      .default(0),
-    dead: z.boolean().default(false),
+    ...mintedRange,
     project: z.string().min(1).optional(),
   })
   .strict();
@@ -26,13 +32,7 @@ const MintTokensSchema = z
 const MintSubscriptionsSchema = z
   .object({
     count: z.number().int().min(1).max(10_000),
-    start: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 47)
-      .default(0),
-    dead: z.boolean().default(false),
+    ...mintedRange,
     expiresInSeconds: z
       .number()
       .int()
