@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { mulberry32 } from '../../common/seeded-random.ts';
 import {
   type DeliverySample,
   type MetricSummary,
@@ -53,18 +54,6 @@ export interface FixtureTruth {
   pushesFailed: Record<string, number>;
 }
 
-/** Small deterministic PRNG (mulberry32): the same seed writes the same run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function histogram(): Histogram {
   return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
 }
@@ -86,7 +75,7 @@ function trendOf(h: Histogram): TrendValues {
 }
 
 export function writeFixtureRun(root: string, options: FixtureOptions): FixtureTruth {
-  const random = rng(options.seed ?? 1);
+  const random = mulberry32(options.seed ?? 1);
   const dir = path.join(root, options.runId);
   mkdirSync(dir, { recursive: true });
   const seconds = options.seconds;

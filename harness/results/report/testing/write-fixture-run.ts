@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../../../common/seeded-random.ts';
 import type {
   MetricSummary,
   PushLedger,
@@ -34,17 +35,6 @@ export interface FixtureOptions {
 export const FIXTURE_FAULT_AT = 240;
 export const FIXTURE_RESTART_AT = 270;
 export const FIXTURE_SPIKE_MAX_MS = 2345.6;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function trendFrom(p50: number, spread: number, count: number): TrendValues {
   const r = (x: number) => Math.round(x * 1000) / 1000;
