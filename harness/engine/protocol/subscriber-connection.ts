@@ -10,7 +10,15 @@ import WebSocket from 'ws';
 import { monoUs } from '../clock.ts';
 import { backoffDelay } from './backoff.ts';
 import { classifyClose, isTemporaryReplyError, shouldResubscribe } from './close-codes.ts';
-import { type Command, decodeLine, encodeCommands, PING_LINE, PONG_FRAME, type Publication } from './frame-codec.ts';
+import {
+  type Command,
+  decodeLine,
+  encodeCommands,
+  PING_LINE,
+  PONG_FRAME,
+  type Publication,
+  type ReplyError,
+} from './frame-codec.ts';
 
 export interface SubscriberListener {
   /** Connect reply received; `durationUs` = dial start → connect reply. */
@@ -216,7 +224,7 @@ export class SubscriberConnection {
   private onConnectReply(
     ws: WebSocket,
     result: Record<string, unknown> | undefined,
-    error: { code: number; message: string; temporary?: boolean } | undefined,
+    error: ReplyError | undefined,
     receivedUs: number,
   ): void {
     if (error) {
@@ -234,7 +242,7 @@ export class SubscriberConnection {
   private onSubscribeReply(
     ws: WebSocket,
     result: Record<string, unknown> | undefined,
-    error: { code: number; message: string; temporary?: boolean } | undefined,
+    error: ReplyError | undefined,
     receivedUs: number,
   ): void {
     if (error) {
