@@ -5,30 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { newRunId } from '../common/run-id.ts';
 import type { MetricSummary } from '../common/summary-types.ts';
 import type { Stack } from '../stack/index.ts';
-import { startStack } from '../stack/index.ts';
+import { startTestStack } from '../stack/testing.ts';
 import { type EngineHooks, type EngineResult, runEngine, type WorkloadInput } from './index.ts';
 import { countBelow, decodeHistogram } from './metrics/histogram.ts';
 
 const FAULTY = fileURLToPath(new URL('./testing/faulty-target.ts', import.meta.url));
 
 let stack: Stack;
-let logsDir = '';
 before(async () => {
-  const runId = newRunId();
-  logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-engine-test-${runId}-`));
-  stack = await startStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }, { runId, logsDir });
+  stack = await startTestStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } });
 });
 after(async () => {
   await stack?.down();
-  if (logsDir) rmSync(logsDir, { recursive: true, force: true });
 });
 
 function targets(extra: Record<string, unknown> = {}) {

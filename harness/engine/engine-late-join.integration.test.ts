@@ -4,29 +4,21 @@
  * phantom loss), no less (messages sent before they joined and received anyway are counted apart).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { newRunId } from '../common/run-id.ts';
 import type { TimeseriesPoint } from '../common/summary-types.ts';
 import type { Stack } from '../stack/index.ts';
-import { startStack } from '../stack/index.ts';
+import { startTestStack } from '../stack/testing.ts';
 import { type EngineResult, runEngine } from './index.ts';
 
 const FAULTY = fileURLToPath(new URL('./testing/faulty-target.ts', import.meta.url));
 
 let stack: Stack;
-let logsDir = '';
 before(async () => {
-  const runId = newRunId();
-  logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-late-join-test-${runId}-`));
-  stack = await startStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }, { runId, logsDir });
+  stack = await startTestStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } });
 });
 after(async () => {
   await stack?.down();
-  if (logsDir) rmSync(logsDir, { recursive: true, force: true });
 });
 
 function targets(targetOptions: Record<string, unknown>) {
