@@ -4,6 +4,16 @@ import path from 'node:path';
 import { newRunId } from '../common/run-id.ts';
 import { type Stack, type StackHooks, type StackSpecInput, startStack } from './index.ts';
 
+/** Starts a stack whose service logs go to a new temporary folder. */
+async function startWithTemporaryLogs(
+  spec: StackSpecInput,
+  hooks: StackHooks,
+): Promise<{ stack: Stack; logsDir: string }> {
+  const runId = newRunId();
+  const logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-test-logs-${runId}-`));
+  return { stack: await startStack(spec, { runId, logsDir }, hooks), logsDir };
+}
+
 /**
  * For tests: starts a real stack, runs `fn`, and always tears the stack down, whether `fn` passes or
  * throws. Logs go to a temporary folder (printed on failure by the services' own error messages).
@@ -13,9 +23,7 @@ export async function withStack<T>(
   fn: (stack: Stack) => Promise<T>,
   hooks: StackHooks = {},
 ): Promise<T> {
-  const runId = newRunId();
-  const logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-test-logs-${runId}-`));
-  const stack = await startStack(spec, { runId, logsDir }, hooks);
+  const { stack, logsDir } = await startWithTemporaryLogs(spec, hooks);
   let passed = false;
   try {
     const result = await fn(stack);
@@ -34,9 +42,7 @@ export async function withStack<T>(
  * whether one of its tests failed, so to keep the logs set CENTRIFUGO_BENCH_KEEP_TEST_LOGS=1.
  */
 export async function startTestStack(spec: StackSpecInput, hooks: StackHooks = {}): Promise<Stack> {
-  const runId = newRunId();
-  const logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-test-logs-${runId}-`));
-  const stack = await startStack(spec, { runId, logsDir }, hooks);
+  const { stack, logsDir } = await startWithTemporaryLogs(spec, hooks);
   const down = stack.down.bind(stack);
   return Object.assign(stack, {
     down: async () => {
