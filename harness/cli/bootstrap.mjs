@@ -31,10 +31,11 @@ function checkNode() {
 function ensureDependencies() {
   const lock = path.join(root, 'package-lock.json');
   const stamp = path.join(root, 'node_modules', '.centrifugo-bench-lock-hash');
-  const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  const lockText = readFileSync(lock);
+  const hash = createHash('sha256').update(lockText).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
   // npm's own message for this is a page of usage text; name the cause and the fix instead.
-  const missing = Object.keys(missingPlatformEntries(JSON.parse(readFileSync(lock, 'utf8'))));
+  const missing = Object.keys(missingPlatformEntries(JSON.parse(lockText.toString('utf8'))));
   if (missing.length) {
     fail(
       `package-lock.json lacks platform packages ${missing.join(', ')}, so npm ci would refuse it; run \`node harness/cli/complete-lockfile.mjs\``,

@@ -5,8 +5,9 @@
 // installs these entries on Linux x64 (their os/cpu fields rule them out), so they cost nothing here
 // and are what a full registry would have written.
 //
-//   node harness/cli/complete-lockfile.mjs           add the missing entries (after any `npm install`)
-//   node harness/cli/complete-lockfile.mjs --check   exit 1 and name them if any are missing
+//   node harness/cli/complete-lockfile.mjs   add the missing entries (after any `npm install`)
+//
+// bootstrap.mjs (before `npm ci`) and complete-lockfile.test.ts check that none is missing.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ function platformOf(name) {
   return { os, cpu, libc };
 }
 
-/** Entries missing for optional dependencies of locked packages, built from an installed sibling. */
+/** Entries missing for platform builds among locked packages' optional dependencies (license from a locked sibling). */
 export function missingPlatformEntries(lock) {
   const packages = lock.packages;
   const missing = {};
@@ -54,15 +55,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
   const missing = missingPlatformEntries(lock);
   const names = Object.keys(missing);
-  if (process.argv.includes('--check')) {
-    if (names.length) {
-      process.stderr.write(
-        `error: package-lock.json lacks ${names.length} platform package(s) (${names.join(', ')}); ` +
-          'run `node harness/cli/complete-lockfile.mjs` and commit the lock\n',
-      );
-      process.exit(1);
-    }
-  } else if (names.length) {
+  if (names.length) {
     const merged = { ...lock.packages, ...missing };
     lock.packages = Object.fromEntries(
       Object.keys(merged)
