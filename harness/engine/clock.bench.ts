@@ -2,7 +2,7 @@
  * node --import tsx harness/engine/clock.bench.ts — the run clock's cost (one read per frame or message),
  * and why it is read from hrtime directly rather than as performance.now() plus a start-up offset.
  */
-import { monoUs } from './clock.ts';
+import { monoUs } from '../common/mono-clock.ts';
 import { bench } from './micro-bench.ts';
 
 let sink = 0;

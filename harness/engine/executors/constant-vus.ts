@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDuration } from '../../common/duration.ts';
-import { monoUs } from '../clock.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
 import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
 

@@ -3,7 +3,7 @@
  * once (k6's VUs); one iteration = one message published, run by `iterate(intendedUs)`, which never rejects.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monoUs } from '../clock.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 
 export interface ExecutorContext {
   /** Runs one iteration due at `intendedUs` (run clock); resolves when it settled. Never rejects. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monoUs } from '../clock.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import { parseWorkload } from '../workload.ts';
 import { constantArrivals, countArrivals, rampingArrivals } from './arrival-schedule.ts';
 import { type ExecutorConfig, planExecutor, runExecutor } from './index.ts';

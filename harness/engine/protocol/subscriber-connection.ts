@@ -7,7 +7,7 @@
  * business, so one listener object serves every connection of a worker.
  */
 import WebSocket from 'ws';
-import { monoUs } from '../clock.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import { backoffDelay } from './backoff.ts';
 import { classifyClose, isTemporaryReplyError, shouldResubscribe } from './close-codes.ts';
 import {

@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monoUs } from '../clock.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import type { ExecutorConfig } from '../executors/index.ts';
 import type { ParentToPublisher, PublisherToParent, PublisherWorkerConfig } from '../ipc.ts';
 import { ProcessMonitor } from '../metrics/process-monitor.ts';

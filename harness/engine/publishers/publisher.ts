@@ -6,8 +6,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { isMetricName, METRICS } from '../../common/metrics-catalogue.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import { PublishLedger } from '../accounting/publish-ledger.ts';
-import { monoUs } from '../clock.ts';
 import { type ExecutorConfig, runExecutor } from '../executors/index.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { OutgoingMessage, PublishTarget, SendOutcome } from '../targets/publish-target.ts';

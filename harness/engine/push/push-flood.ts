@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import type {
   MetricSummary,
   PushLedger,
@@ -9,7 +10,6 @@ import type {
   TimeseriesPoint,
 } from '../../common/summary-types.ts';
 import { parseOrExplain } from '../../common/validation.ts';
-import { monoUs } from '../clock.ts';
 import {
   decodeHistogram,
   encodeHistogram,

@@ -10,13 +10,14 @@
  * the publisher's intended times (accounting/intended-times.ts). A reconnect keeps the first subscription's
  * moment: recovery is there to fill the gap.
  */
+
+import { monoUs } from '../../common/mono-clock.ts';
 import type { DeliverySample } from '../../common/summary-types.ts';
 import type { IntendedTail } from '../accounting/intended-times.ts';
 import { IntendedTimes } from '../accounting/intended-times.ts';
 import { OwedStreams } from '../accounting/owed-streams.ts';
 import type { StreamFinal, StreamProgress } from '../accounting/publish-ledger.ts';
 import { SequenceTracker } from '../accounting/sequence-tracker.ts';
-import { monoUs } from '../clock.ts';
 import { type ConnectRamp, emptyAccounting, type SubscriberAccounting, type SubscriberWorkerConfig } from '../ipc.ts';
 import { isSampled, SecondReservoir, sampleKey } from '../metrics/delivery-sampler.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';

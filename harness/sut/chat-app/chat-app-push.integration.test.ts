@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { monoUs } from '../../engine/clock.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import { mintDeviceTokens, registerDevices } from '../../seed/devices.ts';
 import { generateDataset, roomTopic } from '../../seed/generate-dataset.ts';
 import { loadDataset } from '../../seed/load-dataset.ts';

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { monoUs } from '../../engine/clock.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import { audienceFor } from '../../seed/audience.ts';
 import { GRANDCHAT_ROOMS } from '../../seed/dataset-schema.ts';
 import { generateDataset } from '../../seed/generate-dataset.ts';

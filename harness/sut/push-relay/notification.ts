@@ -1,3 +1,4 @@
+import { monoUs } from '../../common/mono-clock.ts';
 import { badRequest } from './api-error.ts';
 import type { DeviceFilter, Notification, SupportedProvider } from './api-schemas.ts';
 import type { Target } from './device-store.ts';
@@ -38,9 +39,9 @@ export interface PrepareLimits {
   maxWebPushPayloadBytes: number;
 }
 
-/** Current time on CLOCK_MONOTONIC in µs: the bench clock every process on the host shares. */
+/** Current time on CLOCK_MONOTONIC in µs (harness/common/mono-clock.ts), as `bench_t` carries it. */
 export function monotonicMicros(): string {
-  return String(process.hrtime.bigint() / 1000n);
+  return String(monoUs());
 }
 
 const URGENCIES = new Set(['very-low', 'low', 'normal', 'high']);
