@@ -18,12 +18,12 @@ import { createLiveWriter, type LiveWriter, loadRunDir } from '../results/clickh
 import { gatherRunInfo, RunWriter } from '../results/files/index.ts';
 import { renderRunReport } from '../results/report/index.ts';
 import { servicesFor, startStack } from '../stack/index.ts';
-import { defaultClickHouseUrl } from './clickhouse-url.ts';
+import { defaultClickHouseUrl } from '../stack/kept-clickhouse.ts';
+import { ensureTools } from '../stack/toolchain/ensure-tools.ts';
 import { ProgressLine } from './progress.ts';
 import { checkDatasetNeeds } from './run-dataset.ts';
 import { checkDriverNeeds, type DriverHooks, type DriverResult, describeDriver, runDriver } from './run-drivers.ts';
 import type { LoadedScenario } from './scenario-loader.ts';
-import { ensureTools } from './tools.ts';
 
 export interface ScenarioRunOptions {
   signal: AbortSignal;

@@ -1,12 +1,7 @@
 /** The engine's public types: what `runEngine` takes and returns (plain data; see index.ts). */
 import type { StackFaults } from '../common/stack-types.ts';
-import type {
-  DeliverySample,
-  MetricSummary,
-  RunSummary,
-  TimelineEvent,
-  TimeseriesPoint,
-} from '../common/summary-types.ts';
+import type { DeliverySample } from '../common/summary-types.ts';
+import type { DriverHooks, DriverProgress, DriverResult } from './driver.ts';
 import type { AudienceMember } from './targets/publish-target.ts';
 
 export interface EngineTargets {
@@ -17,23 +12,11 @@ export interface EngineTargets {
   targetOptions?: Record<string, unknown>;
 }
 
-export interface EngineProgress {
-  phase: string;
-  connected: number;
-  target: number;
-  publishedPerSec: number;
-  deliveredPerSec: number;
-  p99Ms: number | null;
-}
+/** The engine's live line is the drivers' one. */
+export type EngineProgress = DriverProgress;
 
-export interface EngineHooks {
-  signal?: AbortSignal;
-  onPoint?(point: TimeseriesPoint): void;
-  onEvent?(event: TimelineEvent): void;
-  onProgress?(progress: EngineProgress): void;
+export interface EngineHooks extends DriverHooks {
   faults?: Partial<StackFaults>;
-  /** Called each second with cumulative summaries; a returned reason stops the run early (abortOnFail). */
-  checkAbort?(metrics: Record<string, MetricSummary>): string | undefined;
   /** Raw per-message rows: which fraction of deliveries (see metrics/delivery-sampler.ts), for onSamples. */
   samples?: SamplesOptions;
   /** Sampled deliveries, once a second (with the point) while deliveries happen; needs `samples.rate` > 0. */
@@ -49,18 +32,5 @@ export interface SamplesOptions {
   maxPerSecond?: number;
 }
 
-export interface EngineResult {
-  metrics: Record<string, MetricSummary>;
-  errorsByCode: Record<string, number>;
-  generator: RunSummary['generator'];
-  valid: boolean;
-  invalidReasons: string[];
-  /** by: 'signal' (hooks.signal), 'threshold' (checkAbort), 'error' (a worker or the engine failed). */
-  aborted: RunSummary['aborted'];
-  timeline: TimelineEvent[];
-  startedAt: string;
-  endedAt: string;
-  durationS: number;
-  /** Cumulative HdrHistogram per trend (compressed base64, µs). */
-  histograms: Record<string, string>;
-}
+/** The engine returns what every driver returns (no push ledger). */
+export type EngineResult = DriverResult;

@@ -5,6 +5,7 @@
 
 export { formatDuration, parseDuration } from '../common/duration.ts';
 export { synthesizeAudience } from './audience.ts';
+export type { DriverHooks, DriverProgress, DriverResult } from './driver.ts';
 export { runEngine } from './engine.ts';
 export type { EngineHooks, EngineProgress, EngineResult, EngineTargets, SamplesOptions } from './engine-types.ts';
 export { describeWorkload, planWorkload, type WorkloadPlan } from './plan.ts';

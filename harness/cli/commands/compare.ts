@@ -8,6 +8,7 @@ import { newRunId, resultsRoot } from '../../common/run-id.ts';
 import type { TimeseriesPoint } from '../../common/summary-types.ts';
 import { readTimeseries } from '../../results/files/index.ts';
 import { renderComparisonReport } from '../../results/report/index.ts';
+import { type CommandContext, collect } from '../command-context.ts';
 import {
   type CellResult,
   cellOverrides,
@@ -19,8 +20,6 @@ import {
 } from '../compare-matrix.ts';
 import { executeScenario } from '../run-scenario.ts';
 import { type LoadedScenario, loadScenario } from '../scenario-loader.ts';
-import type { CommandContext } from './index.ts';
-import { collect } from './run.ts';
 
 interface CompareOptions {
   modes: string;

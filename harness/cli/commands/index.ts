@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CommandContext } from '../command-context.ts';
 import { registerCompare } from './compare.ts';
 import { registerComposeConfig } from './compose-config.ts';
 import { registerDoctor } from './doctor.ts';
@@ -9,11 +10,6 @@ import { registerRun } from './run.ts';
 import { registerSetup } from './setup.ts';
 import { registerSink } from './sink.ts';
 import { registerStack } from './stack.ts';
-
-export interface CommandContext {
-  /** Aborted on the first SIGINT/SIGTERM: commands stop what they do and tear down. */
-  signal: AbortSignal;
-}
 
 /** One file per command; a new command is a file and a line here. */
 export function registerCommands(program: Command, context: CommandContext): void {

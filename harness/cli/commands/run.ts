@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { type CommandContext, collect } from '../command-context.ts';
 import { executeScenario } from '../run-scenario.ts';
 import { loadScenario } from '../scenario-loader.ts';
-import type { CommandContext } from './index.ts';
 
 interface RunOptions {
   set: string[];
@@ -28,8 +28,4 @@ export function registerRun(program: Command, context: CommandContext): void {
       const outcome = await executeScenario(loaded, { ...options, signal: context.signal, printSummary: true });
       process.exitCode = outcome.exitCode;
     });
-}
-
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -4,7 +4,7 @@ import { UserError } from '../../common/errors.ts';
 import { ExitCode } from '../../common/exit-codes.ts';
 import { log } from '../../common/log.ts';
 import { parseSinkConfig, startSink } from '../../sut/push-sink/index.ts';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command-context.ts';
 
 interface SinkOptions {
   port?: string;

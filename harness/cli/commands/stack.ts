@@ -19,8 +19,8 @@ import {
   stackFilePath,
   writeStackFile,
 } from '../../stack/stack-file.ts';
-import { ensureTools } from '../tools.ts';
-import type { CommandContext } from './index.ts';
+import { ensureTools } from '../../stack/toolchain/ensure-tools.ts';
+import type { CommandContext } from '../command-context.ts';
 
 interface UpOptions {
   provider: string;

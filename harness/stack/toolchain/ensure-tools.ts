@@ -1,6 +1,6 @@
-import type { ServiceName } from '../stack/stack-spec.ts';
-import { setup } from '../stack/toolchain/setup.ts';
-import { findTool, requireTool, type ToolId } from '../stack/toolchain/tools.ts';
+import type { ServiceName } from '../stack-spec.ts';
+import { setup } from './setup.ts';
+import { findTool, requireTool, type ToolId } from './tools.ts';
 
 const TOOLS_OF: Record<ServiceName, ToolId[]> = {
   postgres: ['initdb', 'postgres'],

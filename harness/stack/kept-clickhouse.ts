@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resultsRoot } from '../common/run-id.ts';
-import { defaultStacksDir, readStackFile, stackFilePath } from '../stack/stack-file.ts';
+import { defaultStacksDir, readStackFile, stackFilePath } from './stack-file.ts';
 
 /**
  * The ClickHouse that keeps results between runs: $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the ClickHouse of

@@ -1,0 +1,10 @@
+/** What every command gets from main.ts, and the option parsers several commands share. */
+export interface CommandContext {
+  /** Aborted on the first SIGINT/SIGTERM: commands stop what they do and tear down. */
+  signal: AbortSignal;
+}
+
+/** commander's collector for a repeatable option (`--set a=1 --set b=2`). */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
