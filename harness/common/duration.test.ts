@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDuration, parseDuration } from './duration.ts';
+import { formatK6Duration, parseDuration } from './duration.ts';
 
 test('parses k6 duration strings to milliseconds', () => {
   assert.equal(parseDuration('30s'), 30_000);
@@ -17,10 +17,10 @@ test('parses k6 duration strings to milliseconds', () => {
 });
 
 test('formats milliseconds the way k6 prints durations', () => {
-  assert.equal(formatDuration(30_000), '30s');
-  assert.equal(formatDuration(90_000), '1m30s');
-  assert.equal(formatDuration(600_000), '10m0s');
-  assert.equal(formatDuration(3_600_000), '1h0m0s');
-  assert.equal(formatDuration(500), '500ms');
-  assert.equal(formatDuration(2500), '2.5s');
+  assert.equal(formatK6Duration(30_000), '30s');
+  assert.equal(formatK6Duration(90_000), '1m30s');
+  assert.equal(formatK6Duration(600_000), '10m0s');
+  assert.equal(formatK6Duration(3_600_000), '1h0m0s');
+  assert.equal(formatK6Duration(500), '500ms');
+  assert.equal(formatK6Duration(2500), '2.5s');
 });

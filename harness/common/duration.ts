@@ -1,6 +1,10 @@
 /**
  * k6 duration strings: '30s', '1m30s', '500ms', '1h', '2.5s', combinations in descending units.
  * A bare number is milliseconds (k6 treats bare numbers in options as ms).
+ *
+ * Both directions live here: parseDuration reads what a scenario file says, formatK6Duration writes a
+ * duration back in that same language (plan lines, executor descriptions echo the scenario's options).
+ * A run length or a latency in a report is written for a reader instead: see format.ts.
  */
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001 };
 const PART = /(\d+(?:\.\d+)?)(ms|us|µs|h|m|s)/y;
@@ -26,7 +30,7 @@ export function parseDuration(input: string | number): number {
 }
 
 /** k6's rendering: 90000 → '1m30s', 600000 → '10m0s', 500 → '500ms', 3600000 → '1h0m0s'. */
-export function formatDuration(ms: number): string {
+export function formatK6Duration(ms: number): string {
   if (ms < 1000 && ms > 0 && !Number.isInteger(ms / 1000)) return `${Math.round(ms)}ms`;
   let seconds = ms / 1000;
   const hours = Math.floor(seconds / 3600);
@@ -38,3 +42,6 @@ export function formatDuration(ms: number): string {
   if (minutes) return `${minutes}m${s}s`;
   return `${s}s`;
 }
+
+/** @deprecated the old name of formatK6Duration, kept until its callers in harness/engine move to the new name. */
+export const formatDuration = formatK6Duration;

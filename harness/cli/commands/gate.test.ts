@@ -59,7 +59,7 @@ describe('runGate', () => {
   test('a passing run → 0, the k6-style summary on stdout', async () => {
     const outcome = await runGate(dirs.pass!);
     assert.equal(outcome.exitCode, 0);
-    assert.match(outcome.output, /✓ 'p\(99\)<250' p\(99\)=10\.5ms/);
+    assert.match(outcome.output, /✓ 'p\(99\)<250' p\(99\)=10\.5 ms/);
     assert.match(outcome.output, /✓ PASSED — 2 thresholds passed {2}\(exit 0\)/);
   });
 

@@ -3,9 +3,11 @@
  * value), a testcase "run is valid", and with a baseline one testcase per compared series (failing on a
  * regression). CI systems (GitHub, GitLab, Jenkins) show these as tests.
  */
+
+import { formatPercentChange, formatPValue } from '../../common/format.ts';
 import type { RunSummary } from '../../common/summary-types.ts';
 import type { BaselineComparison } from '../baseline.ts';
-import { formatMs, formatNumber, formatPercentChange, formatPValue, formatThresholdValue } from './format.ts';
+import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
 
 export interface JunitOptions {
   comparison?: BaselineComparison | null;
@@ -67,8 +69,7 @@ export function renderJunit(summary: RunSummary, options: JunitOptions = {}): st
     });
   }
   for (const s of options.comparison?.series ?? []) {
-    const value = (v: number | null) => (v === null ? 'none' : s.unit === 'ms' ? formatMs(v) : `${formatNumber(v)}/s`);
-    const detail = `${value(s.baseline.median)} → ${value(s.current.median)} (${formatPercentChange(s.relativeChange)}, ${formatPValue(s.pValue)})`;
+    const detail = `${formatSeriesValue(s.baseline.median, s.unit)} → ${formatSeriesValue(s.current.median, s.unit)} (${formatPercentChange(s.relativeChange)}, ${formatPValue(s.pValue)})`;
     const name = `${s.id} vs baseline ${options.comparison?.baselineRunId}`;
     if (s.verdict === '?') cases.push({ classname: 'baseline', name, skipped: s.note ?? 'not comparable' });
     else if (s.regression)
@@ -79,7 +80,8 @@ export function renderJunit(summary: RunSummary, options: JunitOptions = {}): st
   const failures = cases.filter((c) => c.failure).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const suite = `centrifugo-bench ${summary.scenario}`;
-  const time = formatNumber(summary.durationS, 3);
+  // JUnit's time is a machine number (seconds, '.' decimals, no grouping), not text for a reader.
+  const time = String(Number(summary.durationS.toFixed(3)));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="centrifugo-bench" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}">`,

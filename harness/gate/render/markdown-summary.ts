@@ -2,18 +2,24 @@
  * `summary.md`: the run as a CI job summary or PR comment (GitHub-flavoured Markdown). Headline verdict,
  * invalid reasons as a warning, thresholds table, key metrics tables, and the baseline comparison.
  */
+import {
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatPercentChange,
+  formatPerSecond,
+  formatPValue,
+  formatRunLength,
+  formatSeconds,
+  NO_DATA,
+} from '../../common/format.ts';
 import type { RunInfo, RunSummary } from '../../common/summary-types.ts';
 import type { BaselineComparison } from '../baseline.ts';
 import { decideVerdict } from '../verdict.ts';
-import {
-  formatBytes,
-  formatMs,
-  formatNumber,
-  formatPercentChange,
-  formatPValue,
-  formatThresholdValue,
-  metricOrder,
-} from './format.ts';
+import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
+import { metricOrder } from './metric-order.ts';
 
 export interface MarkdownSummaryOptions {
   comparison?: BaselineComparison | null;
@@ -54,7 +60,7 @@ export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSumm
   const facts = [
     `scenario ${code(summary.scenario)}`,
     `run ${code(summary.runId)}`,
-    `${formatNumber(summary.durationS, 1)} s`,
+    formatRunLength(summary.durationS),
     `started ${summary.startedAt}`,
     `exit code ${verdict.exitCode}`,
   ];
@@ -111,8 +117,8 @@ export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSumm
         trends.map((name) => {
           const m = summary.metrics[name];
           if (m?.type !== 'trend') return [];
-          if (m.count === 0) return [code(name), '0', '—', '—', '—', '—', '—', '—'];
-          return [code(name), String(m.count), ...[m.avg, m.med, m.p95, m.p99, m.p999, m.max].map(formatMs)];
+          if (m.count === 0) return [code(name), '0', NO_DATA, NO_DATA, NO_DATA, NO_DATA, NO_DATA, NO_DATA];
+          return [code(name), formatCount(m.count), ...[m.avg, m.med, m.p95, m.p99, m.p999, m.max].map(formatMs)];
         }),
       ),
       '',
@@ -128,10 +134,10 @@ export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSumm
         others.map((name) => {
           const m = summary.metrics[name];
           if (!m || m.type === 'trend') return [];
-          if (m.type === 'counter') return [code(name), String(m.count), `${formatNumber(m.rate)}/s`];
+          if (m.type === 'counter') return [code(name), formatCount(m.count), formatPerSecond(m.rate)];
           if (m.type === 'gauge')
             return [code(name), formatNumber(m.value), `min ${formatNumber(m.min)}, max ${formatNumber(m.max)}`];
-          return [code(name), `${formatNumber(m.rate * 100)}%`, `${m.passes} passed, ${m.fails} failed`];
+          return [code(name), formatPercent(m.rate), `${formatCount(m.passes)} passed, ${formatCount(m.fails)} failed`];
         }),
       ),
       '',
@@ -140,13 +146,13 @@ export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSumm
 
   const errors = Object.entries(summary.errorsByCode).sort(([, a], [, b]) => b - a);
   if (errors.length) {
-    out.push(`**Errors**: ${errors.map(([c, n]) => `${code(c)} ${n}`).join(', ')}`, '');
+    out.push(`**Errors**: ${errors.map(([c, n]) => `${code(c)} ${formatCount(n)}`).join(', ')}`, '');
   }
   if (summary.push_ledger) {
     const l = summary.push_ledger;
     const failed = Object.values(l.failed).reduce((a, b) => a + b, 0);
     out.push(
-      `**Push ledger**: enqueued ${l.enqueued} = delivered ${l.delivered} + failed ${failed} + queued ${l.queued} + unaccounted ${l.unaccounted} ${l.unaccounted === 0 ? '✅' : '❌'}`,
+      `**Push ledger**: enqueued ${formatCount(l.enqueued)} = delivered ${formatCount(l.delivered)} + failed ${formatCount(failed)} + queued ${formatCount(l.queued)} + unaccounted ${formatCount(l.unaccounted)} ${l.unaccounted === 0 ? '✅' : '❌'}`,
       '',
     );
   }
@@ -155,19 +161,17 @@ export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSumm
   if (comparison) {
     out.push(`#### Against baseline ${code(comparison.baselineRunId)}`, '');
     out.push(
-      `Mann-Whitney U test over per-second samples (medians shown); \`~\` = no significant change (p ≥ ${comparison.alpha}) or within ±${formatNumber(comparison.tolerance * 100, 1)}%.`,
+      `Mann-Whitney U test over per-second samples (medians shown); \`~\` = no significant change (p ≥ ${comparison.alpha}) or within ±${formatPercent(comparison.tolerance)}.`,
       '',
     );
-    const value = (v: number | null, unit: string) =>
-      v === null ? '—' : unit === 'ms' ? formatMs(v) : `${formatNumber(v)}/s`;
     out.push(
       ...table(
         ['Series', 'Baseline', 'Current', 'Δ', 'p', 'Verdict'],
         ['---', '--:', '--:', '--:', '--:', ':-:'],
         comparison.series.map((s) => [
           escapeCell(s.id),
-          value(s.baseline.median, s.unit),
-          value(s.current.median, s.unit),
+          formatSeriesValue(s.baseline.median, s.unit),
+          formatSeriesValue(s.current.median, s.unit),
           formatPercentChange(s.relativeChange),
           formatPValue(s.pValue),
           s.regression
@@ -185,7 +189,7 @@ export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSumm
 
   const g = summary.generator;
   out.push(
-    `<sub>Load generator: ${g.workers} workers, ${formatNumber(g.cpuSeconds, 1)} CPU-s, peak RSS ${formatBytes(g.peakRssBytes)}, worst event-loop delay p99 ${formatMs(g.maxEventLoopDelayP99Ms)}.${options.reportPath ? ` Report: ${escapeCell(options.reportPath)}` : ''}</sub>`,
+    `<sub>Load generator: ${formatCount(g.workers)} workers, ${formatSeconds(g.cpuSeconds)} of CPU, peak RSS ${formatBytes(g.peakRssBytes)}, worst event-loop delay p99 ${formatMs(g.maxEventLoopDelayP99Ms)}.${options.reportPath ? ` Report: ${escapeCell(options.reportPath)}` : ''}</sub>`,
     '',
   );
   return out.join('\n');

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { formatMs } from '../../common/format.ts';
 import type { RunSummary, ThresholdResult } from '../../common/summary-types.ts';
 import { sampleSummary } from '../../results/files/fixtures.ts';
 import { type BaselineComparison, compareSeries } from '../baseline.ts';
-import { formatMs, formatThresholdValue } from './format.ts';
 import { escapeXml, renderJunit } from './junit-report.ts';
 import { code, escapeCell, renderMarkdownSummary } from './markdown-summary.ts';
+import { formatThresholdValue } from './measured-values.ts';
 import { renderTerminalSummary } from './terminal-summary.ts';
 
 const failed: ThresholdResult = {
@@ -65,23 +66,23 @@ function assertWellFormedXml(xml: string): void {
 }
 
 describe('formatting', () => {
-  test('durations like k6: µs, ms, s', () => {
+  test('durations in the report style: sub-millisecond, ms, s, with the unit after a space', () => {
     assert.deepEqual([0, 0.84, 0.0125, 3.78, 10.5, 999.994, 1200, 60000].map(formatMs), [
-      '0s',
-      '840µs',
-      '12.5µs',
-      '3.78ms',
-      '10.5ms',
-      '999.99ms',
-      '1.2s',
-      '60s',
+      '0 ms',
+      '0.84 ms',
+      '0.013 ms',
+      '3.78 ms',
+      '10.5 ms',
+      '1 s',
+      '1.2 s',
+      '60 s',
     ]);
   });
 
   test('threshold values carry their aggregation and unit', () => {
     const r = (metric: string, expression: string, value: number | null) =>
       formatThresholdValue({ metric, expression, value, ok: true, abortOnFail: false });
-    assert.equal(r('delivery_latency', 'p(99.9)<250', 12.3456), 'p(99.9)=12.35ms');
+    assert.equal(r('delivery_latency', 'p(99.9)<250', 12.3456), 'p(99.9)=12.3 ms');
     assert.equal(r('messages_delivered', 'rate>10', 20.5), 'rate=20.5/s');
     assert.equal(r('messages_lost', 'count==0', 3), 'count=3');
     assert.equal(r('messages_lost', 'count==0', null), 'count=0 (no data)');
@@ -98,14 +99,14 @@ describe('terminal summary', () => {
     const lines = text.split('\n');
     const at = (needle: string) => lines.findIndex((line) => line.includes(needle));
     assert.ok(at('█ THRESHOLDS') < at('█ DELIVERY'));
-    assert.ok(lines.includes("    ✗ 'p(99)<5' p(99)=10.5ms"));
+    assert.ok(lines.includes("    ✗ 'p(99)<5' p(99)=10.5 ms"));
     assert.ok(lines.includes("    ✓ 'count==0' count=0"));
     assert.ok(
       lines.includes(
-        '    delivery_latency.......: avg=4.2ms min=840µs med=3.78ms max=16.8ms p(90)=6.72ms p(95)=7.98ms p(99)=10.5ms count=120000',
+        '    delivery_latency.......: avg=4.2 ms min=0.84 ms med=3.78 ms max=16.8 ms p(90)=6.72 ms p(95)=7.98 ms p(99)=10.5 ms count=120,000',
       ),
     );
-    assert.ok(lines.includes('    messages_delivered.....: 120000     2000/s'));
+    assert.ok(lines.includes('    messages_delivered.....: 120,000    2,000/s'));
     assert.ok(lines.includes('    subscribers_connected..: 100        min=0 max=100'));
     assert.ok(at('messages_lost....') > at('delivery_latency.......'), 'trends before counters');
     assert.ok(at('report: results/r/report.html') > at('█ LOAD GENERATOR'));
@@ -134,7 +135,7 @@ describe('terminal summary', () => {
     assert.match(text, /⚠ ABORTED by threshold: threshold delivery_latency 'avg<50' crossed at 12s: avg=80/);
     assert.ok(text.indexOf('ws_close_3012') < text.indexOf('http_503'), 'errors by count, largest first');
     assert.match(text, /enqueued=10 delivered=7 failed=2 queued=0 unaccounted=1 .*✗ 1 unaccounted/);
-    assert.match(text, /delivery_latency p99 +5ms → 15ms +\+200\.0% +p<0\.001 +n=9\+9 +worse/);
+    assert.match(text, /delivery_latency p99 +5 ms → 15 ms +\+200\.0 % +p<0\.001 +n=9\+9 +worse/);
     assert.match(text, /publish_duration p99 .*\? baseline has 1 samples, current run has 1 samples \(< 8\)/);
     assert.ok(text.includes('\u001b[31m'), 'red when coloured');
     assert.match(text, /FAILED — 1 regression against baseline base-1/);
@@ -145,12 +146,12 @@ describe('summary.md', () => {
   test('headline verdict, threshold table, metric tables', () => {
     const md = renderMarkdownSummary(summaryWith({ thresholds: [failed] }));
     assert.match(md.split('\n')[0] ?? '', /^### ❌ centrifugo-bench: FAILED — 1 of 1 thresholds failed$/);
-    assert.match(md, /\| ❌ \| `delivery_latency` \| `p\(99\)<5` \| p\(99\)=10\.5ms \|/);
+    assert.match(md, /\| ❌ \| `delivery_latency` \| `p\(99\)<5` \| p\(99\)=10\.5 ms \|/);
     assert.match(
       md,
-      /\| `delivery_latency` \| 120000 \| 4\.2ms \| 3\.78ms \| 7\.98ms \| 10\.5ms \| 13\.44ms \| 16\.8ms \|/,
+      /\| `delivery_latency` \| 120,000 \| 4\.2 ms \| 3\.78 ms \| 7\.98 ms \| 10\.5 ms \| 13\.4 ms \| 16\.8 ms \|/,
     );
-    assert.match(md, /\| `messages_delivered` \| 120000 \| 2000\/s \|/);
+    assert.match(md, /\| `messages_delivered` \| 120,000 \| 2,000\/s \|/);
     assert.match(renderMarkdownSummary(summaryWith()), /^### ✅ centrifugo-bench: PASSED — 2 thresholds passed/);
   });
 
@@ -187,8 +188,8 @@ describe('summary.md', () => {
     });
     assert.match(md, /commit `0123456789ab` \(dirty\) · Xeon \\\| E5 × 2, 8 GiB/);
     assert.match(md, /#### Against baseline `base-1`/);
-    assert.match(md, /\| delivery_latency p99 \| 5ms \| 15ms \| \+200\.0% \| p<0\.001 \| ❌ worse \|/);
-    assert.match(md, /\| messages_delivered \/s \| 5\/s \| 5\/s \| ±0\.0% \| p=1\.000 \| ~ \|/);
+    assert.match(md, /\| delivery_latency p99 \| 5 ms \| 15 ms \| \+200\.0 % \| p<0\.001 \| ❌ worse \|/);
+    assert.match(md, /\| messages_delivered \/s \| 5\/s \| 5\/s \| ±0\.0 % \| p=1\.000 \| ~ \|/);
   });
 
   test('cell and code escaping', () => {
@@ -207,7 +208,7 @@ describe('junit.xml', () => {
     assert.match(xml, /<testcase classname="run" name="run is valid" time="0"\/>/);
     assert.match(
       xml,
-      /<testcase classname="thresholds.delivery_latency" name="p\(99\)&lt;5" time="0">\n {6}<failure type="threshold" message="delivery_latency p\(99\)=10\.5ms, expected p\(99\)&lt;5"><\/failure>/,
+      /<testcase classname="thresholds.delivery_latency" name="p\(99\)&lt;5" time="0">\n {6}<failure type="threshold" message="delivery_latency p\(99\)=10\.5 ms, expected p\(99\)&lt;5"><\/failure>/,
     );
     assert.match(xml, /<testcase classname="thresholds.messages_lost" name="count==0" time="0"\/>/);
   });
@@ -223,7 +224,7 @@ describe('junit.xml', () => {
     );
     assert.match(
       xml,
-      /name="delivery_latency p99 vs baseline base-1" time="0">\n {6}<failure type="regression" message="worse: 5ms → 15ms/,
+      /name="delivery_latency p99 vs baseline base-1" time="0">\n {6}<failure type="regression" message="worse: 5 ms → 15 ms/,
     );
     assert.match(xml, /name="messages_delivered \/s vs baseline base-1" time="0"\/>/);
     assert.match(

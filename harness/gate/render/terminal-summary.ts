@@ -4,19 +4,23 @@
  * the baseline comparison and the report path; the verdict is the last line. Validity comes first of all
  * when the run is invalid. Plain text (colour only when asked), so it reads the same in a CI log.
  */
+import {
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatPercentChange,
+  formatPerSecond,
+  formatPValue,
+  formatRunLength,
+  formatSeconds,
+} from '../../common/format.ts';
 import type { MetricSummary, RunSummary } from '../../common/summary-types.ts';
 import type { BaselineComparison, SeriesComparison } from '../baseline.ts';
 import { decideVerdict } from '../verdict.ts';
-import {
-  formatBytes,
-  formatMs,
-  formatNumber,
-  formatPercentChange,
-  formatPValue,
-  formatThresholdValue,
-  metricGroup,
-  metricOrder,
-} from './format.ts';
+import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
+import { metricGroup, metricOrder } from './metric-order.ts';
 
 export interface TerminalSummaryOptions {
   comparison?: BaselineComparison | null;
@@ -43,14 +47,14 @@ function metricLine(summary: MetricSummary): string {
         `p(90)=${formatMs(summary.p90)}`,
         `p(95)=${formatMs(summary.p95)}`,
         `p(99)=${formatMs(summary.p99)}`,
-        `count=${summary.count}`,
+        `count=${formatCount(summary.count)}`,
       ].join(' ');
     case 'counter':
-      return `${String(summary.count).padEnd(10)} ${formatNumber(summary.rate)}/s`;
+      return `${formatCount(summary.count).padEnd(10)} ${formatPerSecond(summary.rate)}`;
     case 'gauge':
-      return `${String(formatNumber(summary.value)).padEnd(10)} min=${formatNumber(summary.min)} max=${formatNumber(summary.max)}`;
+      return `${formatNumber(summary.value).padEnd(10)} min=${formatNumber(summary.min)} max=${formatNumber(summary.max)}`;
     case 'rate':
-      return `${formatNumber(summary.rate * 100)}%  ✓ ${summary.passes}  ✗ ${summary.fails}`;
+      return `${formatPercent(summary.rate)}  ✓ ${formatCount(summary.passes)}  ✗ ${formatCount(summary.fails)}`;
   }
 }
 
@@ -59,12 +63,13 @@ function dotted(name: string, width: number): string {
 }
 
 function comparisonLine(series: SeriesComparison, idWidth: number): string {
-  const value = (v: number | null) => (v === null ? '—' : series.unit === 'ms' ? formatMs(v) : `${formatNumber(v)}/s`);
   const verdict = series.verdict === '?' ? `? ${series.note ?? ''}`.trim() : series.verdict;
   return [
     series.id.padEnd(idWidth),
-    `${value(series.baseline.median)} → ${value(series.current.median)}`.padEnd(24),
-    formatPercentChange(series.relativeChange).padEnd(8),
+    `${formatSeriesValue(series.baseline.median, series.unit)} → ${formatSeriesValue(series.current.median, series.unit)}`.padEnd(
+      24,
+    ),
+    formatPercentChange(series.relativeChange).padEnd(9),
     formatPValue(series.pValue).padEnd(9),
     `n=${series.baseline.n}+${series.current.n}`.padEnd(10),
     verdict,
@@ -78,7 +83,7 @@ export function renderTerminalSummary(summary: RunSummary, options: TerminalSumm
   const section = (title: string) => out.push('', `  ${paint('bold', `█ ${title}`)}`, '');
 
   out.push(
-    `  ${paint('bold', 'centrifugo-bench')}  scenario ${summary.scenario}  run ${summary.runId}  ${formatNumber(summary.durationS, 1)}s  started ${summary.startedAt}`,
+    `  ${paint('bold', 'centrifugo-bench')}  scenario ${summary.scenario}  run ${summary.runId}  ${formatRunLength(summary.durationS)}  started ${summary.startedAt}`,
   );
   if (!summary.valid) {
     out.push('', `  ${paint('red', paint('bold', '✗ INVALID RUN — the numbers below cannot be trusted'))}`);
@@ -114,38 +119,41 @@ export function renderTerminalSummary(summary: RunSummary, options: TerminalSumm
   if (errors.length) {
     section('ERRORS');
     const codeWidth = Math.max(...errors.map(([code]) => code.length));
-    for (const [code, count] of errors) out.push(`    ${dotted(code, codeWidth)} ${count}`);
+    for (const [code, count] of errors) out.push(`    ${dotted(code, codeWidth)} ${formatCount(count)}`);
   }
 
   if (summary.push_ledger) {
     const ledger = summary.push_ledger;
     const failed = Object.values(ledger.failed).reduce((a, b) => a + b, 0);
     const balanced =
-      ledger.unaccounted === 0 ? paint('green', '✓ balanced') : paint('red', `✗ ${ledger.unaccounted} unaccounted`);
+      ledger.unaccounted === 0
+        ? paint('green', '✓ balanced')
+        : paint('red', `✗ ${formatCount(ledger.unaccounted)} unaccounted`);
     section('PUSH LEDGER');
     out.push(
-      `    enqueued=${ledger.enqueued} delivered=${ledger.delivered} failed=${failed} queued=${ledger.queued} unaccounted=${ledger.unaccounted}  ${balanced}`,
+      `    enqueued=${formatCount(ledger.enqueued)} delivered=${formatCount(ledger.delivered)} failed=${formatCount(failed)} queued=${formatCount(ledger.queued)} unaccounted=${formatCount(ledger.unaccounted)}  ${balanced}`,
     );
     const reasons = Object.entries(ledger.failed);
-    if (reasons.length) out.push(`    failed by reason: ${reasons.map(([r, n]) => `${r}=${n}`).join(' ')}`);
+    if (reasons.length)
+      out.push(`    failed by reason: ${reasons.map(([r, n]) => `${r}=${formatCount(n)}`).join(' ')}`);
   }
 
   const g = summary.generator;
   section('LOAD GENERATOR');
   out.push(
-    `    workers=${g.workers} cpu=${formatNumber(g.cpuSeconds, 1)}s peak rss=${formatBytes(g.peakRssBytes)} event-loop delay p99 (worst second)=${formatMs(g.maxEventLoopDelayP99Ms)}`,
+    `    workers=${formatCount(g.workers)} cpu=${formatSeconds(g.cpuSeconds)} peak rss=${formatBytes(g.peakRssBytes)} event-loop delay p99 (worst second)=${formatMs(g.maxEventLoopDelayP99Ms)}`,
   );
   const sut = Object.entries(summary.sut?.cpuSeconds ?? {}).filter(([, s]) => s > 0);
   if (sut.length) {
     // The generator's cost beside the system's: a load generator should be far cheaper than what it loads.
-    out.push(`    system under test cpu: ${sut.map(([service, s]) => `${service}=${formatNumber(s, 1)}s`).join(' ')}`);
+    out.push(`    system under test cpu: ${sut.map(([service, s]) => `${service}=${formatSeconds(s)}`).join(' ')}`);
   }
 
   const comparison = options.comparison;
   if (comparison) {
     section(`BASELINE vs run ${comparison.baselineRunId}`);
     out.push(
-      `    Mann-Whitney U over per-second samples, significant at p<${comparison.alpha}, tolerance ±${formatNumber(comparison.tolerance * 100, 1)}%; median baseline → current`,
+      `    Mann-Whitney U over per-second samples, significant at p<${comparison.alpha}, tolerance ±${formatPercent(comparison.tolerance)}; median baseline → current`,
     );
     if (!comparison.series.length) out.push('    no comparable series (neither run has per-second samples)');
     const idWidth = Math.max(0, ...comparison.series.map((s) => s.id.length));

@@ -4,8 +4,8 @@
  * delivery latency and loss per cell, plus a grouped bar chart of delivery latency. Static HTML and
  * SVG only: no script, nothing fetched, prints as it looks.
  */
+import { formatCount, formatMs, formatPercent, NO_DATA } from '../../common/format.ts';
 import type { MetricSummary, TrendValues } from '../../common/summary-types.ts';
-import { formatCount, formatMs, formatPercent, NO_DATA } from './format.ts';
 import { type BarGroup, groupedBarChart } from './grouped-bar-chart.ts';
 import { html, ownAsset, raw, type SafeHtml } from './html.ts';
 

@@ -36,6 +36,9 @@ test('a 10-minute run becomes one self-contained page under 200 KB', async () =>
 
   assert.match(page, /<h1>fanout-1k-kill-node<\/h1>/);
   assert.match(page, /FAILED: 1 of 2 thresholds/);
+  // Each threshold's value in the unit of what its expression compares (p(99) of a trend: ms).
+  assert.match(page, /<code>p\(99\)&lt;250<\/code><\/td>\s*<td class="num">16\.1 ms<\/td>/);
+  assert.match(page, /<code>count==0<\/code><\/td>\s*<td class="num">37<\/td>/);
   assert.match(page, /id="validity">VALID</);
   assert.match(page, /3a7f9b5c0ffee1234567890abcdef1234567890/);
   assert.match(page, /centrifugo 6\.9\.1/);

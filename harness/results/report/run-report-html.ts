@@ -3,19 +3,21 @@
  * charts drawn in the browser by the inlined uPlot from the embedded JSON. Everything the page needs is
  * in the one file.
  */
-import { isMetricName, METRICS } from '../../common/metrics-catalogue.ts';
-import type { MetricSummary, RunInfo, RunSummary, TrendValues } from '../../common/summary-types.ts';
 import {
   formatBytes,
   formatCount,
-  formatDuration,
+  formatMetricValue,
   formatMs,
+  formatNumber,
   formatOffset,
   formatPercent,
   formatPerSecond,
-  formatThresholdValue,
+  formatRunLength,
+  formatSeconds,
   NO_DATA,
-} from './format.ts';
+} from '../../common/format.ts';
+import { isMetricName, METRICS } from '../../common/metrics-catalogue.ts';
+import type { MetricSummary, RunInfo, RunSummary, ThresholdResult, TrendValues } from '../../common/summary-types.ts';
 import { embedJson, html, ownAsset, raw, type SafeHtml, uplotAssets } from './html.ts';
 import type { RunDirContents } from './load-run-dir.ts';
 import { type ChartPayload, MARKER_COLORS, verdictOf } from './prepare-run-report.ts';
@@ -104,10 +106,19 @@ function header(contents: RunDirContents): SafeHtml {
   <dl class="facts">
     <dt>Run id</dt><dd><code>${summary.runId}</code></dd>
     <dt>Started</dt><dd>${summary.startedAt}</dd>
-    <dt>Ended</dt><dd>${summary.endedAt} (${formatDuration(summary.durationS)})</dd>
+    <dt>Ended</dt><dd>${summary.endedAt} (${formatRunLength(summary.durationS)})</dd>
     ${runFacts(run)}
   </dl>
 </header>`;
+}
+
+/**
+ * The aggregate a threshold compared, in its metric's unit. k6 expressions name the aggregate first
+ * (`p(99)<250`, `rate<0.01`, `count==0`), which decides the unit for counters (`rate` = per second).
+ */
+function thresholdValue(t: ThresholdResult): string {
+  const aggregate = t.expression.trim().split(/[<>=!\s(]/, 1)[0] ?? '';
+  return formatMetricValue(t.metric, aggregate, t.value);
 }
 
 function thresholdTable(summary: RunSummary): SafeHtml {
@@ -118,7 +129,7 @@ function thresholdTable(summary: RunSummary): SafeHtml {
   <tbody>${summary.thresholds.map(
     (t) => html`<tr class="${t.ok ? '' : 'failed'}">
     <td><code>${t.metric}</code></td><td><code>${t.expression}</code></td>
-    <td class="num">${formatThresholdValue(t.metric, t.expression, t.value)}</td>
+    <td class="num">${thresholdValue(t)}</td>
     <td class="${t.ok ? 'ok' : 'bad'}">${t.ok ? '✓ pass' : '✗ FAIL'}</td><td>${t.abortOnFail ? 'yes' : 'no'}</td></tr>`,
   )}</tbody>
 </table>`;
@@ -173,8 +184,8 @@ function gaugesTable(summary: RunSummary): SafeHtml {
       <td class="num" colspan="2">${formatCount(m.passes)} passes, ${formatCount(m.fails)} fails</td></tr>`;
     }
     if (m.type !== 'gauge') return html``;
-    return html`<tr><td>${describe(name)}</td><td class="num">${formatCount(m.value)}</td>
-    <td class="num">${formatCount(m.min)}</td><td class="num">${formatCount(m.max)}</td></tr>`;
+    return html`<tr><td>${describe(name)}</td><td class="num">${formatNumber(m.value)}</td>
+    <td class="num">${formatNumber(m.min)}</td><td class="num">${formatNumber(m.max)}</td></tr>`;
   })}</tbody>
 </table>`;
 }
@@ -195,7 +206,7 @@ function generatorTable(summary: RunSummary): SafeHtml {
 <table id="generator">
   <tbody>
     <tr><td>workers</td><td class="num">${formatCount(g.workers)}</td></tr>
-    <tr><td>CPU time</td><td class="num">${g.cpuSeconds.toFixed(1)} s</td></tr>
+    <tr><td>CPU time</td><td class="num">${formatSeconds(g.cpuSeconds)}</td></tr>
     <tr><td>peak memory (RSS)</td><td class="num">${formatBytes(g.peakRssBytes)}</td></tr>
     <tr><td>worst event-loop delay p99</td><td class="num">${formatMs(g.maxEventLoopDelayP99Ms)}</td></tr>
   </tbody>
