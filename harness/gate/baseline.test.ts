@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { samplePoint } from '../results/files/fixtures.ts';
 import { RunWriter } from '../results/files/index.ts';
+import { samplePoint } from '../results/files/testing.ts';
 import {
   collectSeries,
   compareRuns,

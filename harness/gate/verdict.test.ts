@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
-import { sampleSummary } from '../results/files/fixtures.ts';
+import { sampleSummary } from '../results/files/testing.ts';
 import type { BaselineComparison } from './baseline.ts';
 import { decideVerdict, exitCodeFor } from './verdict.ts';
 

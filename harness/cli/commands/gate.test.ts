@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { UserError } from '../../common/errors.ts';
 import type { RunSummary } from '../../common/summary-types.ts';
-import { samplePoint, sampleSummary, trendValues } from '../../results/files/fixtures.ts';
 import { RunWriter } from '../../results/files/index.ts';
+import { samplePoint, sampleSummary, trendValues } from '../../results/files/testing.ts';
 import { parseFraction, runGate } from './gate.ts';
 
 const bin = fileURLToPath(new URL('../bin.mjs', import.meta.url));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatMs } from '../../common/format.ts';
 import type { RunSummary, ThresholdResult } from '../../common/summary-types.ts';
-import { sampleSummary } from '../../results/files/fixtures.ts';
+import { sampleSummary } from '../../results/files/testing.ts';
 import { type BaselineComparison, compareSeries } from '../baseline.ts';
 import { escapeXml, renderJunit } from './junit-report.ts';
 import { code, escapeCell, renderMarkdownSummary } from './markdown-summary.ts';

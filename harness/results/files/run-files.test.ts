@@ -8,10 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { UserError } from '../../common/errors.ts';
 import { registerSecret } from '../../common/log.ts';
 import type { RunInfo, TimeseriesPoint } from '../../common/summary-types.ts';
-import { samplePoint, sampleSummary } from './fixtures.ts';
 import { readRun, readTimeseries } from './read-run.ts';
 import { gatherRunInfo, gitState, harnessVersion } from './run-info.ts';
 import { RunWriter } from './run-writer.ts';
+import { samplePoint, sampleSummary } from './testing.ts';
 
 let root: string;
 before(async () => {

@@ -1,6 +1,6 @@
 /**
- * Hand-made run data for tests of every module that reads a run (gate, reports, ClickHouse loading):
- * a plausible summary and per-second points with chosen values.
+ * The tests' entry to results/files: hand-made run data for tests of every module that reads a run (gate,
+ * reports, ClickHouse loading) — a plausible summary and per-second points with chosen values.
  */
 import {
   type MetricSummary,
