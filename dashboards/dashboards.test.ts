@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { METRICS } from '../harness/common/metrics-catalogue.ts';
-import { schemaColumns } from '../harness/results/clickhouse/schema.ts';
+import { schemaColumns } from '../harness/results/clickhouse/index.ts';
 import { staleFiles } from './build.ts';
 import { DASHBOARDS } from './dashboards.ts';
 import { allDashboardQueries } from './lib/dashboard-queries.ts';

@@ -5,7 +5,7 @@
  * `*_ms` macros (they emit toStartOfInterval / DateTime64). See ../README.md.
  */
 import type { MetricName } from '../../harness/common/metrics-catalogue.ts';
-import { heatmapBucketMsSql, histQuantileMsSql } from '../../harness/results/clickhouse/histogram-buckets.ts';
+import { heatmapBucketMsSql, histQuantileMsSql } from '../../harness/results/clickhouse/index.ts';
 
 /** Portable replacement for `$__timeInterval(t)` (toStartOfInterval is not in 18.16). */
 export const TIME_BUCKET = 'toDateTime(intDiv(toUInt32(t), $__interval_s) * $__interval_s)';

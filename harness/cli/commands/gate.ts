@@ -6,13 +6,18 @@ import { UserError } from '../../common/errors.ts';
 import type { ExitCodeValue } from '../../common/exit-codes.ts';
 import { log, redact } from '../../common/log.ts';
 import type { RunSummary } from '../../common/summary-types.ts';
-import { type BaselineComparison, COMPARE_DEFAULTS, compareRuns } from '../../gate/baseline.ts';
-import { percentileLookupFromHdr } from '../../gate/hdr-percentiles.ts';
-import { renderJunit } from '../../gate/render/junit-report.ts';
-import { renderMarkdownSummary } from '../../gate/render/markdown-summary.ts';
-import { renderTerminalSummary } from '../../gate/render/terminal-summary.ts';
-import { evaluateThresholds, thresholdsFromResults } from '../../gate/thresholds.ts';
-import { decideVerdict } from '../../gate/verdict.ts';
+import {
+  type BaselineComparison,
+  COMPARE_DEFAULTS,
+  compareRuns,
+  decideVerdict,
+  evaluateThresholds,
+  percentileLookupFromHdr,
+  renderJunit,
+  renderMarkdownSummary,
+  renderTerminalSummary,
+  thresholdsFromResults,
+} from '../../gate/index.ts';
 import { RUN_FILES, readRun } from '../../results/files/index.ts';
 
 export interface GateOptions {
