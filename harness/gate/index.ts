@@ -9,6 +9,7 @@ export {
   compareRuns,
 } from './baseline.ts';
 export { percentileLookupFromHdr } from './hdr-percentiles.ts';
+export { type Judgement, type JudgeOptions, judgeRun } from './judge-run.ts';
 export { renderJunit } from './render/junit-report.ts';
 export { renderMarkdownSummary } from './render/markdown-summary.ts';
 export { renderTerminalSummary } from './render/terminal-summary.ts';

@@ -4,21 +4,17 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import type { ExitCodeValue } from '../../common/exit-codes.ts';
-import { log, redact } from '../../common/log.ts';
+import { redact } from '../../common/log.ts';
 import type { RunSummary } from '../../common/summary-types.ts';
 import {
   type BaselineComparison,
   COMPARE_DEFAULTS,
-  compareRuns,
-  decideVerdict,
-  evaluateThresholds,
-  percentileLookupFromHdr,
+  judgeRun,
   renderJunit,
   renderMarkdownSummary,
   renderTerminalSummary,
-  thresholdsFromResults,
 } from '../../gate/index.ts';
-import { RUN_FILES, readRun } from '../../results/files/index.ts';
+import { RUN_FILES } from '../../results/files/index.ts';
 
 export interface GateOptions {
   baseline?: string;
@@ -66,50 +62,21 @@ export async function runGate(runDir: string, options: GateOptions = {}): Promis
   const trimS = options.trim === undefined ? COMPARE_DEFAULTS.trimS : Number(options.trim);
   if (!Number.isFinite(trimS) || trimS < 0) throw new UserError(`--trim ${options.trim}: expected seconds ≥ 0`);
 
-  const run = await readRun(runDir);
-  const baseline = options.baseline ? await readRun(options.baseline) : null;
-  if (baseline && !baseline.summary.valid) {
-    throw new UserError(
-      `baseline run ${baseline.summary.runId} is marked invalid (${baseline.summary.invalidReasons.join('; ') || 'no reason recorded'}); compare against a valid run`,
-    );
-  }
-
-  const stored = run.summary.thresholds;
-  const thresholds = evaluateThresholds(thresholdsFromResults(stored), run.summary.metrics, {
-    percentile: percentileLookupFromHdr(run.histograms),
+  const { summary, info, dir, comparison, verdict } = await judgeRun(runDir, {
+    baseline: options.baseline,
+    alpha,
+    tolerance,
+    trimS,
   });
-  thresholds.forEach((result, index) => {
-    if (stored[index] && stored[index].ok !== result.ok) {
-      log.warn(
-        'gate',
-        `${result.metric} '${result.expression}': summary.json says ${stored[index].ok ? 'passed' : 'failed'}, re-evaluated ${result.ok ? 'passed' : 'failed'}`,
-      );
-    }
-  });
-  const summary: RunSummary = { ...run.summary, thresholds };
-
-  const comparison = baseline
-    ? await compareRuns(
-        { dir: baseline.dir, runId: baseline.summary.runId },
-        { dir: run.dir, runId: summary.runId },
-        { alpha, tolerance, trimS },
-      )
-    : null;
-  const verdict = decideVerdict(summary, comparison);
-
+  const report = path.join(dir, RUN_FILES.report);
+  const reportPath = existsSync(report) ? report : null;
   if (options.junit) await writeOut(options.junit, renderJunit(summary, { comparison }));
-  if (options.markdown) {
-    const reportPath = existsSync(path.join(run.dir, RUN_FILES.report)) ? path.join(run.dir, RUN_FILES.report) : null;
-    await writeOut(options.markdown, renderMarkdownSummary(summary, { comparison, info: run.info, reportPath }));
-  }
+  if (options.markdown)
+    await writeOut(options.markdown, renderMarkdownSummary(summary, { comparison, info, reportPath }));
 
   const output = options.json
-    ? `${JSON.stringify({ runId: summary.runId, status: verdict.status, exitCode: verdict.exitCode, headline: verdict.headline, valid: summary.valid, invalidReasons: summary.invalidReasons, thresholds, comparison }, null, 2)}\n`
-    : renderTerminalSummary(summary, {
-        comparison,
-        color: options.color ?? false,
-        reportPath: existsSync(path.join(run.dir, RUN_FILES.report)) ? path.join(run.dir, RUN_FILES.report) : null,
-      });
+    ? `${JSON.stringify({ runId: summary.runId, status: verdict.status, exitCode: verdict.exitCode, headline: verdict.headline, valid: summary.valid, invalidReasons: summary.invalidReasons, thresholds: summary.thresholds, comparison }, null, 2)}\n`
+    : renderTerminalSummary(summary, { comparison, color: options.color ?? false, reportPath });
   return { exitCode: verdict.exitCode, output, summary, comparison };
 }
 
