@@ -42,6 +42,3 @@ export function formatK6Duration(ms: number): string {
   if (minutes) return `${minutes}m${s}s`;
   return `${s}s`;
 }
-
-/** @deprecated the old name of formatK6Duration, kept until its callers in harness/engine move to the new name. */
-export const formatDuration = formatK6Duration;

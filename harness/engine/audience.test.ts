@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { channelsByStream, synthesizeAudience } from './audience.ts';
+import { deepFreeze } from '../common/deep-freeze.ts';
+import { channelsByStream, sliceAudience, synthesizeAudience } from './audience.ts';
 
 test('synthesized audience: personal channels owe the broadcast stream; publish owes each own channel', () => {
   const broadcast = synthesizeAudience(3, 'centrifugo-broadcast');
@@ -22,4 +23,17 @@ test('channelsByStream stays linear for a large personal audience', () => {
   const started = performance.now();
   assert.equal(channelsByStream(audience).broadcast!.length, 100_000);
   assert.ok(performance.now() - started < 1000, 'no quadratic de-duplication');
+});
+
+test('a deeply frozen audience (targets.audience) is sliced and grouped without being written to', () => {
+  const audience = deepFreeze(synthesizeAudience(5, 'centrifugo-broadcast'));
+  const slices = sliceAudience(audience, 2);
+  assert.deepEqual(
+    slices.map((s) => [s.first, s.items.map((m) => m.userId)]),
+    [
+      [0, ['u1', 'u2', 'u3']],
+      [3, ['u4', 'u5']],
+    ],
+  );
+  assert.equal(channelsByStream(audience).broadcast!.length, 5);
 });

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { deepFreeze } from '../common/deep-freeze.ts';
 import type { MetricSummary } from '../common/summary-types.ts';
 import type { Stack } from '../stack/index.ts';
 import { startTestStack } from '../stack/testing.ts';
-import { type EngineHooks, type EngineResult, runEngine, type WorkloadInput } from './index.ts';
+import { type EngineHooks, type EngineResult, parseWorkload, runEngine, type WorkloadInput } from './index.ts';
 import { countBelow, decodeHistogram } from './metrics/histogram.ts';
 
 const FAULTY = fileURLToPath(new URL('./testing/faulty-target.ts', import.meta.url));
@@ -80,7 +81,8 @@ function children(): string[] {
 }
 
 test('a clean run: everything published is delivered exactly once to every subscriber', async () => {
-  const result = await runEngine(workload(40, 30, 30), targets());
+  // Frozen as the run pipeline hands them over: the engine only reads its workload and targets.
+  const result = await runEngine(deepFreeze(parseWorkload(workload(40, 30, 30))), deepFreeze(targets()));
   assert.equal(result.aborted, null);
   assert.equal(count(result, 'messages_published'), 30);
   assert.equal(count(result, 'messages_expected'), 1200);
@@ -104,7 +106,7 @@ test('messages skipped on purpose are reported as exactly that loss', async () =
   let liveLost = 0;
   const w = workload(25, 30, 30, { target: FAULTY });
   const result = await runEngine(
-    { ...w, subscribers: { ...w.subscribers, lostAfter: '1s' } },
+    parseWorkload({ ...w, subscribers: { ...w.subscribers, lostAfter: '1s' } }),
     targets({ targetOptions: { faulty: { skip } } }),
     { onPoint: (p) => (liveLost += p.counters.messages_lost ?? 0) },
   );
@@ -120,7 +122,7 @@ test('messages skipped on purpose are reported as exactly that loss', async () =
 test('a message published twice (different idempotency keys) is one delivery and one duplicate per subscriber', async () => {
   const duplicate = [5, 12];
   const result = await runEngine(
-    workload(20, 20, 20, { target: FAULTY }),
+    parseWorkload(workload(20, 20, 20, { target: FAULTY })),
     targets({ targetOptions: { faulty: { duplicate } } }),
   );
   assert.equal(count(result, 'messages_expected'), 400);
@@ -134,7 +136,7 @@ test('a known delay in the intended time shows up in the latency percentiles wit
   const subscribers = 20;
   const messages = 40;
   const result = await runEngine(
-    workload(subscribers, messages, 20, { target: FAULTY }),
+    parseWorkload(workload(subscribers, messages, 20, { target: FAULTY })),
     targets({ targetOptions: { faulty: { shiftMs, shiftEvery: 2 } } }),
   );
   assert.equal(count(result, 'messages_lost'), 0);
@@ -168,10 +170,10 @@ test('a gap across a reconnect is recovered from history, not counted as loss', 
     },
   };
   const result = await runEngine(
-    {
+    parseWorkload({
       ...workload(10, 60, 20),
       subscribers: { count: 10, workers: 1, reconnect: { minDelay: '400ms', maxDelay: '1s' } },
-    },
+    }),
     targets(),
     hooks,
   );
@@ -188,7 +190,7 @@ test('a gap across a reconnect is recovered from history, not counted as loss', 
 
 test('subscribers disconnected for good still owe their messages: counted lost, not guessed away', async () => {
   const node = stack.endpoints.centrifugo.nodes[0]!;
-  const result = await runEngine(workload(10, 10, 20, { startTime: '1s' }), targets(), {
+  const result = await runEngine(parseWorkload(workload(10, 10, 20, { startTime: '1s' })), targets(), {
     onEvent(e) {
       if (e.kind !== 'phase' || e.name !== 'publish') return;
       // Before the first message (publishing starts 1 s later), two subscribers are disconnected with
@@ -211,7 +213,7 @@ test('subscribers disconnected for good still owe their messages: counted lost, 
 
 test('an abort signal stops the run, still accounts, and closes every worker', async () => {
   const controller = new AbortController();
-  const result = await runEngine(workload(10, 1000, 20), targets(), {
+  const result = await runEngine(parseWorkload(workload(10, 1000, 20)), targets(), {
     signal: controller.signal,
     onEvent(e) {
       if (e.kind === 'phase' && e.name === 'publish') setTimeout(() => controller.abort(new Error('SIGINT')), 1000);
@@ -226,7 +228,7 @@ test('an abort signal stops the run, still accounts, and closes every worker', a
 });
 
 test('checkAbort stops the run early with its reason (abortOnFail)', async () => {
-  const result = await runEngine(workload(10, 1000, 20), targets(), {
+  const result = await runEngine(parseWorkload(workload(10, 1000, 20)), targets(), {
     checkAbort: (metrics) => {
       const delivered = metrics.messages_delivered;
       return delivered?.type === 'counter' && delivered.count >= 100 ? 'messages_delivered count<100' : undefined;
@@ -239,13 +241,13 @@ test('checkAbort stops the run early with its reason (abortOnFail)', async () =>
 
 test('a saturated generator makes the run invalid, with the reason', async () => {
   const w = workload(5, 40, 20);
-  const result = await runEngine({ ...w, limits: { maxCpuShare: 0.0001, sustained: '1s' } }, targets());
+  const result = await runEngine(parseWorkload({ ...w, limits: { maxCpuShare: 0.0001, sustained: '1s' } }), targets());
   assert.equal(result.valid, false);
   assert.match(result.invalidReasons.join('\n'), /CPU above 0% of a core for \d+ s in a row/);
 });
 
 test('centrifugo-publish: one channel per message, round-robin, every stream accounted', async () => {
-  const result = await runEngine(workload(8, 40, 40, { target: 'centrifugo-publish' }), targets());
+  const result = await runEngine(parseWorkload(workload(8, 40, 40, { target: 'centrifugo-publish' })), targets());
   assert.equal(count(result, 'messages_published'), 40);
   assert.equal(count(result, 'messages_expected'), 40, 'each message is owed by its one channel');
   assert.equal(count(result, 'messages_delivered'), 40);

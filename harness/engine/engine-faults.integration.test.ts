@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TimelineEvent } from '../common/summary-types.ts';
 import { withStack } from '../stack/testing.ts';
-import { runEngine } from './index.ts';
+import { parseWorkload, runEngine } from './index.ts';
 
 test('kill and restart a Centrifugo node mid-run: reconnect, recovery, failover, no loss', async () => {
   await withStack({ engine: 'redis', nodes: 2, centrifugo: { logLevel: 'warn' } }, async (stack) => {
     const nodes = stack.endpoints.centrifugo.nodes;
     const events: TimelineEvent[] = [];
     const result = await runEngine(
-      {
+      parseWorkload({
         subscribers: { count: 20, workers: 1, reconnect: { minDelay: '200ms', maxDelay: '1s' } },
         publishers: { executor: 'constant-arrival-rate', rate: 20, duration: '6s', preAllocatedVUs: 10 },
         drain: '5s',
@@ -24,7 +24,7 @@ test('kill and restart a Centrifugo node mid-run: reconnect, recovery, failover,
           { at: '4s', action: 'start-centrifugo-node', node: 1 },
         ],
         limits: { maxEventLoopDelayP99Ms: 1000, maxCpuShare: 1 },
-      },
+      }),
       {
         centrifugo: {
           wsUrls: nodes.map((n) => n.wsUrl),

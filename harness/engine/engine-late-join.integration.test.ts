@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { TimeseriesPoint } from '../common/summary-types.ts';
 import type { Stack } from '../stack/index.ts';
 import { startTestStack } from '../stack/testing.ts';
-import { type EngineResult, runEngine } from './index.ts';
+import { type EngineResult, parseWorkload, runEngine } from './index.ts';
 
 const FAULTY = fileURLToPath(new URL('./testing/faulty-target.ts', import.meta.url));
 
@@ -47,7 +47,7 @@ test('three waves join while publishing runs: owed, delivered and not-owed recei
   //   wave 2 owes 4..8 s (5), receives 3 s unowed;   wave 3 owes 7..8 s (2), receives 6 s unowed.
   const points: TimeseriesPoint[] = [];
   const result = await runEngine(
-    {
+    parseWorkload({
       subscribers: {
         count: 30,
         workers: 1,
@@ -70,7 +70,7 @@ test('three waves join while publishing runs: owed, delivered and not-owed recei
       },
       drain: '5s',
       limits: { maxEventLoopDelayP99Ms: 1000, maxCpuShare: 1 },
-    },
+    }),
     targets({ faulty: { delayMs: 900 } }),
     { onPoint: (p) => points.push(p) },
   );
@@ -98,7 +98,7 @@ test('a ramp under load stops at the connection count where the abortOnFail chec
   // 40 subscribers over 20 s while 2 messages/s go out; the check trips at the first delivery ≥ 300 ms
   // (every message is held 300 ms): the run stops a few seconds in, with the fleet partly connected.
   const result = await runEngine(
-    {
+    parseWorkload({
       subscribers: { count: 40, workers: 1, stages: [{ duration: '20s', target: 40 }] },
       publishers: {
         executor: 'constant-arrival-rate',
@@ -110,7 +110,7 @@ test('a ramp under load stops at the connection count where the abortOnFail chec
       },
       drain: '2s',
       limits: { maxEventLoopDelayP99Ms: 1000, maxCpuShare: 1 },
-    },
+    }),
     targets({ faulty: { delayMs: 300 } }),
     {
       checkAbort: (metrics) => {

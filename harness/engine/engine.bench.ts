@@ -9,7 +9,7 @@
  * deliveries and RSS per connection (subscriber workers' peak RSS over their idle baseline).
  */
 import { withStack } from '../stack/testing.ts';
-import { runEngine } from './index.ts';
+import { parseWorkload, runEngine } from './index.ts';
 
 const subscribers = Number(process.env.SUBSCRIBERS ?? 1000);
 const rate = Number(process.env.RATE ?? 5);
@@ -27,7 +27,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
   const steady = { cpuSeconds: 0, delivered: 0, seconds: 0 };
   let connectedPoint: { rss: number; connected: number } | undefined;
   const result = await runEngine(
-    {
+    parseWorkload({
       subscribers: { count: subscribers, connectRate, workers },
       publishers: {
         executor: 'constant-arrival-rate',
@@ -38,7 +38,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
         payloadBytes,
       },
       drain: '5s',
-    },
+    }),
     {
       centrifugo: {
         wsUrls: [node.wsUrl],

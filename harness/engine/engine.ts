@@ -34,7 +34,7 @@ import { MetricsAggregator } from './metrics/aggregator.ts';
 import { ProcessMonitor, type ProcessSample } from './metrics/process-monitor.ts';
 import { rampDurationMs } from './plan.ts';
 import { WorkerProcess } from './worker-process.ts';
-import { DEFAULT_CONNECT_RATE, parseWorkload, type Workload, type WorkloadInput } from './workload.ts';
+import { DEFAULT_CONNECT_RATE, type Workload } from './workload.ts';
 
 type SubscriberWorker = WorkerProcess<ParentToSubscriber, SubscriberToParent>;
 type PublisherWorker = WorkerProcess<ParentToPublisher, PublisherToParent>;
@@ -48,12 +48,15 @@ const MEASURING = new Set(['publish', 'drain']);
 /** Sampled delivery rows per second, fleet-wide, unless hooks.samples.maxPerSecond says otherwise. */
 const DEFAULT_MAX_SAMPLES_PER_SECOND = 5000;
 
+/**
+ * `workload` is parsed already (parseWorkload, at the edge) and is only read: the run pipeline hands over
+ * a deeply frozen one. What is checked here is the workload against the targets, not its shape.
+ */
 export async function runEngine(
-  workloadInput: Workload | WorkloadInput,
+  workload: Workload,
   targets: EngineTargets,
   hooks: EngineHooks = {},
 ): Promise<EngineResult> {
-  const workload = parseWorkload(workloadInput);
   const wsUrls = checkTargets(workload, targets, hooks);
   registerSecret(targets.centrifugo.hmacSecret);
   registerSecret(targets.centrifugo.apiKey);

@@ -3,11 +3,11 @@
  *   subscribers: 10000 connections, 500/s (~20s ramp), 2 worker processes (5000 each), round-robin over 1 node
  *   publishers:  constant-arrival-rate → centrifugo-broadcast: 10.00 iterations/s for 30s (maxVUs: 10, gracefulStop: 30s)
  */
-import { formatDuration } from '../common/duration.ts';
+import { formatK6Duration } from '../common/duration.ts';
 import { type ExecutorConfig, planExecutor } from './executors/index.ts';
 import { describeFault } from './fault-timeline.ts';
 import { type FleetPlan, planFleet } from './fleet-plan.ts';
-import { DEFAULT_CONNECT_RATE, parseWorkload, type Workload, type WorkloadInput } from './workload.ts';
+import { DEFAULT_CONNECT_RATE, type Workload } from './workload.ts';
 
 export interface WorkloadPlan {
   subscribers: {
@@ -46,9 +46,11 @@ export function rampDurationMs(w: Workload): number {
   return (s.count / (s.connectRate ?? DEFAULT_CONNECT_RATE)) * 1000;
 }
 
-/** `nodeCount`: how many Centrifugo nodes the stack has (for the description; default: as many as named). */
-export function planWorkload(input: Workload | WorkloadInput, options: { nodeCount?: number } = {}): WorkloadPlan {
-  const w = parseWorkload(input);
+/**
+ * `w` is a parsed workload (parseWorkload), only read. `nodeCount`: how many Centrifugo nodes the stack has
+ * (for the description; default: as many as named).
+ */
+export function planWorkload(w: Workload, options: { nodeCount?: number } = {}): WorkloadPlan {
   const s = w.subscribers;
   const fleet = planFleet(s.count, s);
   const rampMs = rampDurationMs(w);
@@ -67,8 +69,8 @@ export function planWorkload(input: Workload | WorkloadInput, options: { nodeCou
       fleet,
       rampMs,
       ramp: s.stages
-        ? `${s.stages.length} stage${s.stages.length === 1 ? '' : 's'} over ${formatDuration(rampMs)}`
-        : `${s.connectRate ?? DEFAULT_CONNECT_RATE}/s (~${formatDuration(Math.ceil(rampMs / 1000) * 1000)} ramp)`,
+        ? `${s.stages.length} stage${s.stages.length === 1 ? '' : 's'} over ${formatK6Duration(rampMs)}`
+        : `${s.connectRate ?? DEFAULT_CONNECT_RATE}/s (~${formatK6Duration(Math.ceil(rampMs / 1000) * 1000)} ramp)`,
       nodes,
     },
     publishers: {
@@ -83,7 +85,7 @@ export function planWorkload(input: Workload | WorkloadInput, options: { nodeCou
       gracefulStopMs: executor.gracefulStopMs,
     },
     drainMs: w.drain,
-    faults: w.faults.map((f) => `at ${formatDuration(f.at)} ${describeFault(f)}`),
+    faults: w.faults.map((f) => `at ${formatK6Duration(f.at)} ${describeFault(f)}`),
     maxDurationMs: (alongsideRamp ? Math.max(rampMs, publishMs) : rampMs + s.rampGrace + publishMs) + w.drain,
   };
 }
@@ -92,15 +94,15 @@ export function planWorkload(input: Workload | WorkloadInput, options: { nodeCou
 function publishingStart(p: WorkloadPlan['publishers']): string {
   if (p.startAfter === 'ramp-start') {
     return p.startTimeMs
-      ? `, starting ${formatDuration(p.startTimeMs)} into the connection ramp`
+      ? `, starting ${formatK6Duration(p.startTimeMs)} into the connection ramp`
       : ', starting with the connection ramp (subscribers owe what is sent after they subscribe)';
   }
-  return p.startTimeMs ? `, starting ${formatDuration(p.startTimeMs)} after the ramp` : '';
+  return p.startTimeMs ? `, starting ${formatK6Duration(p.startTimeMs)} after the ramp` : '';
 }
 
 /** Human lines for the plan (k6's executor descriptions). */
-export function describeWorkload(input: Workload | WorkloadInput, options: { nodeCount?: number } = {}): string {
-  const p = planWorkload(input, options);
+export function describeWorkload(w: Workload, options: { nodeCount?: number } = {}): string {
+  const p = planWorkload(w, options);
   const perWorker = p.subscribers.fleet.perWorker;
   const workers =
     perWorker.length === 0
@@ -116,16 +118,16 @@ export function describeWorkload(input: Workload | WorkloadInput, options: { nod
     `publishers:  ${p.publishers.executor} → ${p.publishers.target}: ${p.publishers.description}` +
       (p.publishers.iterations !== null ? `, ${p.publishers.iterations} messages` : '') +
       publishingStart(p.publishers),
-    `drain:       ${formatDuration(p.drainMs)} (ends early once every owed message arrived)`,
+    `drain:       ${formatK6Duration(p.drainMs)} (ends early once every owed message arrived)`,
   ];
   if (rampUncovered) {
     lines.push(
-      `note:        publishing ends ${formatDuration(Math.ceil((p.subscribers.rampMs - p.publishers.startTimeMs - p.publishers.durationMs) / 1000) * 1000)} before the ramp does`,
+      `note:        publishing ends ${formatK6Duration(Math.ceil((p.subscribers.rampMs - p.publishers.startTimeMs - p.publishers.durationMs) / 1000) * 1000)} before the ramp does`,
     );
   }
   if (p.faults.length) lines.push(`faults:      ${p.faults.join('; ')} (from the start of publishing)`);
   lines.push(
-    `max duration: ${formatDuration(Math.ceil(p.maxDurationMs / 1000) * 1000)} (incl. ${
+    `max duration: ${formatK6Duration(Math.ceil(p.maxDurationMs / 1000) * 1000)} (incl. ${
       p.publishers.startAfter === 'ramp-start' ? '' : 'ramp grace, '
     }graceful stop and drain)`,
   );

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { deepFreeze } from '../common/deep-freeze.ts';
 import { UserError } from '../common/errors.ts';
+import { type ExecutorConfig, planExecutor } from './executors/index.ts';
 import { planFleet } from './fleet-plan.ts';
 import { SaturationWatch } from './honesty.ts';
 import { describeWorkload, planWorkload } from './plan.ts';
@@ -99,17 +101,17 @@ test('fleet: one worker per core, more when the per-process socket limit needs i
 
 test('plan and description read like k6', () => {
   const plan = planWorkload(
-    { ...minimal, subscribers: { count: 10_000, connectRate: 1000, workers: 2 } },
+    parseWorkload({ ...minimal, subscribers: { count: 10_000, connectRate: 1000, workers: 2 } }),
     { nodeCount: 1 },
   );
   assert.equal(plan.publishers.iterations, 300);
   assert.equal(plan.subscribers.rampMs, 10_000);
   const text = describeWorkload(
-    {
+    parseWorkload({
       ...minimal,
       subscribers: { count: 10_000, connectRate: 1000, workers: 2 },
       faults: [{ at: '20s', action: 'kill-centrifugo-node', node: 1 }],
-    },
+    }),
     { nodeCount: 1 },
   );
   assert.match(
@@ -121,6 +123,22 @@ test('plan and description read like k6', () => {
     /publishers: {2}constant-arrival-rate → centrifugo-broadcast: 10\.00 iterations\/s for 30s \(maxVUs: 10, gracefulStop: 30s\), 300 messages/,
   );
   assert.match(text, /faults: {6}at 20s kill-centrifugo-node 1/);
+});
+
+test('a deeply frozen workload plans and describes like an unfrozen one: the engine only reads it', () => {
+  const input = {
+    ...minimal,
+    subscribers: { count: 3000, stages: [{ duration: '30s', target: 3000 }], nodes: [1, 2] },
+    publishers: { executor: 'ramping-vus' as const, stages: [{ duration: '10s', target: 5 }] },
+    faults: [{ at: '5s', action: 'kill-centrifugo-node' as const, node: 2 }],
+  };
+  const frozen = deepFreeze(parseWorkload(input));
+  assert.deepEqual(planWorkload(frozen, { nodeCount: 2 }), planWorkload(parseWorkload(input), { nodeCount: 2 }));
+  assert.equal(describeWorkload(frozen), describeWorkload(parseWorkload(input)));
+  assert.deepEqual(
+    planExecutor(frozen.publishers as ExecutorConfig),
+    planExecutor(parseWorkload(input).publishers as ExecutorConfig),
+  );
 });
 
 test('publishers.startAfter: waits for the fleet by default; ramp-start publishes alongside the ramp', () => {
@@ -135,13 +153,13 @@ test('publishers.startAfter: waits for the fleet by default; ramp-start publishe
     drain: '5s',
   };
   // Sequential: ramp 30 s + grace 10 s + publishing 40 s + gracefulStop 5 s + drain 5 s.
-  assert.equal(planWorkload(ramp).maxDurationMs, 90_000);
+  assert.equal(planWorkload(parseWorkload(ramp)).maxDurationMs, 90_000);
   const alongside = { ...ramp, publishers: { ...ramp.publishers, startAfter: 'ramp-start' as const } };
   // Concurrent: max(ramp 30 s, publishing 40 s + gracefulStop 5 s) + drain 5 s; no grace.
-  assert.equal(planWorkload(alongside).maxDurationMs, 50_000);
-  assert.match(describeWorkload(alongside), /starting with the connection ramp/);
+  assert.equal(planWorkload(parseWorkload(alongside)).maxDurationMs, 50_000);
+  assert.match(describeWorkload(parseWorkload(alongside)), /starting with the connection ramp/);
   const short = { ...alongside, publishers: { ...alongside.publishers, duration: '20s' } };
-  assert.match(describeWorkload(short), /publishing ends 10s before the ramp does/);
+  assert.match(describeWorkload(parseWorkload(short)), /publishing ends 10s before the ramp does/);
 });
 
 test('honesty: a process over a limit for `sustained` seconds while measuring invalidates, with a reason', () => {

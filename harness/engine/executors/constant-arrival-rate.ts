@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../../common/duration.ts';
+import { formatK6Duration } from '../../common/duration.ts';
 import { commonExecutorOptions, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
 import { constantArrivals, countArrivals } from './arrival-schedule.ts';
 import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';
@@ -28,8 +28,8 @@ export function plan(c: Config): ExecutorPlan {
     iterations: countArrivals(offsets(c)),
     maxVUs: maxVUs(c),
     description:
-      `${perSecond.toFixed(2)} iterations/s for ${formatDuration(c.duration)} ` +
-      `(maxVUs: ${vus}, gracefulStop: ${formatDuration(c.gracefulStop)})`,
+      `${perSecond.toFixed(2)} iterations/s for ${formatK6Duration(c.duration)} ` +
+      `(maxVUs: ${vus}, gracefulStop: ${formatK6Duration(c.gracefulStop)})`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../../common/duration.ts';
+import { formatK6Duration } from '../../common/duration.ts';
 import { monoUs } from '../../common/mono-clock.ts';
 import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
 import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
@@ -24,7 +24,7 @@ export function plan(c: Config): ExecutorPlan {
     gracefulStopMs: c.gracefulStop,
     iterations: null,
     maxVUs: c.vus,
-    description: `${c.vus} looping VUs for ${formatDuration(c.duration)} (gracefulStop: ${formatDuration(c.gracefulStop)})`,
+    description: `${c.vus} looping VUs for ${formatK6Duration(c.duration)} (gracefulStop: ${formatK6Duration(c.gracefulStop)})`,
   };
 }
 

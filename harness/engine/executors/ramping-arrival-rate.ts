@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../../common/duration.ts';
+import { formatK6Duration } from '../../common/duration.ts';
 import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
 import { countArrivals, rampingArrivals } from './arrival-schedule.ts';
 import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';
@@ -33,8 +33,8 @@ export function plan(c: Config): ExecutorPlan {
     iterations: countArrivals(offsets(c)),
     maxVUs: maxVUs(c),
     description:
-      `Up to ${peak.toFixed(2)} iterations/s for ${formatDuration(totalMs(c))} over ${c.stages.length} stages ` +
-      `(maxVUs: ${vus}, gracefulStop: ${formatDuration(c.gracefulStop)})`,
+      `Up to ${peak.toFixed(2)} iterations/s for ${formatK6Duration(totalMs(c))} over ${c.stages.length} stages ` +
+      `(maxVUs: ${vus}, gracefulStop: ${formatK6Duration(c.gracefulStop)})`,
   };
 }
 

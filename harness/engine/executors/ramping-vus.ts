@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../../common/duration.ts';
+import { formatK6Duration } from '../../common/duration.ts';
 import { monoUs } from '../../common/mono-clock.ts';
 import { commonExecutorOptions, durationMs, nonNegativeInt } from '../schema-helpers.ts';
 import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
@@ -44,8 +44,8 @@ export function plan(c: Config): ExecutorPlan {
     iterations: null,
     maxVUs: peak(c),
     description:
-      `Up to ${peak(c)} looping VUs for ${formatDuration(totalMs(c))} over ${c.stages.length} stages ` +
-      `(gracefulRampDown: ${formatDuration(c.gracefulRampDown)}, gracefulStop: ${formatDuration(c.gracefulStop)})`,
+      `Up to ${peak(c)} looping VUs for ${formatK6Duration(totalMs(c))} over ${c.stages.length} stages ` +
+      `(gracefulRampDown: ${formatK6Duration(c.gracefulRampDown)}, gracefulStop: ${formatK6Duration(c.gracefulStop)})`,
   };
 }
 

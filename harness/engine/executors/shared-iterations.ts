@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../../common/duration.ts';
+import { formatK6Duration } from '../../common/duration.ts';
 import { monoUs } from '../../common/mono-clock.ts';
 import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
 import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
@@ -23,7 +23,7 @@ export function plan(c: Config): ExecutorPlan {
     maxVUs: c.vus,
     description:
       `${c.iterations} iterations shared among ${c.vus} VUs ` +
-      `(maxDuration: ${formatDuration(c.maxDuration)}, gracefulStop: ${formatDuration(c.gracefulStop)})`,
+      `(maxDuration: ${formatK6Duration(c.maxDuration)}, gracefulStop: ${formatK6Duration(c.gracefulStop)})`,
   };
 }
 

@@ -2,18 +2,26 @@
  * Publisher worker process: creates the target, runs the executor when told, reports each second, and
  * hands over every stream's final record when done. Publishing runs here, not in the engine's process,
  * so the parent stays light and its own clock readings stay honest.
+ *
+ * One iteration = one message (the Publisher below): pick the stream (round-robin over the target's
+ * streams), take its next sequence number, stamp the marker with the INTENDED send time, send, record.
+ * Latency downstream is measured from that intended time, so a late publisher (or a slow API holding VUs)
+ * shows up as latency instead of hiding it (coordinated omission, reference/load-testing.md §3).
+ *
+ * A process entry: importing this file starts the worker (engine.ts forks it by URL).
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isMetricName, METRICS } from '../../common/metrics-catalogue.ts';
 import { monoUs } from '../../common/mono-clock.ts';
-import type { ExecutorConfig } from '../executors/index.ts';
+import { PublishLedger } from '../accounting/publish-ledger.ts';
+import { type ExecutorConfig, runExecutor } from '../executors/index.ts';
 import type { ParentToPublisher, PublisherToParent, PublisherWorkerConfig } from '../ipc.ts';
 import { ProcessMonitor } from '../metrics/process-monitor.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
-import type { PublishTarget } from '../targets/publish-target.ts';
+import type { OutgoingMessage, PublishTarget, SendOutcome } from '../targets/publish-target.ts';
 import { loadTarget } from '../targets/registry.ts';
 import { installFatalHandlers, onParentMessage, sendToParent } from '../worker-runtime.ts';
-import { Publisher } from './publisher.ts';
 
 installFatalHandlers();
 const send = (message: PublisherToParent) => sendToParent(message);
@@ -69,3 +77,87 @@ onParentMessage<ParentToPublisher>(async (message) => {
       process.exit(0);
   }
 });
+
+// ── One iteration, one message ───────────────────────────────────────────────────────────────────────
+
+class Publisher {
+  readonly ledger: PublishLedger;
+  private readonly streams: string[];
+  private next = 0;
+  private readonly padding: string;
+  /** Aborts sends still running when the executor is done (gracefulStop over) or the run stops. */
+  private readonly sends = new AbortController();
+  private finished = false;
+
+  constructor(
+    private readonly target: PublishTarget,
+    streams: string[],
+    private readonly payloadBytes: number,
+    private readonly recorder: MetricsRecorder,
+    options: { recordIntended?: boolean } = {},
+  ) {
+    this.ledger = new PublishLedger(options);
+    if (!streams.length) throw new Error('the target has no streams to publish to (empty audience?)');
+    this.streams = streams;
+    this.padding = 'x'.repeat(payloadBytes);
+    // Every in-flight send listens on this one signal: as many listeners as VUs is expected, not a leak.
+    setMaxListeners(0, this.sends.signal);
+  }
+
+  /** Runs the executor to its end (or until `signal` aborts); in-flight sends are then interrupted. */
+  async run(executor: ExecutorConfig, signal: AbortSignal): Promise<void> {
+    await runExecutor(executor, {
+      iterate: (intendedUs) => this.iterate(intendedUs),
+      dropped: () => this.recorder.count('dropped_iterations'),
+      signal,
+    });
+    this.finished = true;
+    this.sends.abort(new Error('interrupted'));
+  }
+
+  async iterate(intendedUs: number): Promise<void> {
+    const stream = this.streams[this.next++ % this.streams.length]!;
+    const t = Math.round(intendedUs);
+    const q = this.ledger.nextSeq(stream, t);
+    const message: OutgoingMessage = { marker: { s: stream, q, t }, padding: '' };
+    message.padding = this.padding.slice(0, Math.max(0, this.payloadBytes - markerBytes(message)));
+    const sentUs = monoUs();
+    this.recorder.recordUs('publish_delay', sentUs - intendedUs);
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.target.send(message, this.sends.signal);
+    } catch (error) {
+      outcome = { ok: false, code: this.sends.signal.aborted ? 'interrupted' : errorCode(error) };
+    }
+    // After the end, the ledger's final record already counts this message as interrupted.
+    if (this.finished) return;
+    this.recorder.recordUs('publish_duration', monoUs() - sentUs);
+    if (outcome.ok) {
+      this.ledger.accepted(stream, q, outcome.failedRecipients);
+      this.recorder.count('messages_published');
+      if (outcome.timings) {
+        for (const [name, ms] of Object.entries(outcome.timings)) {
+          if (isMetricName(name) && METRICS[name].kind === 'trend') this.recorder.recordUs(name, ms * 1000);
+        }
+      }
+    } else {
+      this.ledger.failed(stream, q);
+      this.recorder.count('publish_errors');
+      this.recorder.error(outcome.code);
+    }
+    for (const code of outcome.errors ?? []) {
+      this.recorder.error(code);
+      if (!code.startsWith('api_failover_')) this.recorder.count('publish_errors');
+    }
+  }
+}
+
+/** Bytes of the publication data without padding: {"bench":{…},"pad":""}. */
+function markerBytes(message: OutgoingMessage): number {
+  return 19 + JSON.stringify(message.marker).length;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  return code ? `target_${code}` : 'target_exception';
+}

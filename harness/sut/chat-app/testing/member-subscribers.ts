@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { SubscriberConnection, type SubscriberListener } from '../../../engine/protocol/subscriber-connection.ts';
+import { SubscriberConnection, type SubscriberListener } from '../../../engine/index.ts';
 
 export interface ReceivedEvent {
   type: string;
