@@ -1,6 +1,5 @@
 import { en, Faker } from '@faker-js/faker';
-import { roomStream } from '../engine/targets/chat-app.ts';
-import type { AudienceMember } from '../engine/targets/publish-target.ts';
+import { type AudienceMember, roomStream } from '../engine/index.ts';
 import type { Dataset, DatasetRoom } from './generate-dataset.ts';
 
 /**

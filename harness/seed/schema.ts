@@ -1,32 +1,11 @@
 import type pg from 'pg';
+import { DATASET_TABLES_SQL, SCHEMA_LOCK_KEY } from '../sut/chat-app/index.ts';
 
 /**
- * The tables a dataset lives in — GrandChat's (reference/centrifugo.md §7 "Data model") minus what a
- * benchmark never reads: users (Django's auth_user: id + username), rooms with the version and bumped_at
- * the broadcast payload carries, and memberships unique per (room, user). The chat app adds its own
- * tables (messages, outbox, CDC) next to these, and creates these too when it starts on an empty database.
+ * The seeder's own record next to the app's tables: which dataset (fingerprint) the database holds, so an
+ * identical reload is skipped. The tables a dataset fills (users, rooms, memberships) are the chat app's.
  */
-export const DATASET_SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS chat_user (
-  id bigint PRIMARY KEY,
-  username varchar(150) NOT NULL UNIQUE
-);
-CREATE TABLE IF NOT EXISTS chat_room (
-  id bigserial PRIMARY KEY,
-  name varchar(100) NOT NULL UNIQUE,
-  version bigint NOT NULL DEFAULT 0,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  bumped_at timestamptz NOT NULL DEFAULT now(),
-  last_message_id bigint NULL
-);
-CREATE TABLE IF NOT EXISTS chat_roommember (
-  id bigserial PRIMARY KEY,
-  room_id bigint NOT NULL REFERENCES chat_room (id) ON DELETE CASCADE,
-  user_id bigint NOT NULL REFERENCES chat_user (id) ON DELETE CASCADE,
-  joined_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (room_id, user_id)
-);
-CREATE INDEX IF NOT EXISTS chat_roommember_user_id ON chat_roommember (user_id);
+const LOADED_DATASET_SQL = `
 CREATE TABLE IF NOT EXISTS bench_dataset (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   fingerprint text NOT NULL,
@@ -35,12 +14,12 @@ CREATE TABLE IF NOT EXISTS bench_dataset (
 );
 `;
 
-/** One lock key for every schema change of the bench database: concurrent starts must not race on DDL. */
-export const SCHEMA_LOCK_KEY = 5_318_008;
+/** Every table a dataset load needs: the app's dataset tables and the record of what is loaded. */
+export const DATASET_SCHEMA_SQL = `${DATASET_TABLES_SQL}${LOADED_DATASET_SQL}`;
 
 /**
- * Creates the dataset tables if missing. Safe from several processes at once: `CREATE … IF NOT EXISTS`
- * can still collide in the catalog, so it runs under a transaction-scoped advisory lock.
+ * Creates the dataset tables if missing. Safe from several processes at once (and beside a starting chat app):
+ * `CREATE … IF NOT EXISTS` can still collide in the catalog, so it runs under the app's schema lock.
  */
 export async function ensureDatasetSchema(client: pg.ClientBase): Promise<void> {
   await client.query('BEGIN');

@@ -1,36 +1,29 @@
 /**
  * The stack: real services for a run, from one of three providers behind one interface.
  * Neighbours downstream receive plain `StackInfo` values (see common/stack-types.ts), never this module.
+ * Tests have a second entry, testing.ts.
  */
-import { UserError } from '../common/errors.ts';
-import { type FieldNamer, parseOrExplain } from '../common/validation.ts';
-import { startExternalStack } from './providers/external.ts';
-import { startLocalStack } from './providers/local.ts';
-import type { Stack, StackHooks, StackStartOptions } from './stack.ts';
-import { type StackSpec, type StackSpecInput, StackSpecSchema } from './stack-spec.ts';
 
+export { COMPOSE_DIR, REPO_ROOT, writeComposeConfig } from './compose/compose-config.ts';
+export type { ConsumerSpec } from './consumer-spec.ts';
+export {
+  assertNotRunning,
+  type HeldStack,
+  type HolderCommand,
+  holdStack,
+  holdUntilStopped,
+  listRunningStacks,
+  type StackCrash,
+  startDetached,
+  startHeldStack,
+  stopHeldStack,
+} from './held-stack.ts';
+export { defaultClickHouseUrl } from './kept-clickhouse.ts';
+export { stackSpecForMode } from './services/chat-app-options.ts';
 export type { Stack, StackHooks, StackStartOptions } from './stack.ts';
-export { type ConsumerSpec, type StackSpec, type StackSpecInput, StackSpecSchema, servicesFor } from './stack-spec.ts';
-
-export function parseStackSpec(input: unknown, fieldPrefix: FieldNamer = 'stack'): StackSpec {
-  return parseOrExplain(StackSpecSchema, input ?? {}, 'stack configuration', fieldPrefix);
-}
-
-export async function startStack(
-  input: StackSpec | StackSpecInput,
-  options: StackStartOptions,
-  hooks: StackHooks = {},
-): Promise<Stack> {
-  const spec = parseStackSpec(input);
-  switch (spec.provider) {
-    case 'local':
-      return startLocalStack(spec, options, hooks);
-    case 'external':
-      return startExternalStack(spec, options);
-    case 'containers':
-      throw new UserError(
-        'provider containers is not available in this version; use provider local (no container engine ' +
-          'needed) or external (point the harness at docker-compose.yml with a stack file)',
-      );
-  }
-}
+export { defaultStacksDir, readStackFile, stackFilePath } from './stack-file.ts';
+export { type StackSpec, type StackSpecInput, StackSpecSchema, servicesFor } from './stack-spec.ts';
+export { parseStackSpec, startStack } from './start-stack.ts';
+export { ensureTools } from './toolchain/ensure-tools.ts';
+export { setup } from './toolchain/setup.ts';
+export { findTool, SERVICE_TOOLS, TOOLS, type ToolId } from './toolchain/tools.ts';

@@ -2,16 +2,21 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { newRunId } from '../common/run-id.ts';
-import { type Stack, type StackHooks, type StackSpecInput, startStack } from './index.ts';
+import { parseStackSpec, type Stack, type StackHooks, type StackSpecInput, startStack } from './index.ts';
 
-/** Starts a stack whose service logs go to a new temporary folder. */
+/** Pieces of the stack that tests and benches outside it drive directly: the generated Centrifugo config, and
+ *  the chat app's pre-Centrifugo preparation (for a stack that hosts the app in the bench process). */
+export { centrifugoConfig } from './centrifugo-config.ts';
+export { prepareChatApp } from './services/chat-app.ts';
+
+/** Starts a stack (tests give the spec as a scenario would: unparsed) whose service logs go to a new temporary folder. */
 async function startWithTemporaryLogs(
   spec: StackSpecInput,
   hooks: StackHooks,
 ): Promise<{ stack: Stack; logsDir: string }> {
   const runId = newRunId();
   const logsDir = mkdtempSync(path.join(os.tmpdir(), `centrifugo-bench-test-logs-${runId}-`));
-  return { stack: await startStack(spec, { runId, logsDir }, hooks), logsDir };
+  return { stack: await startStack(parseStackSpec(spec), { runId, logsDir }, hooks), logsDir };
 }
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
-import { COMPOSE_DIR, REPO_ROOT, writeComposeConfig } from '../../results/clickhouse/compose/compose-config.ts';
+import { COMPOSE_DIR, REPO_ROOT, writeComposeConfig } from '../../stack/index.ts';
 
 const CONSUMER_TYPES = ['postgresql', 'redis_stream', 'nats_jetstream'] as const;
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../common/exit-codes.ts';
-import { findTool, TOOLS, type ToolId } from '../../stack/toolchain/tools.ts';
+import { findTool, TOOLS, type ToolId } from '../../stack/index.ts';
 
 const LISTED: ToolId[] = ['centrifugo', 'initdb', 'postgres', 'redis-server', 'nats-server', 'clickhouse-server', 'go'];
 

@@ -4,7 +4,7 @@ import { log } from '../../common/log.ts';
 import { resultsRoot } from '../../common/run-id.ts';
 import { withoutPassword } from '../../common/urls.ts';
 import { listRuns, loadRunDir, resolveRunDir } from '../../results/clickhouse/index.ts';
-import { defaultClickHouseUrl } from '../../stack/kept-clickhouse.ts';
+import { defaultClickHouseUrl } from '../../stack/index.ts';
 
 /** --clickhouse-url, else $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the ClickHouse of the running `default` stack. */
 function clickhouseUrl(option: string | undefined): string | undefined {

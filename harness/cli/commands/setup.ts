@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { log } from '../../common/log.ts';
-import { setup } from '../../stack/toolchain/setup.ts';
-import { findTool, SERVICE_TOOLS } from '../../stack/toolchain/tools.ts';
+import { findTool, SERVICE_TOOLS, setup } from '../../stack/index.ts';
 
 /** `centrifugo-bench setup`: installs missing services (apt) and builds the pinned Centrifugo once. */
 export function registerSetup(program: Command): void {

@@ -1,25 +1,26 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { isUserError, UserError } from '../../common/errors.ts';
 import { ExitCode } from '../../common/exit-codes.ts';
 import { log } from '../../common/log.ts';
-import { newRunId, resultsRoot } from '../../common/run-id.ts';
-import type { StackEndpoints } from '../../common/stack-types.ts';
-import { withoutPassword } from '../../common/urls.ts';
+import { resultsRoot } from '../../common/run-id.ts';
 import { asFlag } from '../../common/validation.ts';
-import { parseStackSpec, type Stack, type StackSpec, servicesFor, startStack } from '../../stack/index.ts';
 import {
+  assertNotRunning,
   defaultStacksDir,
+  ensureTools,
+  type HolderCommand,
+  holdStack,
+  holdUntilStopped,
+  listRunningStacks,
+  parseStackSpec,
   readStackFile,
-  removeStackFile,
-  stackFilePath,
-  writeStackFile,
-} from '../../stack/stack-file.ts';
-import { ensureTools } from '../../stack/toolchain/ensure-tools.ts';
+  type StackSpec,
+  servicesFor,
+  startDetached,
+  startHeldStack,
+  stopHeldStack,
+} from '../../stack/index.ts';
 import type { CommandContext } from '../command-context.ts';
 
 interface UpOptions {
@@ -59,15 +60,6 @@ function specFromOptions(options: UpOptions): StackSpec {
   );
 }
 
-/** Endpoints safe to print: no password in any URL. */
-function printableEndpoints(endpoints: StackEndpoints): StackEndpoints {
-  return {
-    ...endpoints,
-    postgres: endpoints.postgres && { url: withoutPassword(endpoints.postgres.url) },
-    redis: endpoints.redis && { url: withoutPassword(endpoints.redis.url) },
-  };
-}
-
 function printEndpoints(name: string, file: string, json: boolean): void {
   const { stack } = readStackFile(file);
   if (json) {
@@ -93,67 +85,11 @@ function printEndpoints(name: string, file: string, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function pidAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function assertNotRunning(dir: string, name: string): void {
-  const file = stackFilePath(dir, name);
-  if (!existsSync(file)) return;
-  const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
-  if (pidAlive(pid)) {
-    throw new UserError(
-      `a stack named "${name}" is already running (pid ${pid}); stop it with \`centrifugo-bench stack down` +
-        `${name === 'default' ? '' : ` --name ${name}`}\` or start another with --name`,
-    );
-  }
-  removeStackFile(file); // left behind by a holder that died
-}
-
-/** Starts the stack in this process and writes its stack file; teardown removes the file. */
-async function startHeld(spec: StackSpec, name: string, dir: string, signal: AbortSignal): Promise<Stack> {
-  const runId = newRunId();
-  const logsDir = path.join(resultsRoot(), runId, 'logs');
-  const stack = await startStack(spec, { runId, logsDir, signal });
-  writeStackFile(
-    dir,
-    {
-      schemaVersion: 1,
-      name,
-      runId,
-      pid: process.pid,
-      provider: stack.provider,
-      startedAt: new Date().toISOString(),
-      endpoints: printableEndpoints(stack.endpoints),
-      versions: stack.versions,
-      logsDir: stack.logsDir,
-    },
-    stack.secrets,
-  );
-  return stack;
-}
-
-/** Holds a started stack until a signal or a service crash; always tears down and removes the stack file. */
-async function holdUntilStopped(stack: Stack, file: string, signal: AbortSignal): Promise<void> {
-  const aborted = new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  const crash = await Promise.race([aborted.then(() => undefined), stack.crashed]);
-  if (crash) {
-    log.error('stack', `${crash.message}; tearing the stack down`);
-    for (const line of crash.logTail) log.error('stack', `  ${line}`);
-  }
-  removeStackFile(file);
-  await stack.down();
-  if (crash) process.exitCode = ExitCode.harnessError;
-}
+/** The detached holder is this CLI's hidden `stack hold` command, run by the same Node. */
+const HOLDER: HolderCommand = {
+  command: process.execPath,
+  args: [fileURLToPath(new URL('../bin.mjs', import.meta.url)), 'stack', 'hold'],
+};
 
 export function registerStack(program: Command, context: CommandContext): void {
   const stack = program.command('stack').description('start, inspect and stop a stack that stays up between runs');
@@ -178,16 +114,16 @@ export function registerStack(program: Command, context: CommandContext): void {
       assertNotRunning(dir, options.name);
       if (spec.provider === 'local') await ensureTools(servicesFor(spec), { setup: options.setup });
       if (options.foreground) {
-        const held = await startHeld(spec, options.name, dir, context.signal);
-        const file = stackFilePath(dir, options.name);
-        printEndpoints(options.name, file, Boolean(options.json));
-        await holdUntilStopped(held, file, context.signal);
+        const held = await startHeldStack(spec, options.name, dir, context.signal);
+        printEndpoints(options.name, held.file, Boolean(options.json));
+        const crash = await holdUntilStopped(held, context.signal);
+        if (crash) process.exitCode = ExitCode.harnessError;
         // Ctrl-C is how a foreground stack is meant to stop: a clean stop, not an aborted run.
         if (process.exitCode === undefined) process.exitCode = ExitCode.ok;
         return;
       }
-      await startDetached(spec, options, dir, context.signal);
-      printEndpoints(options.name, stackFilePath(dir, options.name), Boolean(options.json));
+      const file = await startDetached(spec, options.name, dir, HOLDER, context.signal);
+      printEndpoints(options.name, file, Boolean(options.json));
     });
 
   stack
@@ -195,18 +131,8 @@ export function registerStack(program: Command, context: CommandContext): void {
     .requiredOption('--name <name>')
     .requiredOption('--spec <json>')
     .action(async (options: { name: string; spec: string }) => {
-      const dir = stacksDir();
-      const errorFile = path.join(dir, `${options.name}.error.json`);
-      try {
-        const held = await startHeld(parseStackSpec(JSON.parse(options.spec)), options.name, dir, context.signal);
-        await holdUntilStopped(held, stackFilePath(dir, options.name), context.signal);
-      } catch (error) {
-        const payload = isUserError(error)
-          ? { message: error.message, details: error.details, exitCode: error.exitCode }
-          : { message: (error as Error).stack ?? String(error), details: [], exitCode: ExitCode.harnessError };
-        writeFileSync(errorFile, JSON.stringify(payload));
-        throw error;
-      }
+      const crash = await holdStack(options.spec, options.name, stacksDir(), context.signal);
+      if (crash) process.exitCode = ExitCode.harnessError;
     });
 
   stack
@@ -214,20 +140,12 @@ export function registerStack(program: Command, context: CommandContext): void {
     .description('stop a stack started with `stack up`; every process and temporary folder goes')
     .option('--name <name>', 'which stack', 'default')
     .action(async (options: { name: string }) => {
-      const file = stackFilePath(stacksDir(), options.name);
-      if (!existsSync(file)) throw new UserError(`no stack named "${options.name}" is running (no ${file})`);
-      const { stack: held } = readStackFile(file);
-      if (!pidAlive(held.pid)) {
-        removeStackFile(file);
+      const outcome = await stopHeldStack(stacksDir(), options.name);
+      if (outcome === 'stale') {
         log.info('stack', `stack "${options.name}" was not running any more (stale stack file removed)`);
-        return;
+      } else {
+        log.info('stack', `stack "${options.name}" stopped`);
       }
-      process.kill(held.pid!, 'SIGTERM');
-      const deadline = Date.now() + 60_000;
-      while (pidAlive(held.pid) && Date.now() < deadline) await sleep(100);
-      if (pidAlive(held.pid))
-        throw new UserError(`stack "${options.name}" (pid ${held.pid}) did not stop within 60s`, { exitCode: 1 });
-      log.info('stack', `stack "${options.name}" stopped`);
     });
 
   stack
@@ -235,88 +153,19 @@ export function registerStack(program: Command, context: CommandContext): void {
     .description('show the stacks started with `stack up`')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) => {
-      const dir = stacksDir();
-      const names = existsSync(dir)
-        ? readdirNames(dir).filter((n) => pidAlive(JSON.parse(readFileSync(stackFilePath(dir, n), 'utf8')).pid))
-        : [];
+      const running = listRunningStacks(stacksDir());
       if (options.json) {
         process.stdout.write(
           `${JSON.stringify(
-            names.map((n) => readStackFile(stackFilePath(dir, n)).stack),
+            running.map(({ file }) => readStackFile(file).stack),
             null,
             2,
           )}\n`,
         );
-      } else if (names.length === 0) {
+      } else if (running.length === 0) {
         process.stdout.write('no stack is running\n');
       } else {
-        for (const n of names) printEndpoints(n, stackFilePath(dir, n), false);
+        for (const { name, file } of running) printEndpoints(name, file, false);
       }
     });
-}
-
-function readdirNames(dir: string): string[] {
-  return readdirSyncSafe(dir)
-    .filter((f) => f.endsWith('.json') && !f.endsWith('.secrets.json') && !f.endsWith('.error.json'))
-    .map((f) => f.slice(0, -'.json'.length));
-}
-
-function readdirSyncSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Starts a detached holder process (`stack hold`) that owns the stack, and waits until it has written
- * the stack file — or has failed, in which case its error is re-raised here with the same exit code.
- */
-async function startDetached(spec: StackSpec, options: UpOptions, dir: string, signal: AbortSignal): Promise<void> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = stackFilePath(dir, options.name);
-  const errorFile = path.join(dir, `${options.name}.error.json`);
-  const holderLog = path.join(dir, `${options.name}.holder.log`);
-  rmSync(errorFile, { force: true });
-  const bin = fileURLToPath(new URL('../bin.mjs', import.meta.url));
-  const logFd = openSync(holderLog, 'w', 0o600);
-  const child = spawn(
-    process.execPath,
-    [bin, 'stack', 'hold', '--name', options.name, '--spec', JSON.stringify(spec)],
-    {
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-      env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: resultsRoot() },
-    },
-  );
-  child.unref();
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const deadline = Date.now() + 10 * 60_000;
-  while (!existsSync(file)) {
-    if (signal.aborted) {
-      child.pid && process.kill(child.pid, 'SIGTERM');
-      throw new UserError('stopped before the stack was up; it is being torn down', {
-        exitCode: ExitCode.externalAbort,
-      });
-    }
-    if (exited) {
-      if (existsSync(errorFile)) {
-        const error = JSON.parse(readFileSync(errorFile, 'utf8')) as {
-          message: string;
-          details: string[];
-          exitCode: number;
-        };
-        rmSync(errorFile, { force: true });
-        throw new UserError(error.message, { details: error.details, exitCode: error.exitCode as 2 });
-      }
-      throw new UserError(`the stack holder exited before the stack was up; see ${holderLog}`, { exitCode: 1 });
-    }
-    if (Date.now() > deadline)
-      throw new UserError(`the stack did not come up within 10 minutes; see ${holderLog}`, { exitCode: 1 });
-    await sleep(100);
-  }
 }

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerSecret } from '../../../common/log.ts';
-import type { StackSecrets } from '../../../common/stack-types.ts';
-import { type CentrifugoConsumer, type CentrifugoEngine, centrifugoConfig } from '../../../stack/centrifugo-config.ts';
-import { type StackFile, writeStackFile } from '../../../stack/stack-file.ts';
-import { ConsumerSpecSchema } from '../../../stack/stack-spec.ts';
-import { CENTRIFUGO_VERSION, IMAGES } from '../../../stack/versions.ts';
+import { registerSecret } from '../../common/log.ts';
+import type { StackSecrets } from '../../common/stack-types.ts';
+import { type CentrifugoConsumer, type CentrifugoEngine, centrifugoConfig } from '../centrifugo-config.ts';
+import { ConsumerSpecSchema } from '../consumer-spec.ts';
+import { type StackFile, writeStackFile } from '../stack-file.ts';
+import { CENTRIFUGO_VERSION, IMAGES } from '../versions.ts';
 
 /**
  * Files docker-compose.yml reads, generated from the same code that configures the local stack:
@@ -19,7 +19,7 @@ import { CENTRIFUGO_VERSION, IMAGES } from '../../../stack/versions.ts';
  * once (and kept in secrets.env, so a second run keeps the same ones). Nothing secret is printed.
  */
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const COMPOSE_DIR = path.join(REPO_ROOT, 'results', '.compose');
 
 /** Secrets the compose stack needs, by environment variable name. */

@@ -12,9 +12,9 @@ import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { startStack } from '../../../stack/index.ts';
-import { readStackFile } from '../../../stack/stack-file.ts';
-import { IMAGES } from '../../../stack/versions.ts';
+import { parseStackSpec, startStack } from '../index.ts';
+import { readStackFile } from '../stack-file.ts';
+import { IMAGES } from '../versions.ts';
 import { REPO_ROOT, SECRET_KEYS, writeComposeConfig } from './compose-config.ts';
 
 interface ComposeService {
@@ -136,10 +136,10 @@ describe('compose-config', () => {
     assert.deepEqual(readStackFile(second.stackFile).secrets, secrets);
 
     // The external provider takes the stack file as is.
-    const external = await startStack(
-      { provider: 'external', stackFile: second.stackFile },
-      { runId: 'compose-test', logsDir: tmp },
-    );
+    const external = await startStack(parseStackSpec({ provider: 'external', stackFile: second.stackFile }), {
+      runId: 'compose-test',
+      logsDir: tmp,
+    });
     assert.equal(external.endpoints.redis?.url, `redis://:${secrets.redisPassword}@127.0.0.1:6379`);
     assert.equal(external.endpoints.clickhouse?.url, 'http://127.0.0.1:8123/bench');
     await external.down();

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { parseOrExplain } from '../../common/validation.ts';
-import { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, missingComponents } from '../../sut/chat-app/modes.ts';
-import type { ConsumerSpec } from '../stack-spec.ts';
+import { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, missingComponents } from '../../sut/chat-app/index.ts';
+import type { ConsumerSpec } from '../consumer-spec.ts';
 
 export const ChatAppOptionsSchema = z
   .object({

@@ -7,12 +7,9 @@ import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
 import type { StackEndpoints } from '../../common/stack-types.ts';
 import { parseOrExplain } from '../../common/validation.ts';
-import type { ChatAppConfigInput } from '../../sut/chat-app/config.ts';
-import { MODE_PARTS } from '../../sut/chat-app/modes.ts';
-import { ensureChatSchema } from '../../sut/chat-app/schema.ts';
-import { CHAT_APP_VERSION } from '../../sut/chat-app/version.ts';
+import { CHAT_APP_VERSION, type ChatAppConfigInput, ensureChatSchema, MODE_PARTS } from '../../sut/chat-app/index.ts';
+import type { ConsumerSpec } from '../consumer-spec.ts';
 import { httpProbe, waitUntilReady } from '../local/readiness.ts';
-import type { ConsumerSpec } from '../stack-spec.ts';
 import { CHAT_APP_CONSUMERS, type ChatAppOptions, ChatAppOptionsSchema } from './chat-app-options.ts';
 import type { StartedSut, SutStartContext } from './sut.ts';
 

@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { UserError } from '../../common/errors.ts';
 import { log, registerSecret } from '../../common/log.ts';
 import { parseOrExplain } from '../../common/validation.ts';
-import type { RelayConfigInput } from '../../sut/push-relay/relay-config.ts';
-import { RELAY_VERSION } from '../../sut/push-relay/version.ts';
+import { RELAY_VERSION, type RelayConfigInput } from '../../sut/push-relay/index.ts';
 import { httpProbe, waitUntilReady } from '../local/readiness.ts';
 import type { StartedSut, SutStartContext } from './sut.ts';
 

@@ -9,11 +9,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CreatedMessage } from '../../engine/targets/chat-app.ts';
-import { generateDataset } from '../../seed/generate-dataset.ts';
-import { loadDataset } from '../../seed/load-dataset.ts';
-import type { Stack } from '../../stack/index.ts';
-import { stackSpecForMode } from '../../stack/services/chat-app.ts';
+import type { CreatedMessage } from '../../engine/index.ts';
+import { generateDataset, loadDataset } from '../../seed/index.ts';
+import { type Stack, stackSpecForMode } from '../../stack/index.ts';
 import { withStack } from '../../stack/testing.ts';
 import type { BroadcastMode } from './modes.ts';
 import { startChatAppServer } from './server.ts';

@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { monoUs } from '../../common/mono-clock.ts';
-import { mintDeviceTokens, registerDevices } from '../../seed/devices.ts';
-import { generateDataset, roomTopic } from '../../seed/generate-dataset.ts';
-import { loadDataset } from '../../seed/load-dataset.ts';
+import { generateDataset, loadDataset, mintDeviceTokens, registerDevices, roomTopic } from '../../seed/index.ts';
 import { withStack } from '../../stack/testing.ts';
-import { PushRelayClient } from '../push-relay/client.ts';
+import { PushRelayClient } from '../push-relay/index.ts';
 import { joinRoom, postMessage } from './testing/chat-client.ts';
 
 const dataset = generateDataset({

@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
-import { generateDataset } from '../../seed/generate-dataset.ts';
-import { loadDataset } from '../../seed/load-dataset.ts';
-import { stackSpecForMode } from '../../stack/services/chat-app.ts';
+import { generateDataset, loadDataset } from '../../seed/index.ts';
+import { stackSpecForMode } from '../../stack/index.ts';
 import { withStack } from '../../stack/testing.ts';
 import type { BroadcastMode } from './modes.ts';
 import { startChatAppServer } from './server.ts';

@@ -13,12 +13,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { monoUs } from '../../common/mono-clock.ts';
-import { audienceFor } from '../../seed/audience.ts';
-import { GRANDCHAT_ROOMS } from '../../seed/dataset-schema.ts';
-import { generateDataset } from '../../seed/generate-dataset.ts';
-import { loadDataset } from '../../seed/load-dataset.ts';
-import { prepareChatApp, stackSpecForMode } from '../../stack/services/chat-app.ts';
-import { withStack } from '../../stack/testing.ts';
+import { audienceFor, GRANDCHAT_ROOMS, generateDataset, loadDataset } from '../../seed/index.ts';
+import { stackSpecForMode } from '../../stack/index.ts';
+import { prepareChatApp, withStack } from '../../stack/testing.ts';
 import { BROADCAST_MODES, type BroadcastMode, missingComponents } from './modes.ts';
 import { startChatAppServer } from './server.ts';
 import { postMessage } from './testing/chat-client.ts';

@@ -6,9 +6,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isUserError } from '../../common/errors.ts';
-import { centrifugoConfig } from '../../stack/centrifugo-config.ts';
-import { parseStackSpec, servicesFor } from '../../stack/index.ts';
-import { stackSpecForMode } from '../../stack/services/chat-app.ts';
+import { parseStackSpec, servicesFor, stackSpecForMode } from '../../stack/index.ts';
+import { centrifugoConfig } from '../../stack/testing.ts';
 import { splitBroadcast } from './split-broadcast.ts';
 
 const mainFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts');

@@ -4,7 +4,7 @@ import {
   PushApiError,
   PushRelayClient,
   unbindUserFromRoom,
-} from '../push-relay/client.ts';
+} from '../push-relay/index.ts';
 import type { ChatAppConfig } from './config.ts';
 
 /** What the push part did for one request: its call time, or why it failed. */

@@ -1,5 +1,39 @@
 import pg from 'pg';
-import { DATASET_SCHEMA_SQL, SCHEMA_LOCK_KEY } from '../../seed/schema.ts';
+
+/**
+ * The app's data a dataset fills — GrandChat's tables (reference/centrifugo.md §7 "Data model") minus what a
+ * benchmark never reads: users (Django's auth_user: id + username), rooms with the version and bumped_at
+ * the broadcast payload carries, and memberships unique per (room, user). The app owns them; the seeder
+ * (harness/seed) fills them, and creates them when it loads a database the app has not started on yet.
+ */
+export const DATASET_TABLES_SQL = `
+CREATE TABLE IF NOT EXISTS chat_user (
+  id bigint PRIMARY KEY,
+  username varchar(150) NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS chat_room (
+  id bigserial PRIMARY KEY,
+  name varchar(100) NOT NULL UNIQUE,
+  version bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  bumped_at timestamptz NOT NULL DEFAULT now(),
+  last_message_id bigint NULL
+);
+CREATE TABLE IF NOT EXISTS chat_roommember (
+  id bigserial PRIMARY KEY,
+  room_id bigint NOT NULL REFERENCES chat_room (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES chat_user (id) ON DELETE CASCADE,
+  joined_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (room_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS chat_roommember_user_id ON chat_roommember (user_id);
+`;
+
+/**
+ * One lock key for every schema change of the bench database (the app's and the seeder's): concurrent starts
+ * must not race on DDL — `CREATE … IF NOT EXISTS` can still collide in the catalog.
+ */
+export const SCHEMA_LOCK_KEY = 5_318_008;
 
 export interface OutboxTableOptions {
   table: string;
@@ -7,7 +41,7 @@ export interface OutboxTableOptions {
 }
 
 /**
- * The app's tables next to the dataset's (users, rooms, memberships — harness/seed/schema.ts): messages,
+ * Every table of the app: the dataset's (users, rooms, memberships, above), then messages,
  * the outbox Centrifugo's PostgreSQL consumer reads and deletes (reference/centrifugo.md §1.5: it reads
  * id, method, payload, partition), and GrandChat's CDC table (same columns, never deleted; created for
  * parity, used only by the cdc modes). The trigger NOTIFYs the consumer's channel with the partition, so
@@ -18,7 +52,7 @@ export function chatSchemaSql(outbox: OutboxTableOptions): string {
   const index = pg.escapeIdentifier(`${outbox.table}_partition_id`);
   const channel = pg.escapeLiteral(outbox.notificationChannel);
   return `
-${DATASET_SCHEMA_SQL}
+${DATASET_TABLES_SQL}
 CREATE TABLE IF NOT EXISTS chat_message (
   id bigserial PRIMARY KEY,
   room_id bigint NOT NULL REFERENCES chat_room (id) ON DELETE CASCADE,

@@ -1,6 +1,6 @@
 /** Test helper: the chat app's write routes, as the user `userId` (header X-User-Id). */
 import { request } from 'undici';
-import type { CreatedMessage } from '../../../engine/targets/chat-app.ts';
+import type { CreatedMessage } from '../../../engine/index.ts';
 
 export interface Reply<T> {
   status: number;

@@ -1,7 +1,7 @@
 /** Test helper: publish through the chat app and check that every member got every message exactly once. */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CreatedMessage } from '../../../engine/targets/chat-app.ts';
+import type { CreatedMessage } from '../../../engine/index.ts';
 import type { Stack } from '../../../stack/index.ts';
 import { type ChatAppConfig, type ChatAppConfigInput, ChatAppConfigSchema } from '../config.ts';
 import type { BroadcastMode } from '../modes.ts';
