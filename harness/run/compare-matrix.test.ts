@@ -80,7 +80,7 @@ test('table: loss as lost / expected, markdown escapes pipes', () => {
     false,
   );
   assert.equal(rows[0]!.loss, '3 / 100');
-  assert.equal(rows[0]!.delivery, '20.0 / 40.0');
+  assert.equal(rows[0]!.delivery, '20 ms / 40 ms');
   assert.equal(rows[0]!.room, '1,000');
   assert.match(renderMarkdownTable(rows, false), /a\\\|b/);
 });

@@ -3,6 +3,7 @@
  * turn the base scenario into each cell, and the table of results — median and p99 of creation /
  * broadcast / delivery latency, loss, and under a fault how long delivery took to recover.
  */
+import { formatCount, formatMs, formatSeconds, NO_DATA } from '../common/format.ts';
 import type { MetricSummary, RunSummary, TimeseriesPoint, TrendValues } from '../common/summary-types.ts';
 
 export interface CellLabels {
@@ -88,8 +89,7 @@ function count(metrics: Record<string, MetricSummary>, name: string): number | n
   return m?.type === 'counter' ? m.count : null;
 }
 
-const ms = (v: number | undefined) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const pair = (t: TrendValues | null) => (t ? `${ms(t.med)} / ${ms(t.p99)}` : '–');
+const pair = (t: TrendValues | null) => (t ? `${formatMs(t.med)} / ${formatMs(t.p99)}` : NO_DATA);
 
 export interface TableRow {
   engine: string;
@@ -114,13 +114,13 @@ export function tableRows(results: CellResult[], withRecovery: boolean): TableRo
         (r.summary && !r.summary.valid ? `invalid: ${r.summary.invalidReasons.join('; ')}` : ''));
     return {
       engine: r.labels.engine,
-      room: r.labels.roomSize.toLocaleString('en-US'),
+      room: formatCount(r.labels.roomSize),
       mode: r.labels.mode,
       creation: pair(trend(m, 'creation_duration')),
       broadcast: pair(trend(m, 'broadcast_duration')),
       delivery: pair(trend(m, 'delivery_latency')),
-      loss: lost === null || expected === null ? '–' : `${lost} / ${expected}`,
-      recovery: withRecovery ? (r.recoveryS === null ? '–' : `${r.recoveryS} s`) : '',
+      loss: lost === null || expected === null ? NO_DATA : `${formatCount(lost)} / ${formatCount(expected)}`,
+      recovery: withRecovery ? formatSeconds(r.recoveryS) : '',
       note,
     };
   });
@@ -130,9 +130,9 @@ const HEADERS: Record<keyof TableRow, string> = {
   engine: 'engine',
   room: 'room',
   mode: 'mode',
-  creation: 'creation med / p99 ms',
-  broadcast: 'broadcast med / p99 ms',
-  delivery: 'delivery med / p99 ms',
+  creation: 'creation med / p99',
+  broadcast: 'broadcast med / p99',
+  delivery: 'delivery med / p99',
   loss: 'lost / expected',
   recovery: 'recovery',
   note: 'note',

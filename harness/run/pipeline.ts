@@ -1,81 +1,69 @@
 /**
- * One run of a scenario, start to end: validate → plan → stack up → load → files → thresholds → report
- * → verdict, with the stack torn down whatever happens. `run` calls it once; `compare` once per cell.
+ * One run, start to end — the way every command runs a scenario (`run`, each cell of `compare`):
+ *
+ *   plan (frozen) ─▶ stack up ─▶ outputs start ─▶ seed ─▶ driver ─▶ summary + thresholds ─▶ outputs stop ─▶ verdict
+ *                       └─────────────────── stack down, whatever happens ───────────────────┘
+ *
+ * The driver's points, events, samples and progress go to every output as they happen; the stack's crash,
+ * a signal or an abortOnFail threshold stop the driver early. The CLI only prints what comes back.
  */
 import path from 'node:path';
 import { ExitCode } from '../common/exit-codes.ts';
 import { log } from '../common/log.ts';
-import { newRunId } from '../common/run-id.ts';
-import type { RunSummary } from '../common/summary-types.ts';
-import { SUMMARY_SCHEMA_VERSION } from '../common/summary-types.ts';
-import { percentileLookupFromHdr } from '../gate/hdr-percentiles.ts';
-import { renderJunit } from '../gate/render/junit-report.ts';
-import { renderMarkdownSummary } from '../gate/render/markdown-summary.ts';
-import { renderTerminalSummary } from '../gate/render/terminal-summary.ts';
-import { checkAbort, evaluateThresholds } from '../gate/thresholds.ts';
-import { exitCodeFor } from '../gate/verdict.ts';
-import { createLiveWriter, type LiveWriter, loadRunDir } from '../results/clickhouse/index.ts';
-import { gatherRunInfo, RunWriter } from '../results/files/index.ts';
-import { renderRunReport } from '../results/report/index.ts';
-import { servicesFor, startStack } from '../stack/index.ts';
-import { defaultClickHouseUrl } from '../stack/kept-clickhouse.ts';
-import { ensureTools } from '../stack/toolchain/ensure-tools.ts';
-import { ProgressLine } from './progress.ts';
-import { checkDatasetNeeds } from './run-dataset.ts';
-import { checkDriverNeeds, type DriverHooks, type DriverResult, describeDriver, runDriver } from './run-drivers.ts';
-import type { LoadedScenario } from './scenario-loader.ts';
+import { newRunId, resultsRoot } from '../common/run-id.ts';
+import { type RunSummary, SUMMARY_SCHEMA_VERSION } from '../common/summary-types.ts';
+import type { DriverResult, EngineHooks } from '../engine/index.ts';
+import { checkAbort, evaluateThresholds, exitCodeFor, percentileLookupFromHdr } from '../gate/index.ts';
+import { gatherRunInfo } from '../results/files/index.ts';
+import { ensureTools, type Stack, servicesFor, startStack } from '../stack/index.ts';
+import { DRIVERS } from './drivers.ts';
+import { createOutputs, type Output, ReportOutput, type RunEnd } from './outputs/index.ts';
+import type { RunPlan } from './plan.ts';
+import { seedStack } from './seed.ts';
 
-export interface ScenarioRunOptions {
+export interface RunOptions {
   signal: AbortSignal;
   /** Install missing programs first (setup). */
   setup: boolean;
-  report: boolean;
-  /** false: like k6 --no-thresholds. */
-  thresholds: boolean;
-  /** Print the k6-style summary on stdout (compare prints its own table instead). */
-  printSummary: boolean;
 }
 
-export interface ScenarioRunOutcome {
+export interface RunOutcome {
   summary: RunSummary;
+  /** `results/<run-id>/` */
   dir: string;
+  /** report.html, when the report output was selected. */
+  reportPath?: string;
   /** The verdict as an exit code (harness/common/exit-codes.ts). */
   exitCode: number;
 }
 
-export async function executeScenario(
-  loaded: LoadedScenario,
-  options: ScenarioRunOptions,
-): Promise<ScenarioRunOutcome> {
-  const { scenario, input, file } = loaded;
-  const thresholds = options.thresholds ? scenario.thresholds : [];
-  const stackSpec = scenario.stack;
-  // results.clickhouse: true → a ClickHouse that outlives the run if there is one, else the stack's own.
-  const keptClickHouse = scenario.results.clickhouse === true ? defaultClickHouseUrl() : undefined;
-  if (scenario.results.clickhouse === true && !keptClickHouse && !stackSpec.services.includes('clickhouse')) {
-    stackSpec.services.push('clickhouse');
-    log.warn(
-      'results',
-      "no ClickHouse outlives this run ($CENTRIFUGO_BENCH_CLICKHOUSE_URL unset, no `stack up` stack with one): the stack's own ClickHouse is deleted at teardown; `results load` fills another later",
-    );
-  }
-  checkDatasetNeeds(scenario, stackSpec);
-  checkDriverNeeds(scenario, stackSpec);
-  log.info('run', `scenario ${scenario.name} (${file})`);
-  for (const line of describeDriver(scenario, stackSpec)) log.info('plan', line);
-  if (stackSpec.provider === 'local') await ensureTools(servicesFor(stackSpec), { setup: options.setup });
+/** The plan lines printed before anything starts: the scenario, the load, the outputs. */
+export function describePlan(plan: RunPlan): string[] {
+  return DRIVERS[plan.driver].describe(plan);
+}
+
+export async function runPlan(plan: RunPlan, options: RunOptions): Promise<RunOutcome> {
+  log.info('run', `scenario ${plan.scenario.name} (${plan.file})`);
+  for (const warning of plan.warnings) log.warn('run', warning);
+  for (const line of describePlan(plan)) log.info('plan', line);
+  if (plan.stack.provider === 'local') await ensureTools(servicesFor(plan.stack), { setup: options.setup });
 
   const runId = newRunId();
-  const writer = await RunWriter.open({ runId });
+  const dir = path.join(resultsRoot(), runId);
   const startedAt = new Date();
-  const stack = await startStack(stackSpec, { runId, logsDir: writer.path('logs'), signal: options.signal });
-  const progress = new ProgressLine();
-  let crash: { service: string; message: string; logTail: string[] } | undefined;
-  let live: LiveWriter | undefined;
+  const stack = await startStack(plan.stack, { runId, logsDir: path.join(dir, 'logs'), signal: options.signal });
+  let outputs: Output[] = [];
+  let end: RunEnd | undefined;
   try {
-    const runInfo = await gatherRunInfo({
+    outputs = createOutputs(plan.outputs, { dir, stackClickHouseUrl: stack.endpoints.clickhouse?.url });
+    const info = await gatherRunInfo({
       runId,
-      scenario: { name: scenario.name, file, description: scenario.description, config: input },
+      scenario: {
+        name: plan.scenario.name,
+        file: plan.file,
+        description: plan.scenario.description,
+        config: plan.input,
+      },
       startedAt,
       stack: {
         provider: stack.provider,
@@ -84,131 +72,130 @@ export async function executeScenario(
       },
       versions: stack.versions,
     });
-    await writer.writeRunInfo(runInfo);
-    // Files first: the live ClickHouse writer never blocks the run; what it misses is loaded from files.
-    const clickhouseUrl = clickhouseTarget(
-      scenario.results.clickhouse,
-      keptClickHouse ?? stack.endpoints.clickhouse?.url,
-    );
-    if (clickhouseUrl) live = createLiveWriter(clickhouseUrl, runInfo);
+    for (const output of outputs) await output.start({ dir, info });
+    log.info('plan', `outputs: ${outputs.map((o) => o.description()).join('; ')}`);
 
-    // The run stops early on Ctrl-C, on a crashed service, or on an abortOnFail threshold.
-    const engineAbort = new AbortController();
-    const stopOn = (reason: unknown) => engineAbort.abort(reason);
-    options.signal.addEventListener('abort', () => stopOn(options.signal.reason), { once: true });
-    void stack.crashed.then((c) => {
-      crash = c;
-      log.error('run', `${c.message}; stopping the run`);
-      stopOn(new Error(c.message));
-    });
-    const engineStarted = performance.now();
-    // results.sampleRate → sampled delivery rows in samples.ndjson (and ClickHouse's deliveries table).
-    const hooks: DriverHooks = {
-      signal: engineAbort.signal,
-      ...(scenario.results.sampleRate > 0
-        ? {
-            samples: { rate: scenario.results.sampleRate, runId },
-            onSamples: (rows) => {
-              for (const row of rows) {
-                writer.appendSample(row);
-                live?.sample(row);
-              }
-            },
-          }
-        : {}),
-      onPoint: (point) => {
-        writer.appendPoint(point);
-        live?.point(point);
-      },
-      onEvent: (event) => {
-        writer.appendEvent(event);
-        live?.event(event);
-      },
-      onProgress: (p) => progress.update(p),
-      checkAbort: thresholds.some((t) => t.abortOnFail)
-        ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - engineStarted) / 1000)?.reason
-        : undefined,
-    };
-    const cpuBefore = stack.cpuSeconds();
-    const result: DriverResult = await runDriver(scenario, stack, hooks);
-    progress.stop();
-    const cpuAfter = stack.cpuSeconds();
-    const sutCpu = Object.fromEntries(
-      Object.entries(cpuAfter).map(([service, s]) => [
-        service,
-        Math.round((s - (cpuBefore[service] ?? 0)) * 100) / 100,
-      ]),
-    );
-
-    const summary: RunSummary = {
-      schemaVersion: SUMMARY_SCHEMA_VERSION,
-      runId,
-      scenario: scenario.name,
-      startedAt: result.startedAt,
-      endedAt: result.endedAt,
-      durationS: result.durationS,
-      valid: result.valid && !crash,
-      invalidReasons: crash ? [...result.invalidReasons, crash.message] : result.invalidReasons,
-      aborted: crash ? { by: 'error', reason: crash.message } : result.aborted,
-      thresholds: evaluateThresholds(thresholds, result.metrics, {
-        percentile: percentileLookupFromHdr(result.histograms),
-      }),
-      metrics: result.metrics,
-      errorsByCode: result.errorsByCode,
-      generator: result.generator,
-      timeline: result.timeline,
-      ...(result.pushLedger ? { push_ledger: result.pushLedger } : {}),
-      ...(Object.keys(sutCpu).length ? { sut: { cpuSeconds: sutCpu } } : {}),
-    };
-    await writer.writeHistograms(result.histograms);
-    await writer.writeSummary(summary);
-    const reportPath = options.report && scenario.results.report ? path.join(writer.dir, 'report.html') : undefined;
-    await writer.writeText('summary.md', renderMarkdownSummary(summary, { reportPath }));
-    await writer.writeText('junit.xml', renderJunit(summary));
-    await writer.flush();
-    if (live && clickhouseUrl) await finishClickHouse(live, summary, writer.dir, clickhouseUrl);
-    if (reportPath) await renderRunReport(writer.dir);
-    if (options.printSummary) {
-      process.stdout.write(`${renderTerminalSummary(summary, { reportPath, color: Boolean(process.stdout.isTTY) })}\n`);
-    }
-    let exitCode: number = exitCodeFor(summary);
-    if (crash) {
-      for (const line of crash.logTail) log.error('run', `  ${line}`);
+    const run = await drive(plan, runId, stack, outputs, options.signal);
+    const reportPath = plan.outputs.report ? ReportOutput.pathIn(dir) : undefined;
+    end = { summary: summarize(plan, runId, run), histograms: run.result.histograms, reportPath };
+    const stopping = outputs;
+    outputs = [];
+    await stopOutputs(stopping, end);
+    let exitCode: number = exitCodeFor(end.summary);
+    if (run.crash) {
+      for (const line of run.crash.logTail) log.error('run', `  ${line}`);
       exitCode = ExitCode.harnessError;
     } else if (options.signal.aborted) {
       exitCode = ExitCode.externalAbort;
     }
-    return { summary, dir: writer.dir, exitCode };
+    return { summary: end.summary, dir, reportPath, exitCode };
   } finally {
-    progress.stop();
-    await live?.close(null); // a no-op when the run finished; marks an interrupted run `incomplete`
+    // Outputs not stopped yet (the run failed): they release what they hold and mark it incomplete.
+    await stopOutputs(outputs, undefined).catch(() => {});
     await stack.down();
-    await writer.close();
   }
 }
 
-function clickhouseTarget(option: boolean | string, stackUrl: string | undefined): string | undefined {
-  if (typeof option === 'string') return option;
-  return option ? stackUrl : undefined;
+interface Crash {
+  service: string;
+  message: string;
+  logTail: string[];
 }
 
-/** Closes the live writer; a run it could not write completely is loaded from its files instead. */
-async function finishClickHouse(live: LiveWriter, summary: RunSummary, dir: string, url: string): Promise<void> {
-  const result = await live.close(summary);
-  if (result.complete) {
-    log.info('results', `ClickHouse: ${result.rowsWritten} rows written live`);
-    return;
+interface Driven {
+  result: DriverResult;
+  crash: Crash | undefined;
+  /** CPU seconds each service of the stack used while the driver ran. */
+  sutCpu: Record<string, number>;
+}
+
+/** Seeds, runs the plan's driver with every output listening, and stops it early on a crash, signal or threshold. */
+async function drive(
+  plan: RunPlan,
+  runId: string,
+  stack: Stack,
+  outputs: Output[],
+  signal: AbortSignal,
+): Promise<Driven> {
+  const stop = new AbortController();
+  const stopOn = (reason: unknown) => stop.abort(reason);
+  signal.addEventListener('abort', () => stopOn(signal.reason), { once: true });
+  let crash: Crash | undefined;
+  void stack.crashed.then((c) => {
+    crash = c;
+    log.error('run', `${c.message}; stopping the run`);
+    stopOn(new Error(c.message));
+  });
+  const seeded = await seedStack(plan, stack);
+  const thresholds = plan.thresholds;
+  const started = performance.now();
+  const sampleRate = plan.scenario.results.sampleRate;
+  const hooks: EngineHooks = {
+    signal: stop.signal,
+    onPoint: (point) => {
+      for (const output of outputs) output.addPoint?.(point);
+    },
+    onEvent: (event) => {
+      for (const output of outputs) output.addEvent?.(event);
+    },
+    onProgress: (progress) => {
+      for (const output of outputs) output.addProgress?.(progress);
+    },
+    // results.sampleRate → sampled delivery rows in samples.ndjson (and ClickHouse's deliveries table).
+    ...(sampleRate > 0
+      ? {
+          samples: { rate: sampleRate, runId },
+          onSamples: (rows) => {
+            for (const output of outputs) output.addSamples?.(rows);
+          },
+        }
+      : {}),
+    checkAbort: thresholds.some((t) => t.abortOnFail)
+      ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - started) / 1000)?.reason
+      : undefined,
+  };
+  const cpuBefore = stack.cpuSeconds();
+  const result = await DRIVERS[plan.driver].run(plan, stack, seeded, hooks);
+  const cpuAfter = stack.cpuSeconds();
+  const sutCpu = Object.fromEntries(
+    Object.entries(cpuAfter).map(([service, s]) => [service, Math.round((s - (cpuBefore[service] ?? 0)) * 100) / 100]),
+  );
+  return { result, crash, sutCpu };
+}
+
+/** The run's summary.json: the driver's figures, the crash if any, and the thresholds evaluated on the whole run. */
+function summarize(plan: RunPlan, runId: string, { result, crash, sutCpu }: Driven): RunSummary {
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    runId,
+    scenario: plan.scenario.name,
+    startedAt: result.startedAt,
+    endedAt: result.endedAt,
+    durationS: result.durationS,
+    valid: result.valid && !crash,
+    invalidReasons: crash ? [...result.invalidReasons, crash.message] : result.invalidReasons,
+    aborted: crash ? { by: 'error', reason: crash.message } : result.aborted,
+    thresholds: evaluateThresholds([...plan.thresholds], result.metrics, {
+      percentile: percentileLookupFromHdr(result.histograms),
+    }),
+    metrics: result.metrics,
+    errorsByCode: result.errorsByCode,
+    generator: result.generator,
+    timeline: result.timeline,
+    ...(result.pushLedger ? { push_ledger: result.pushLedger } : {}),
+    ...(Object.keys(sutCpu).length ? { sut: { cpuSeconds: sutCpu } } : {}),
+  };
+}
+
+/** In registry order; an output that fails to stop does not keep the others from stopping. */
+async function stopOutputs(outputs: Output[], end: RunEnd | undefined): Promise<void> {
+  let first: unknown;
+  for (const output of outputs) {
+    try {
+      await output.stop(end);
+    } catch (error) {
+      first ??= error;
+    }
   }
-  try {
-    const loaded = await loadRunDir(dir, url);
-    log.info(
-      'results',
-      `ClickHouse: live writing was incomplete (${result.lastError ?? 'rows dropped'}); loaded ${loaded.rows} rows from the files`,
-    );
-  } catch (error) {
-    log.warn(
-      'results',
-      `ClickHouse unavailable (${(error as Error).message}); the files are complete — load them later with \`centrifugo-bench results load ${summary.runId}\``,
-    );
-  }
+  if (first) throw first;
 }

@@ -1,22 +1,163 @@
+/**
+ * The edge of a run: a scenario file (plus `--set` overrides and the command's options) becomes one
+ * frozen, typed RunPlan. Everything a run decides before it starts is decided here, once: the scenario is
+ * parsed and validated (every failure is exit 2, naming the field), the stack gets the services the
+ * scenario needs (PostgreSQL for a dataset, ClickHouse for live results), the driver is chosen, and the
+ * outputs are selected. Nothing downstream parses the scenario again or changes it: the plan is deeply
+ * frozen, so a layer that tries gets a TypeError instead of a silently different run.
+ */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Scenario, type ScenarioInput, ScenarioSchema } from '../../scenarios/lib/scenario.ts';
+import { deepFreeze } from '../common/deep-freeze.ts';
 import { UserError } from '../common/errors.ts';
 import { parseOrExplain } from '../common/validation.ts';
+import type { ParsedThreshold } from '../gate/index.ts';
+import { defaultClickHouseUrl, type StackSpec } from '../stack/index.ts';
+import { type OutputSelection, selectOutputs } from './outputs/index.ts';
 
-export interface LoadedScenario {
-  scenario: Scenario;
+/** Which load driver runs the scenario: WebSocket subscribers and publishers, or a push flood. */
+export type DriverKind = 'websocket' | 'push';
+
+export interface RunPlan {
+  /** The scenario file, relative to the working directory when inside it. */
+  readonly file: string;
   /** The scenario as written (after --set overrides), recorded in run.json. */
-  input: ScenarioInput;
-  file: string;
+  readonly input: ScenarioInput;
+  readonly scenario: Scenario;
+  /** The scenario's stack plus what the plan adds (PostgreSQL for a dataset, ClickHouse for live results). */
+  readonly stack: StackSpec;
+  readonly driver: DriverKind;
+  /** The thresholds to evaluate: the scenario's, or none with --no-thresholds. */
+  readonly thresholds: readonly ParsedThreshold[];
+  /** Which outputs the run writes to, beside its files. */
+  readonly outputs: OutputSelection;
+  /** Things the user should know before the run starts (logged as warnings). */
+  readonly warnings: readonly string[];
 }
 
-function shippedScenarios(): string[] {
+export interface PlanOptions {
+  /** `--set path=value` overrides, applied before validation. */
+  overrides?: readonly string[];
+  /** false: like k6 --no-thresholds. */
+  thresholds?: boolean;
+  /** false: no report.html (--no-report). */
+  report?: boolean;
+  /** `--out name[=arg]`, like k6's. */
+  outs?: readonly string[];
+}
+
+/** Imports a TypeScript scenario file, applies overrides, validates it and plans the run; failures are exit 2. */
+export async function loadPlan(file: string, options: PlanOptions = {}): Promise<RunPlan> {
+  const resolved = path.resolve(file);
+  const input = await importScenario(file, resolved);
+  for (const assignment of options.overrides ?? []) applyOverride(input, assignment);
+  const scenario = parseOrExplain(ScenarioSchema, input, `scenario ${file}`);
+  return planRun({
+    file: path.relative(process.cwd(), resolved) || resolved,
+    input: input as ScenarioInput,
+    scenario,
+    options,
+  });
+}
+
+/** The decisions a parsed scenario implies, checked against each other before anything starts. */
+export function planRun(parts: {
+  file: string;
+  input: ScenarioInput;
+  scenario: Scenario;
+  options?: PlanOptions;
+}): RunPlan {
+  const { file, input, scenario, options = {} } = parts;
+  const warnings: string[] = [];
+  const services = new Set(scenario.stack.services);
+  if (scenario.dataset) services.add('postgres');
+
+  const outputs = selectOutputs({
+    outs: options.outs ?? [],
+    results: scenario.results,
+    report: options.report ?? true,
+    keptClickHouseUrl: scenario.results.clickhouse === true ? defaultClickHouseUrl() : undefined,
+  });
+  if (outputs.clickhouse?.fromStack && !services.has('clickhouse')) {
+    services.add('clickhouse');
+    warnings.push(
+      "no ClickHouse outlives this run ($CENTRIFUGO_BENCH_CLICKHOUSE_URL unset, no `stack up` stack with one): the stack's own ClickHouse is deleted at teardown; `results load` fills another later",
+    );
+  }
+  const stack: StackSpec = { ...scenario.stack, services: [...services] };
+  const driver: DriverKind = scenario.push ? 'push' : 'websocket';
+  checkStackHasWhatTheRunNeeds(scenario, stack);
+  return deepFreeze({
+    file,
+    input: structuredClone(input),
+    scenario,
+    stack,
+    driver,
+    thresholds: options.thresholds === false ? [] : scenario.thresholds,
+    outputs,
+    warnings,
+  });
+}
+
+/**
+ * What the publish target, the dataset and the push flood need from the stack, checked before anything
+ * starts: the `chat-app` target needs the chat app and a dataset; the relay API needs the relay and the sink.
+ */
+function checkStackHasWhatTheRunNeeds(scenario: Scenario, stack: StackSpec): void {
+  const target = scenario.workload?.publishers.target;
+  if (target === 'chat-app' && !stack.chatApp) {
+    throw new UserError(
+      'workload.publishers.target: chat-app needs the chat app in the stack; set stack.chatApp: { mode: "api" } (or outbox, api_outbox, redis_stream, nats_jetstream)',
+    );
+  }
+  if (target === 'chat-app' && !scenario.dataset) {
+    throw new UserError(
+      'workload.publishers.target: chat-app publishes into rooms; give the scenario a dataset: { … }',
+    );
+  }
+  if (scenario.push?.api === 'relay' && !stack.pushRelay) {
+    throw new UserError(
+      'push.api: relay needs the reference push relay in the stack; set stack.pushRelay: {} and stack.pushSink: {}',
+    );
+  }
+  if (scenario.push?.api === 'relay' && !stack.pushSink) {
+    throw new UserError('push: the relay sends to the push sink; set stack.pushSink: {}');
+  }
+}
+
+async function importScenario(file: string, resolved: string): Promise<Record<string, unknown>> {
+  if (!existsSync(resolved)) {
+    const shipped = shippedScenarios();
+    throw new UserError(
+      `no scenario file at ${file}${shipped.length ? `; shipped scenarios: ${shipped.join(', ')}` : ''}`,
+    );
+  }
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    const hint = /require\(\)|ES Module/.test(message)
+      ? ' (scenario files are ES modules: name it .mts, or keep it beside a package.json with "type": "module")'
+      : '';
+    throw new UserError(`scenario ${file} could not be loaded: ${message}${hint}`);
+  }
+  if (!module.default || typeof module.default !== 'object') {
+    throw new UserError(`scenario ${file} has no default export; end it with \`export default defineScenario({ … })\``);
+  }
+  // A copy: overrides must not change the module's object (compare loads one file once per cell).
+  return structuredClone(module.default) as Record<string, unknown>;
+}
+
+/** The scenario files shipped in ./scenarios, for the "no such file" message and the scenarios' own test. */
+export function shippedScenarios(): string[] {
   const dir = path.resolve('scenarios');
   return existsSync(dir)
     ? readdirSync(dir)
         .filter((f) => f.endsWith('.ts'))
+        .sort()
         .map((f) => `scenarios/${f}`)
     : [];
 }
@@ -46,32 +187,4 @@ export function applyOverride(target: Record<string, unknown>, assignment: strin
     node = node[key] as Record<string, unknown>;
   }
   node[keys.at(-1)!] = value;
-}
-
-/** Imports a TypeScript scenario file, applies overrides, validates it; every failure is exit 2. */
-export async function loadScenario(file: string, overrides: string[] = []): Promise<LoadedScenario> {
-  const resolved = path.resolve(file);
-  if (!existsSync(resolved)) {
-    const shipped = shippedScenarios();
-    throw new UserError(
-      `no scenario file at ${file}${shipped.length ? `; shipped scenarios: ${shipped.join(', ')}` : ''}`,
-    );
-  }
-  let module: { default?: unknown };
-  try {
-    module = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
-  } catch (error) {
-    const message = (error as Error).message.split('\n')[0] ?? '';
-    const hint = /require\(\)|ES Module/.test(message)
-      ? ' (scenario files are ES modules: name it .mts, or keep it beside a package.json with "type": "module")'
-      : '';
-    throw new UserError(`scenario ${file} could not be loaded: ${message}${hint}`);
-  }
-  if (!module.default || typeof module.default !== 'object') {
-    throw new UserError(`scenario ${file} has no default export; end it with \`export default defineScenario({ … })\``);
-  }
-  const input = structuredClone(module.default) as Record<string, unknown>;
-  for (const assignment of overrides) applyOverride(input, assignment);
-  const scenario = parseOrExplain(ScenarioSchema, input, `scenario ${file}`);
-  return { scenario, input: input as ScenarioInput, file: path.relative(process.cwd(), resolved) || resolved };
 }

@@ -1,39 +1,25 @@
-import type { Scenario } from '../../scenarios/lib/scenario.ts';
+/**
+ * The seed step of a run: a scenario's dataset goes into the stack's PostgreSQL (deterministic,
+ * idempotent COPY load), its push devices are registered with the relay when the stack has one and a
+ * sink, and the online users become the engine's audience.
+ */
 import { UserError } from '../common/errors.ts';
+import { formatCount, formatSeconds } from '../common/format.ts';
 import { log } from '../common/log.ts';
 import type { AudienceMember } from '../engine/index.ts';
 import { audienceFor, generateDataset, loadDataset, mintDeviceTokens, registerDevices } from '../seed/index.ts';
-import type { Stack, StackSpec } from '../stack/index.ts';
+import type { Stack } from '../stack/index.ts';
+import type { RunPlan } from './plan.ts';
 
-/**
- * What a scenario's `dataset` and publish target need from the stack, checked before anything starts:
- * a dataset lives in PostgreSQL; the `chat-app` target needs the chat app (a broadcast mode).
- */
-export function checkDatasetNeeds(scenario: Scenario, stackSpec: StackSpec): void {
-  const target = scenario.workload?.publishers.target;
-  if (target === 'chat-app' && !stackSpec.chatApp) {
-    throw new UserError(
-      'workload.publishers.target: chat-app needs the chat app in the stack; set stack.chatApp: { mode: "api" } (or outbox, api_outbox, redis_stream, nats_jetstream)',
-    );
-  }
-  if (target === 'chat-app' && !scenario.dataset) {
-    throw new UserError(
-      'workload.publishers.target: chat-app publishes into rooms; give the scenario a dataset: { … }',
-    );
-  }
-  if (scenario.dataset && !stackSpec.services.includes('postgres')) stackSpec.services.push('postgres');
-}
-
-export interface PreparedAudience {
+export interface Seeded {
+  /** Who subscribes to what; absent without a dataset (the engine makes up users u1..uN). */
   audience?: AudienceMember[];
+  /** Options for the publish target (the chat-app target reads the app's URL from here). */
   targetOptions?: Record<string, unknown>;
 }
 
-/**
- * Seeds the dataset (deterministic, idempotent COPY load), registers its push devices when the stack has
- * a relay and a sink, and turns the online users into the engine's audience.
- */
-export async function prepareDataset(scenario: Scenario, stack: Stack): Promise<PreparedAudience> {
+export async function seedStack(plan: RunPlan, stack: Stack): Promise<Seeded> {
+  const { scenario } = plan;
   if (!scenario.dataset) return {};
   const postgres = stack.endpoints.postgres;
   if (!postgres) throw new UserError('dataset: the stack has no PostgreSQL to load it into');
@@ -44,7 +30,7 @@ export async function prepareDataset(scenario: Scenario, stack: Stack): Promise<
     'seed',
     `dataset ${dataset.fingerprint.slice(0, 12)}: ${dataset.users.length} users, ${dataset.rooms.length} rooms ` +
       `(${dataset.rooms.map((r) => r.memberIds.length).join(' / ')} members) ${loaded.skipped ? 'already loaded' : 'loaded'} ` +
-      `in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+      `in ${formatSeconds((performance.now() - started) / 1000)}`,
   );
   const { pushSink, pushRelay } = stack.endpoints;
   if (dataset.devices.length && pushSink?.controlUrl && pushRelay) {
@@ -55,7 +41,7 @@ export async function prepareDataset(scenario: Scenario, stack: Stack): Promise<
     const registered = await registerDevices({ url: pushRelay.url, apiKey: stack.secrets.centrifugoApiKey }, devices);
     log.info(
       'seed',
-      `${registered.registered} push devices registered in ${(registered.durationMs / 1000).toFixed(1)}s`,
+      `${formatCount(registered.registered)} push devices registered in ${formatSeconds(registered.durationMs / 1000)}`,
     );
   }
   const audience = audienceFor(dataset, scenario.online);

@@ -7,11 +7,10 @@
  *   export default defineScenario({ name: 'smoke', stack: { engine: 'memory' }, workload: { … }, thresholds: { … } });
  */
 import { z } from 'zod';
-import { PushFloodSchema } from '../../harness/engine/push/push-flood-schema.ts';
-import { WorkloadSchema } from '../../harness/engine/workload.ts';
-import { ThresholdsSchema } from '../../harness/gate/thresholds.ts';
-import { DatasetSchema } from '../../harness/seed/dataset-schema.ts';
-import { StackSpecSchema } from '../../harness/stack/stack-spec.ts';
+import { PushFloodSchema, WorkloadSchema } from '../../harness/engine/index.ts';
+import { ThresholdsSchema } from '../../harness/gate/index.ts';
+import { DatasetSchema } from '../../harness/seed/index.ts';
+import { StackSpecSchema } from '../../harness/stack/index.ts';
 
 export const ResultsOptionsSchema = z.strictObject({
   /**

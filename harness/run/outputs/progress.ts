@@ -1,21 +1,28 @@
-import type { EngineProgress } from '../engine/index.ts';
-
 /**
  * The live line during a run: phase, connections, msgs/s, p99 so far. On a terminal it rewrites one
  * line in place; otherwise (CI logs) it prints a line every 10 seconds so logs stay readable.
  */
-export class ProgressLine {
+import { formatCount, formatMs, formatOffset, formatPerSecond } from '../../common/format.ts';
+import type { DriverProgress } from '../../engine/index.ts';
+import type { Output, RunEnd } from './output.ts';
+
+export class ProgressOutput implements Output {
   private readonly tty = Boolean(process.stderr.isTTY);
   private readonly started = performance.now();
   private lastPrinted = 0;
   private lastLine = '';
 
-  update(p: EngineProgress): void {
+  description(): string {
+    return `progress ${this.tty ? 'on this terminal' : 'every 10 s on stderr'}`;
+  }
+
+  async start(): Promise<void> {}
+
+  addProgress(p: DriverProgress): void {
     const elapsed = (performance.now() - this.started) / 1000;
-    const p99 = p.p99Ms === null ? '—' : `${p.p99Ms.toFixed(1)} ms`;
     const line =
-      `${elapsed.toFixed(0).padStart(4)}s  ${p.phase.padEnd(10)} connections ${p.connected}/${p.target}  ` +
-      `published ${Math.round(p.publishedPerSec)}/s  delivered ${Math.round(p.deliveredPerSec)}/s  p99 ${p99}`;
+      `${formatOffset(elapsed).padStart(7)}  ${p.phase.padEnd(10)} connections ${formatCount(p.connected)}/${formatCount(p.target)}  ` +
+      `published ${formatPerSecond(p.publishedPerSec)}  delivered ${formatPerSecond(p.deliveredPerSec)}  p99 ${formatMs(p.p99Ms)}`;
     this.lastLine = line;
     if (this.tty) {
       process.stderr.write(`\r\x1b[2K${line}`);
@@ -25,8 +32,8 @@ export class ProgressLine {
     }
   }
 
-  /** Ends the live line so the next output starts on a fresh line. */
-  stop(): void {
+  /** Ends the live line so what is printed next starts on a fresh line. */
+  async stop(_end?: RunEnd): Promise<void> {
     if (this.tty && this.lastLine) process.stderr.write('\n');
     this.lastLine = '';
   }

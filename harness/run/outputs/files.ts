@@ -1,0 +1,50 @@
+/**
+ * The run's files under `results/<run-id>/` — always written, first: run.json at the start, the per-second
+ * timeseries, timeline and samples as they come, and at the end histograms, summary.json, summary.md and
+ * junit.xml. Every other output is a view of these.
+ */
+import { renderJunit, renderMarkdownSummary } from '../../gate/index.ts';
+import { RunWriter } from '../../results/files/index.ts';
+import type { Output, RunEnd, RunStart } from './output.ts';
+
+export class FilesOutput implements Output {
+  private writer: RunWriter | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  description(): string {
+    return `files ${this.dir}`;
+  }
+
+  async start(run: RunStart): Promise<void> {
+    this.writer = await RunWriter.open({ runId: run.info.runId });
+    await this.writer.writeRunInfo(run.info);
+  }
+
+  addPoint(point: Parameters<RunWriter['appendPoint']>[0]): void {
+    this.writer?.appendPoint(point);
+  }
+
+  addEvent(event: Parameters<RunWriter['appendEvent']>[0]): void {
+    this.writer?.appendEvent(event);
+  }
+
+  addSamples(rows: object[]): void {
+    for (const row of rows) this.writer?.appendSample(row);
+  }
+
+  async stop(end: RunEnd | undefined): Promise<void> {
+    const writer = this.writer;
+    if (!writer) return;
+    try {
+      if (!end) return;
+      await writer.writeHistograms(end.histograms);
+      await writer.writeSummary(end.summary);
+      await writer.writeText('summary.md', renderMarkdownSummary(end.summary, { reportPath: end.reportPath }));
+      await writer.writeText('junit.xml', renderJunit(end.summary));
+      await writer.flush();
+    } finally {
+      await writer.close();
+    }
+  }
+}

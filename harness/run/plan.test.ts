@@ -1,0 +1,136 @@
+/**
+ * The plan: every shipped scenario plans without error and comes out frozen; what the plan adds to the
+ * stack and which outputs it selects; bad input is exit 2 before anything starts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isUserError } from '../common/errors.ts';
+import { ExitCode } from '../common/exit-codes.ts';
+import { loadPlan } from './plan.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCENARIOS = path.join(ROOT, 'scenarios');
+const DEFINE = path.join(SCENARIOS, 'lib/scenario.ts');
+const saved = {
+  results: process.env.CENTRIFUGO_BENCH_RESULTS,
+  clickhouse: process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL,
+};
+let dir = '';
+
+before(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'cb-plan-'));
+  // No kept ClickHouse: no `stack up` stack in an empty results folder, no URL in the environment.
+  process.env.CENTRIFUGO_BENCH_RESULTS = dir;
+  delete process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL;
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const [key, value] of [
+    ['CENTRIFUGO_BENCH_RESULTS', saved.results],
+    ['CENTRIFUGO_BENCH_CLICKHOUSE_URL', saved.clickhouse],
+  ] as const) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+/** .mts: outside the repository (no package.json with "type": "module") a .ts file would load as CommonJS. */
+function scenarioFile(name: string, body: string): string {
+  const file = path.join(dir, `${name}.mts`);
+  writeFileSync(
+    file,
+    `import { defineScenario } from ${JSON.stringify(DEFINE)};\nexport default defineScenario(${body});\n`,
+  );
+  return file;
+}
+
+const TINY = `{
+  name: 'tiny',
+  workload: {
+    subscribers: { count: 10 },
+    publishers: { executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1 },
+  },
+  thresholds: { messages_lost: ['count==0'] },
+}`;
+
+async function rejects(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isUserError(error), `expected a UserError, got ${String(error)}`);
+    assert.equal(error.exitCode, ExitCode.badInput);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+test('every shipped scenario plans, and its plan is frozen all the way down', async () => {
+  const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.ts'));
+  assert.ok(files.length >= 7, `expected the shipped scenarios, found ${files.join(', ')}`);
+  for (const name of files) {
+    const plan = await loadPlan(path.join(SCENARIOS, name));
+    assert.equal(plan.driver, plan.scenario.push ? 'push' : 'websocket', name);
+    assert.ok(Object.isFrozen(plan), name);
+    assert.ok(Object.isFrozen(plan.scenario), name);
+    assert.ok(Object.isFrozen(plan.stack.services), name);
+    const section = plan.scenario.workload ?? plan.scenario.push;
+    assert.ok(section && Object.isFrozen(section), name);
+    assert.throws(() => {
+      (plan.stack.services as string[]).push('redis');
+    }, TypeError);
+  }
+});
+
+test('a dataset adds PostgreSQL to the stack; the scenario itself is left as written', async () => {
+  const plan = await loadPlan(path.join(SCENARIOS, 'compare.ts'));
+  assert.ok(plan.stack.services.includes('postgres'));
+  assert.ok(plan.scenario.dataset);
+  assert.deepEqual(plan.input.stack?.services, undefined);
+});
+
+test('results.clickhouse with no ClickHouse that outlives the run: the stack gets its own, with a warning', async () => {
+  const file = scenarioFile('ch', TINY.replace("name: 'tiny',", "name: 'ch', results: { clickhouse: true },"));
+  const plan = await loadPlan(file);
+  assert.deepEqual(plan.outputs.clickhouse, { fromStack: true });
+  assert.ok(plan.stack.services.includes('clickhouse'));
+  assert.match(plan.warnings.join('\n'), /no ClickHouse outlives this run/);
+});
+
+test('--out selects outputs like k6: clickhouse with or without a URL, and names the known ones when wrong', async () => {
+  const file = scenarioFile('outs', TINY);
+  const plain = await loadPlan(file);
+  assert.equal(plain.outputs.clickhouse, undefined);
+  assert.equal(plain.outputs.report, true);
+  const withUrl = await loadPlan(file, { outs: ['clickhouse=http://127.0.0.1:8123/bench'] });
+  assert.deepEqual(withUrl.outputs.clickhouse, { url: 'http://127.0.0.1:8123/bench', fromStack: false });
+  assert.ok(!withUrl.stack.services.includes('clickhouse'));
+  assert.equal((await loadPlan(file, { report: false })).outputs.report, false);
+  await rejects(
+    loadPlan(file, { outs: ['influxdb=http://x'] }),
+    /--out influxdb=http:\/\/x: unknown output; use one of clickhouse\[=url\], report/,
+  );
+});
+
+test('--no-thresholds plans no thresholds; --set changes the scenario before validation', async () => {
+  const file = scenarioFile('set', TINY);
+  assert.equal((await loadPlan(file)).thresholds.length, 1);
+  assert.equal((await loadPlan(file, { thresholds: false })).thresholds.length, 0);
+  const plan = await loadPlan(file, { overrides: ['workload.publishers.rate=7', 'stack.engine=redis'] });
+  assert.equal((plan.scenario.workload!.publishers as { rate?: number }).rate, 7);
+  assert.equal(plan.stack.engine, 'redis');
+  await rejects(loadPlan(file, { overrides: ['workload.publishers.rate'] }), /expected path=value/);
+});
+
+test('what the stack lacks for the run is refused before anything starts', async () => {
+  const chatApp = scenarioFile(
+    'chat',
+    TINY.replace(
+      "publishers: { executor: 'constant-arrival-rate'",
+      "publishers: { target: 'chat-app', executor: 'constant-arrival-rate'",
+    ),
+  );
+  await rejects(loadPlan(chatApp), /chat-app needs the chat app in the stack/);
+  await rejects(loadPlan(path.join(dir, 'missing.ts')), /no scenario file at/);
+});
