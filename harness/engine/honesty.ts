@@ -47,7 +47,10 @@ export class SaturationWatch {
   private readonly sustainedSeconds: number;
   private readonly watches: Watch[];
 
-  constructor(limits: HonestyLimits) {
+  /** `remedies`: what the reason advises, when the engine's advice (workers, subscribers) does not fit the generator. */
+  constructor(limits: HonestyLimits, remedies: Partial<Record<'eventLoop' | 'cpu', string>> = {}) {
+    const eventLoopRemedy = remedies.eventLoop ?? 'use more workers, fewer subscribers per process or a lower rate';
+    const cpuRemedy = remedies.cpu ?? 'use more workers, a quieter machine or a lower load';
     this.sustainedSeconds = Math.max(1, Math.round(limits.sustained / 1000));
     this.watches = [
       {
@@ -58,7 +61,7 @@ export class SaturationWatch {
         describe: (process, f) =>
           `${process}: event-loop delay p99 above ${limits.maxEventLoopDelayP99Ms} ms ${duration(f)} ` +
           `(peak ${f.peak} ms at ${f.peakAt} s): the load generator saturated, so latency includes its own ` +
-          'queueing; use more workers, fewer subscribers per process or a lower rate',
+          `queueing; ${eventLoopRemedy}`,
       },
       {
         streaks: new Map(),
@@ -67,8 +70,7 @@ export class SaturationWatch {
         value: (s) => Math.round(s.cpu * 100),
         describe: (process, f) =>
           `${process}: CPU above ${Math.round(limits.maxCpuShare * 100)}% of a core ${duration(f)} ` +
-          `(peak ${f.peak}% at ${f.peakAt} s): the load generator saturated; use more workers, a quieter ` +
-          'machine or a lower load',
+          `(peak ${f.peak}% at ${f.peakAt} s): the load generator saturated; ${cpuRemedy}`,
       },
     ];
   }

@@ -1,5 +1,6 @@
 import { createECDH, randomBytes } from 'node:crypto';
 import { base, en, Faker } from '@faker-js/faker';
+import type { DeviceRegisterBulkRequest, DeviceRegisterRequest } from '../../common/push-api.ts';
 import type { PushApi } from './push-api.ts';
 import type { PushFlood } from './push-flood-schema.ts';
 import type { SinkControl } from './sink-control.ts';
@@ -101,7 +102,7 @@ export async function buildPopulation(
   return { devices, byProvider, topics };
 }
 
-const registration = (d: Device) => ({
+const registration = (d: Device): DeviceRegisterRequest => ({
   provider: d.provider,
   token: d.token,
   platform: d.platform,
@@ -130,7 +131,9 @@ export async function registerPopulation(
       next = Math.min(devices.length, next + size);
       const chunk = devices.slice(start, next);
       if (options.bulk) {
-        const result = await api.must<{ ids: string[] }>('device_register_bulk', { devices: chunk.map(registration) });
+        const result = await api.must<{ ids: string[] }>('device_register_bulk', {
+          devices: chunk.map(registration),
+        } satisfies DeviceRegisterBulkRequest);
         result.ids.forEach((id, k) => {
           chunk[k]!.id = id;
         });

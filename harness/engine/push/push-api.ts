@@ -1,12 +1,15 @@
 import { Pool } from 'undici';
+import type { PushApiEnvelope } from '../../common/push-api.ts';
 
 export type ApiReply<T> = { ok: true; result: T } | { ok: false; code: string; message: string };
 
 /**
- * A client of Centrifugo PRO's push API (`POST <url>/api/<method>`, `X-API-Key`, `{result}` / `{error}`):
- * the relay, a real Centrifugo PRO, or any service with the same contract. Keep-alive connections, one
- * request per connection at a time; errors come back as codes for errors-by-code ("push_api_107",
- * "http_401", "timeout", "network"), never as exceptions.
+ * The flood's client of Centrifugo PRO's push API (`POST <url>/api/<method>`, `X-API-Key`, `{result}` /
+ * `{error}`; wire shapes in harness/common/push-api.ts): the relay, a real Centrifugo PRO, or any service
+ * with the same contract. Keep-alive connections, one request per connection at a time. Errors come back as
+ * codes for errors-by-code ("push_api_107", "http_401", "timeout", "network"), never as exceptions: under
+ * load a failed call is a data point, not a failure of the flood — which is why this is not the relay's own
+ * client (harness/sut/push-relay/client.ts, which throws, and which the engine may not import anyway).
  */
 export class PushApi {
   private readonly pool: Pool;
@@ -30,7 +33,7 @@ export class PushApi {
         bodyTimeout: this.timeoutMs,
       });
       const text = await response.body.text();
-      let json: { result?: T; error?: { code: number; message: string } } | undefined;
+      let json: PushApiEnvelope<T> | undefined;
       try {
         json = text ? JSON.parse(text) : undefined;
       } catch {}

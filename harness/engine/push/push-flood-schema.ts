@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOrExplain } from '../../common/validation.ts';
 
 const ratio = z.number().min(0).max(1);
 const positiveInt = z.number().int().positive();
@@ -110,6 +111,14 @@ export const PushFloodSchema = z
 
 export type PushFlood = z.infer<typeof PushFloodSchema>;
 export type PushFloodInput = z.input<typeof PushFloodSchema>;
+
+/**
+ * Validates a flood at the edge (a scenario's `push` is parsed with the scenario; tests and the bench parse
+ * raw input here): a bad flood throws UserError naming the field as `push.<path>`.
+ */
+export function parsePushFlood(input: PushFloodInput): PushFlood {
+  return parseOrExplain(PushFloodSchema, input, 'push flood', 'push');
+}
 
 /** Where the flood sends: the push API, and optionally the sink's control API (receipts, faults, minting). */
 export interface PushFloodTargets {

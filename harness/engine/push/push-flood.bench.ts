@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { withStack } from '../../stack/testing.ts';
-import { runPushFlood } from './push-flood.ts';
+import { parsePushFlood, runPushFlood } from './push-flood.ts';
 
 const { values } = parseArgs({
   options: {
@@ -85,7 +85,7 @@ await withStack(
     let cpuBefore = snapshot();
     const started = performance.now();
     const result = await runPushFlood(
-      {
+      parsePushFlood({
         devices: { count: Number(values.devices), mix: { fcm: 1 - share, webpush: share } },
         pushes: {
           total: Number(values.pushes),
@@ -96,7 +96,7 @@ await withStack(
         },
         sinkFaults: values.variant as 'none',
         drainTimeoutS: 3600,
-      },
+      }),
       {
         relayUrl: stack.endpoints.pushRelay!.url,
         relayApiKey: stack.secrets.centrifugoApiKey,

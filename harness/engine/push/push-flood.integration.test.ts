@@ -9,14 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TimeseriesPoint } from '../../common/summary-types.ts';
 import type { Stack } from '../../stack/index.ts';
 import { startTestStack } from '../../stack/testing.ts';
-import { type PushFloodInput, type PushFloodResult, runPushFlood } from './push-flood.ts';
+import type { DriverProgress } from '../driver.ts';
+import { type PushFloodInput, type PushFloodResult, parsePushFlood, runPushFlood } from './push-flood.ts';
 
 let stack: Stack;
 
 function flood(input: PushFloodInput, points?: TimeseriesPoint[]): Promise<PushFloodResult> {
   const sink = stack.endpoints.pushSink!;
   return runPushFlood(
-    input,
+    parsePushFlood(input),
     {
       relayUrl: stack.endpoints.pushRelay!.url,
       relayApiKey: stack.secrets.centrifugoApiKey,
@@ -57,6 +58,11 @@ describe('push flood', () => {
     assert.equal(result.pushesAccepted, 20_000);
     assert.equal(result.push_ledger.delivered, 20_000);
     assert.equal(result.ledgerSource, 'api');
+    // The driver contract (../driver.ts): the ledger and its unaccounted counter, not aborted. (Not `valid`:
+    // on a busy shared machine the generator may saturate, and saying so is its job.)
+    assert.deepEqual(result.pushLedger, result.push_ledger);
+    assert.deepEqual(result.metrics.pushes_unaccounted, { type: 'counter', count: 0, rate: 0 });
+    assert.equal(result.aborted, null);
     const e2e = result.metrics.push_e2e_latency;
     assert.equal(e2e?.type === 'trend' && e2e.count, 20_000, 'one e2e latency per receipt');
     assert.ok(result.histograms.push_e2e_latency && result.histograms.push_enqueue_duration);
@@ -147,5 +153,37 @@ describe('push flood', () => {
     // 1000 devices × 2 topics over 20 topics ≈ 100 per topic (plus earlier tests' devices on the same
     // topics): each push reaches far more than one device.
     assert.ok(result.push_ledger.enqueued >= 40 * 80, `fan-out reached ${result.push_ledger.enqueued} devices`);
+  });
+
+  // Last: the pushes it leaves queued are delivered after it returns, into the next flood's sink stats.
+  it('stops on the signal, accounts for what it enqueued and says it was aborted', async () => {
+    const controller = new AbortController();
+    const progress: DriverProgress[] = [];
+    const sink = stack.endpoints.pushSink!;
+    const result = await runPushFlood(
+      parsePushFlood({ devices: { count: 500 }, pushes: { total: 2000, rate: 200 }, drainTimeoutS: 30 }),
+      {
+        relayUrl: stack.endpoints.pushRelay!.url,
+        relayApiKey: stack.secrets.centrifugoApiKey,
+        sinkControlUrl: sink.controlUrl,
+        caFile: sink.caFile,
+      },
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.name === 'enqueue') setTimeout(() => controller.abort('enough'), 1500);
+        },
+        onProgress: (p) => progress.push(p),
+      },
+    );
+    assert.deepEqual(result.aborted, { by: 'signal', reason: 'enough' });
+    assert.ok(result.pushesAccepted > 0 && result.pushesAccepted < 2000, `accepted ${result.pushesAccepted}`);
+    assert.equal(result.push_ledger.unaccounted, 0, JSON.stringify(result.push_ledger));
+    assert.ok(result.timeline.some((e) => e.name === 'aborted'));
+    // Progress in the driver's terms: devices while registering, pushes afterwards.
+    assert.deepEqual(progress.find((p) => p.phase === 'register')?.target, 500);
+    const last = progress.at(-1)!;
+    assert.equal(last.phase, 'done');
+    assert.deepEqual([last.connected, last.target, last.p99Ms], [result.pushesAccepted, 2000, null]);
   });
 });

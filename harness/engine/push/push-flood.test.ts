@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SaturationWatch } from '../honesty.ts';
 import { encodeHistogram, newHistogram, trendValues } from '../metrics/histogram.ts';
 import { buildPopulation } from './device-population.ts';
 import { sinkFaultProfile } from './fault-variants.ts';
-import { CumulativeHistogramDiff } from './flood-metrics.ts';
-import { accountFor } from './push-flood.ts';
-import { PushFloodSchema } from './push-flood-schema.ts';
+import { CumulativeHistogramDiff } from './histogram-diff.ts';
+import { FLOOD_SATURATION_LIMITS } from './push-flood.ts';
+import { PushFloodSchema, parsePushFlood } from './push-flood-schema.ts';
+import { accountFor, ledgerProgress } from './push-ledger.ts';
 
 const apiLedger = {
   pushes: 100,
@@ -76,6 +78,46 @@ describe('accountFor', () => {
   });
 });
 
+describe('ledgerProgress', () => {
+  it('follows the run net of the baseline: depth counts pushes not fanned out, pending adds scheduled ones', () => {
+    const baseline = { ...apiLedger, scope: 'all', cancelled: 0, no_recipients: 0 };
+    const now = {
+      ...baseline,
+      pushes: 130,
+      fanout_pending: 3,
+      scheduled: 2,
+      delivered: 110,
+      failed: { unregistered: 8, expired: 4, dead_token: 1 },
+      queued: 7,
+      retries: 15,
+    };
+    assert.deepEqual(ledgerProgress(now, baseline), {
+      pushes: 30,
+      delivered: 20,
+      failed: 3,
+      depth: 10,
+      pending: 12,
+      retries: 3,
+    });
+    assert.equal(ledgerProgress(now, undefined).depth, 10);
+  });
+});
+
+describe('FLOOD_SATURATION_LIMITS', () => {
+  it('invalidates on any one second of event-loop delay p99 above 240 ms, never on CPU', () => {
+    const sample = (loop: number, cpu: number) => ({ cpu, cpuSeconds: cpu, eventLoopDelayP99Ms: loop, rssBytes: 0 });
+    const watch = new SaturationWatch(FLOOD_SATURATION_LIMITS);
+    watch.observe('push flood', sample(240, 1), 1, true);
+    watch.observe('push flood', sample(5, 4), 2, true);
+    assert.deepEqual(watch.reasons, []);
+    watch.observe('push flood', sample(241, 0.1), 3, true);
+    watch.observe('push flood', sample(5, 0.1), 4, true);
+    const reasons = watch.finish();
+    assert.equal(reasons.length, 1);
+    assert.match(reasons[0]!, /^push flood: event-loop delay p99 above 240 ms for 1 s in a row \(peak 241 ms at 3 s\)/);
+  });
+});
+
 describe('PushFloodSchema', () => {
   it('defaults to a million pushes over 100,000 devices', () => {
     const flood = PushFloodSchema.parse({});
@@ -90,6 +132,14 @@ describe('PushFloodSchema', () => {
     assert.equal(bad.success, false);
     assert.deepEqual(bad.error?.issues[0]?.path, ['pushes', 'rate']);
     assert.equal(PushFloodSchema.safeParse({ devices: { mix: { fcm: 0, webpush: 0 } } }).success, false);
+  });
+
+  it('parsePushFlood names the bad field as push.<path>', () => {
+    assert.throws(
+      () => parsePushFlood({ pushes: { rate: -1 } }),
+      /^UserError: invalid push flood: push\.pushes\.rate: /,
+    );
+    assert.equal(parsePushFlood({ pushes: { total: 5 } }).pushes.total, 5);
   });
 });
 

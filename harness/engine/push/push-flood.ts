@@ -1,72 +1,46 @@
+/**
+ * runPushFlood: the push flood as a load driver (DESIGN §4, contract in ../driver.ts).
+ *
+ *   register devices ─▶ enqueue pushes (open model) ─▶ drain the queue ─▶ account for every push
+ *                       └──── every second: tick → one TimeseriesPoint, saturation watch, progress ────┘
+ *
+ * In-process: one Node process calls the push API (the reference relay, Centrifugo PRO or another service
+ * with its contract) and reads the sink's receipts. Self-contained: URLs and a key in, never the stack.
+ */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors.ts';
+import { log } from '../../common/log.ts';
 import { monoUs } from '../../common/mono-clock.ts';
-import type {
-  MetricSummary,
-  PushLedger,
-  RunSummary,
-  TimelineEvent,
-  TimeseriesPoint,
-} from '../../common/summary-types.ts';
-import { parseOrExplain } from '../../common/validation.ts';
-import {
-  decodeHistogram,
-  encodeHistogram,
-  type Histogram,
-  newHistogram,
-  trendSummary,
-  trendValues,
-} from '../metrics/histogram.ts';
-import { buildPopulation, type Population, type Provider, registerPopulation } from './device-population.ts';
+import type { AggregateLedger, PushLedgerAggregateRequest } from '../../common/push-api.ts';
+import type { MetricSummary, PushLedger, TimelineEvent } from '../../common/summary-types.ts';
+import type { DriverHooks, DriverResult } from '../driver.ts';
+import { type HonestyLimits, SaturationWatch } from '../honesty.ts';
+import { MetricsAggregator } from '../metrics/aggregator.ts';
+import { decodeHistogram, encodeHistogram, newHistogram, trendSummary } from '../metrics/histogram.ts';
+import { ProcessMonitor } from '../metrics/process-monitor.ts';
+import type { MetricsSnapshot } from '../metrics/recorder.ts';
+import { buildPopulation, type Population, registerPopulation } from './device-population.ts';
 import { sinkFaultProfile } from './fault-variants.ts';
-import { CumulativeHistogramDiff, GaugeTracker, GeneratorMonitor } from './flood-metrics.ts';
+import { CumulativeHistogramDiff } from './histogram-diff.ts';
 import { PushApi } from './push-api.ts';
-import { type PushFlood, type PushFloodInput, PushFloodSchema, type PushFloodTargets } from './push-flood-schema.ts';
+import { type PushFlood, type PushFloodInput, type PushFloodTargets, parsePushFlood } from './push-flood-schema.ts';
+import { accountFor, ledgerProgress, sum } from './push-ledger.ts';
+import { PushRequests } from './push-requests.ts';
 import { SinkControl, type SinkStats } from './sink-control.ts';
 
 export type { PushFlood, PushFloodInput, PushFloodTargets };
-export { PushFloodSchema };
+export { accountFor, parsePushFlood };
 
-export interface PushFloodProgress {
-  phase: 'register' | 'enqueue' | 'drain' | 'done';
-  devices: number;
-  registered: number;
-  total: number;
-  enqueued: number;
-  delivered: number;
-  failed: number;
-  queued: number;
-}
-
-export interface PushFloodHooks {
-  signal?: AbortSignal;
-  onPoint?(point: TimeseriesPoint): void;
-  onEvent?(event: TimelineEvent): void;
-  onProgress?(progress: PushFloodProgress): void;
-}
-
-/** The relay's aggregate ledger (`push_ledger_aggregate`), or another service's with the same shape. */
-interface ApiLedger {
-  pushes: number;
-  fanout_pending: number;
-  scheduled: number;
-  enqueued: number;
-  delivered: number;
-  failed: Record<string, number>;
-  queued: number;
-  retries: number;
-  unaccounted: number;
-}
-
-export interface PushFloodResult {
-  metrics: Record<string, MetricSummary>;
+export interface PushFloodResult extends DriverResult {
   /**
    * Unit: one notification to one device. `unaccounted` is computed from independent counts (see README):
    * pushes the API acknowledged but its ledger lacks, counters that do not add up, tokens enqueued but not
    * targeted, deliveries the relay claims but the sink never receipted. 0 when everything is accounted for.
    */
   push_ledger: PushLedger;
+  /** The same ledger, under the driver contract's name. */
+  pushLedger: PushLedger;
   /** Where the ledger came from: the push API's own ledger, the sink's receipts only, or nowhere. */
   ledgerSource: 'api' | 'sink' | 'none';
   /** Cross-checks against the sink, when it was reachable. */
@@ -75,348 +49,289 @@ export interface PushFloodResult {
   pushesAccepted: number;
   /** Device messages the API scheduled for another attempt (429, 5xx, network), when its ledger says. */
   retries?: number;
-  errorsByCode: Record<string, number>;
-  timeline: TimelineEvent[];
-  generator: RunSummary['generator'];
-  valid: boolean;
-  invalidReasons: string[];
-  startedAt: string;
-  endedAt: string;
-  durationS: number;
-  /** Whole-run HDR histograms (µs, compressed base64), by metric name. */
-  histograms: Record<string, string>;
-}
-
-/** Above this event-loop delay p99 in any second the flood's generator is saturated and the run invalid. */
-const FLOOD_MAX_EVENT_LOOP_DELAY_P99_MS = 240;
-const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
-
-/** Provider of push i in the token mode: the population's mix, interleaved evenly. */
-function providerSequence(population: Population): (i: number) => Provider {
-  const share = population.byProvider.fcm.length / population.devices.length;
-  return (i) => {
-    if (share === 1) return 'fcm';
-    if (share === 0) return 'webpush';
-    return Math.floor((i + 1) * share) > Math.floor(i * share) ? 'fcm' : 'webpush';
-  };
 }
 
 /**
- * Runs a push flood (DESIGN §4): registers the device population, enqueues `pushes.total` pushes at
- * `pushes.rate` (open model: each push has an intended send time, stamped into the push as `bench_t`, so
- * the sink's end-to-end latency counts from it and a slow API cannot hide), waits until the queue drains,
- * then accounts for every push. One TimeseriesPoint per second through `hooks.onPoint`.
+ * When the flood's own process is the bottleneck (the engine's SaturationWatch, honesty.ts): any one second
+ * with event-loop delay p99 above 240 ms makes the run invalid — 250 ms as measured before the monitor
+ * reported the delay net of its 10 ms sampling resolution. A late loop stamps pushes late and times enqueue
+ * calls with its own queueing in them. CPU is no limit: the flood is one process whose job is to keep the
+ * API busy (at rate 'max', calls back to back), so a busy core alone is not saturation; the loop delay
+ * shows it falling behind. (Ticks start with the enqueue phase; the first one's sample reaches back to the
+ * start of the run, so a registration that stalled the loop counts too — as it always has.)
+ */
+export const FLOOD_SATURATION_LIMITS: HonestyLimits = {
+  maxEventLoopDelayP99Ms: 240,
+  maxCpuShare: Number.POSITIVE_INFINITY,
+  sustained: 1000,
+};
+const FLOOD_SATURATION_REMEDY = 'use a lower pushes.rate or pushes.concurrency, or a quieter machine';
+
+/** The flood's process, as named in saturation reasons and per-second generator figures. */
+const PROCESS = 'push flood';
+
+type Phase = 'register' | 'enqueue' | 'drain' | 'done';
+
+/**
+ * Runs a push flood: registers the device population, enqueues `pushes.total` pushes at `pushes.rate` (open
+ * model: each push has an intended send time, stamped into the push as `bench_t`, so the sink's end-to-end
+ * latency counts from it and a slow API cannot hide), waits until the queue drains, then accounts for every
+ * push. `flood` is parsed already (the scenario's `push`, or `parsePushFlood`).
  */
 export async function runPushFlood(
-  floodInput: PushFloodInput,
+  flood: PushFlood,
   targets: PushFloodTargets,
-  hooks: PushFloodHooks = {},
+  hooks: DriverHooks = {},
 ): Promise<PushFloodResult> {
-  const flood: PushFlood = parseOrExplain(PushFloodSchema, floodInput, 'push flood', 'push');
   if (flood.sinkFaults !== 'none' && !targets.sinkControlUrl) {
     throw new UserError(
       'push.sinkFaults needs the sink control URL (a stack with pushSink, or targets.sinkControlUrl)',
     );
   }
-  const t0 = monoUs();
-  const startedAt = new Date();
-  const at = () => Math.round((monoUs() - t0) / 1000) / 1000;
-  const timeline: TimelineEvent[] = [];
-  const event = (kind: TimelineEvent['kind'], name: string, detail?: string, when = at()) => {
-    const e: TimelineEvent = { at: when, kind, name, ...(detail && { detail }) };
-    timeline.push(e);
-    hooks.onEvent?.(e);
-  };
-  const api = new PushApi(targets.relayUrl, targets.relayApiKey, {
-    connections: Math.min(256, flood.pushes.concurrency),
-  });
-  const sink = targets.sinkControlUrl ? new SinkControl(targets.sinkControlUrl, targets.caFile) : undefined;
-  const monitor = new GeneratorMonitor();
-  const errors = new Map<string, number>();
-  const countError = (code: string) => errors.set(code, (errors.get(code) ?? 0) + 1);
-  const runTag = `flood-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const useScope = flood.api === 'relay';
-  const progress: PushFloodProgress = {
-    phase: 'register',
-    devices: flood.devices.count,
-    registered: 0,
-    total: flood.pushes.total,
-    enqueued: 0,
-    delivered: 0,
-    failed: 0,
-    queued: 0,
-  };
-  const report = () => hooks.onProgress?.({ ...progress });
-  let faultsApplied = false;
+  return new PushFloodRun(flood, targets, hooks).run();
+}
 
-  try {
-    // Phase 1: the device population.
-    event('phase', 'register', `${flood.devices.count} devices (${flood.api})`);
-    const population = await buildPopulation(flood.devices, sink);
-    await registerPopulation(api, population, {
-      bulk: flood.api === 'relay',
-      batch: flood.devices.registrationBatch,
-      signal: hooks.signal,
+class PushFloodRun {
+  private readonly t0 = monoUs();
+  private readonly startedAt = new Date();
+  private readonly timeline: TimelineEvent[] = [];
+  private readonly api: PushApi;
+  private readonly sink: SinkControl | undefined;
+  private readonly monitor = new ProcessMonitor();
+  private readonly aggregator = new MetricsAggregator();
+  private readonly watch = new SaturationWatch(FLOOD_SATURATION_LIMITS, { eventLoop: FLOOD_SATURATION_REMEDY });
+  private readonly errors = new Map<string, number>();
+  private readonly runTag = `flood-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  /** The relay counts this run's pushes in their own ledger scope; other APIs only have their whole ledger. */
+  private readonly useScope: boolean;
+  private phase: Phase = 'register';
+  private faultsApplied = false;
+
+  private registered = 0;
+  private accepted = 0;
+  private delivered = 0;
+  /** Device messages the pushes asked for (raw tokens). */
+  private expectedTargets = 0;
+  private enqueueS = 0;
+
+  private ledgerSource: PushFloodResult['ledgerSource'] = 'none';
+  private ledgerBaseline: AggregateLedger | undefined;
+  private lastLedger: AggregateLedger | undefined;
+  private lastSink: SinkStats | undefined;
+
+  // The run's and the current second's figures.
+  private readonly enqueueAll = newHistogram();
+  private enqueueSecond = newHistogram();
+  private readonly lateness = newHistogram();
+  private enqueuedSecond = 0;
+  private readonly e2eDiff = new CumulativeHistogramDiff();
+  private lastDelivered = 0;
+  private lastFailed = 0;
+  private ticking = false;
+  private lastTickSecond = -1;
+
+  constructor(
+    private readonly flood: PushFlood,
+    targets: PushFloodTargets,
+    private readonly hooks: DriverHooks,
+  ) {
+    this.api = new PushApi(targets.relayUrl, targets.relayApiKey, {
+      connections: Math.min(256, flood.pushes.concurrency),
+    });
+    this.sink = targets.sinkControlUrl ? new SinkControl(targets.sinkControlUrl, targets.caFile) : undefined;
+    this.useScope = flood.api === 'relay';
+  }
+
+  async run(): Promise<PushFloodResult> {
+    try {
+      const population = await this.register();
+      await this.chooseLedger();
+      await this.prepareSink();
+      const ticker = setInterval(() => void this.tick(), 1000);
+      try {
+        await this.enqueue(population);
+        await this.drain();
+      } finally {
+        clearInterval(ticker);
+      }
+      while (this.ticking) await sleep(10);
+      await this.tick(true); // the last partial second
+      return await this.account();
+    } finally {
+      this.monitor.stop();
+      if (this.faultsApplied) await this.sink?.setFaults({}).catch(() => {});
+      await this.api.close();
+      await this.sink?.close();
+    }
+  }
+
+  private at(): number {
+    return Math.round((monoUs() - this.t0) / 1000) / 1000;
+  }
+
+  private event(kind: TimelineEvent['kind'], name: string, detail?: string, when = this.at()): void {
+    const e: TimelineEvent = { at: when, kind, name, ...(detail && { detail }) };
+    this.timeline.push(e);
+    this.hooks.onEvent?.(e);
+  }
+
+  /** Devices while registering, pushes afterwards; rates are per second since the start. */
+  private report(): void {
+    const elapsedS = Math.max(1, (monoUs() - this.t0) / 1e6);
+    const registering = this.phase === 'register';
+    this.hooks.onProgress?.({
+      phase: this.phase,
+      connected: registering ? this.registered : this.accepted,
+      target: registering ? this.flood.devices.count : this.flood.pushes.total,
+      publishedPerSec: this.accepted / elapsedS,
+      deliveredPerSec: this.delivered / elapsedS,
+      p99Ms: null,
+    });
+  }
+
+  // ── Phases ───────────────────────────────────────────────────────────────────────────────────────────
+
+  private async register(): Promise<Population> {
+    const { devices, api } = this.flood;
+    this.event('phase', 'register', `${devices.count} devices (${api})`);
+    const population = await buildPopulation(devices, this.sink);
+    await registerPopulation(this.api, population, {
+      bulk: api === 'relay',
+      batch: devices.registrationBatch,
+      signal: this.hooks.signal,
       onProgress: (n) => {
-        progress.registered = n;
-        report();
+        this.registered = n;
+        this.report();
       },
     });
-    event('phase', 'register done', `${population.devices.length} devices in ${at().toFixed(1)}s`);
+    this.event('phase', 'register done', `${population.devices.length} devices in ${this.at().toFixed(1)}s`);
+    return population;
+  }
 
-    // Ledger source: the relay always has one; another service maybe.
-    let ledgerSource: PushFloodResult['ledgerSource'] = 'none';
-    const readLedger = async (): Promise<ApiLedger | undefined> => {
-      const reply = await api.call<ApiLedger>('push_ledger_aggregate', useScope ? { scope: runTag } : {});
-      return reply.ok ? reply.result : undefined;
-    };
-    if (flood.api === 'relay') ledgerSource = 'api';
-    else if (flood.api === 'generic' && (await readLedger())) ledgerSource = 'api';
-    else if (sink) ledgerSource = 'sink';
+  private async readLedger(): Promise<AggregateLedger | undefined> {
+    const request: PushLedgerAggregateRequest = this.useScope ? { scope: this.runTag } : {};
+    const reply = await this.api.call<AggregateLedger>('push_ledger_aggregate', request);
+    return reply.ok ? reply.result : undefined;
+  }
+
+  /** The relay always has a ledger; another service maybe; else the sink's receipts, if there is a sink. */
+  private async chooseLedger(): Promise<void> {
+    if (this.flood.api === 'relay') this.ledgerSource = 'api';
+    else if (this.flood.api === 'generic' && (await this.readLedger())) this.ledgerSource = 'api';
+    else if (this.sink) this.ledgerSource = 'sink';
     // Without a run scope another service's ledger counts everything it ever did: subtract the baseline.
-    const ledgerBaseline = ledgerSource === 'api' && !useScope ? await readLedger() : undefined;
+    if (this.ledgerSource === 'api' && !this.useScope) this.ledgerBaseline = await this.readLedger();
+  }
 
+  /** Zeroes the sink's stats (this run's receipts alone) and applies the fault variant, just before enqueueing. */
+  private async prepareSink(): Promise<void> {
+    const { sink, flood } = this;
     if (sink && flood.resetSinkStats) await sink.resetStats();
-    if (sink && flood.sinkFaults !== 'none') {
-      const profile = sinkFaultProfile(flood);
-      const applied = await sink.setFaults(profile);
-      faultsApplied = true;
-      const appliedAt = at();
-      event(
-        'fault',
-        `sink faults: ${typeof flood.sinkFaults === 'string' ? flood.sinkFaults : 'custom profile'}`,
-        JSON.stringify(applied.profile),
-      );
-      for (const w of (profile.windows ?? []) as {
-        startSeconds: number;
-        durationSeconds: number;
-        status: number;
-        provider?: string;
-      }[]) {
-        const detail = `${w.provider ?? 'all'} answers ${w.status} for ${w.durationSeconds}s`;
-        event('fault', `sink ${w.status} window`, detail, appliedAt + w.startSeconds);
-      }
+    if (!sink || flood.sinkFaults === 'none') return;
+    const profile = sinkFaultProfile(flood);
+    const applied = await sink.setFaults(profile);
+    this.faultsApplied = true;
+    const appliedAt = this.at();
+    this.event(
+      'fault',
+      `sink faults: ${typeof flood.sinkFaults === 'string' ? flood.sinkFaults : 'custom profile'}`,
+      JSON.stringify(applied.profile),
+    );
+    for (const w of profile.windows ?? []) {
+      const detail = `${w.provider ?? 'all'} answers ${w.status} for ${w.durationSeconds}s`;
+      this.event('fault', `sink ${w.status} window`, detail, appliedAt + w.startSeconds);
     }
+  }
 
-    // Phase 2: enqueue, with a per-second reporter running beside it.
-    const enqueueAll = newHistogram();
-    let enqueueSecond = newHistogram();
-    const lateness = newHistogram();
-    let enqueuedSecond = 0;
-    let expectedTargets = 0;
-    const queueDepth = new GaugeTracker();
-    const e2eDiff = new CumulativeHistogramDiff();
-    let lastLedger: ApiLedger | undefined;
-    let lastSink: SinkStats | undefined;
-    let lastDelivered = 0;
-    let lastFailed = 0;
-    let ticking = false;
-    let lastTickSecond = -1;
-
-    const delivered = (ledger: ApiLedger | undefined, stats: SinkStats | undefined) =>
-      ledger ? ledger.delivered - (ledgerBaseline?.delivered ?? 0) : (stats?.receipts ?? 0);
-    const failedTotal = (ledger: ApiLedger | undefined) =>
-      ledger ? sum(ledger.failed) - (ledgerBaseline ? sum(ledgerBaseline.failed) : 0) : 0;
-
-    const tick = async (final = false) => {
-      if (ticking && !final) return;
-      ticking = true;
-      try {
-        const [ledger, stats] = await Promise.all([
-          ledgerSource === 'api' ? readLedger() : undefined,
-          sink ? sink.stats().catch(() => undefined) : undefined,
-        ]);
-        if (ledger) lastLedger = ledger;
-        if (stats) lastSink = stats;
-        const second = Math.max(lastTickSecond + 1, Math.floor((monoUs() - t0) / 1e6));
-        lastTickSecond = second;
-        const point: TimeseriesPoint = {
-          t: second,
-          ts: new Date().toISOString(),
-          trends: {},
-          counters: {},
-          gauges: {},
-          generator: monitor.sample(),
-          hdr: {},
-        };
-        point.counters.pushes_enqueued = enqueuedSecond;
-        enqueuedSecond = 0;
-        if (enqueueSecond.totalCount) {
-          point.trends.push_enqueue_duration = trendValues(enqueueSecond);
-          point.hdr!.push_enqueue_duration = encodeHistogram(enqueueSecond);
-        }
-        enqueueSecond = newHistogram();
-        const d = delivered(lastLedger, lastSink);
-        const f = failedTotal(lastLedger);
-        point.counters.pushes_delivered = d - lastDelivered;
-        point.counters.pushes_failed = f - lastFailed;
-        lastDelivered = d;
-        lastFailed = f;
-        if (lastLedger) {
-          const depth =
-            lastLedger.queued +
-            lastLedger.fanout_pending -
-            (ledgerBaseline ? ledgerBaseline.queued + ledgerBaseline.fanout_pending : 0);
-          queueDepth.set(depth);
-          point.gauges.push_queue_depth = depth;
-          progress.queued = depth;
-        }
-        const e2e = stats ? e2eDiff.next(stats.latency.histogram) : undefined;
-        if (e2e?.totalCount) {
-          point.trends.push_e2e_latency = trendValues(e2e);
-          point.hdr!.push_e2e_latency = encodeHistogram(e2e);
-        }
-        progress.delivered = d;
-        progress.failed = f;
-        hooks.onPoint?.(point);
-        report();
-      } catch {
-        // A missed second is better than a stalled flood; the next tick catches the counters up.
-      } finally {
-        ticking = false;
-      }
-    };
-    const ticker = setInterval(() => void tick(), 1000);
-
-    let nextPush = 0;
-    let accepted = 0;
-    const recipients = flood.pushes.recipients;
-    const providerOf = providerSequence(population);
-    const cursor = { fcm: 0, webpush: 0, device: 0, topic: 0 };
-    const padding = 'x'.repeat(Math.max(0, flood.pushes.payloadBytes - 120));
-    const includeBenchHeaders = flood.api !== 'centrifugo-pro';
-
-    const buildPush = (i: number, intendedUs: number) => {
-      const t = String(intendedUs);
-      const fcm = {
-        message: { notification: { title: 'bench', body: `push ${i}` }, data: { pad: padding, bench_t: t } },
-      };
-      const webpush = {
-        headers: includeBenchHeaders ? { TTL: '3600', 'X-Bench-T': t } : { TTL: '3600' },
-        payload: { title: 'bench', body: `push ${i}`, pad: padding },
-      };
-      const expire = flood.pushes.expireAfterS
-        ? { expire_at: Math.floor(Date.now() / 1000) + flood.pushes.expireAfterS }
-        : {};
-      let recipient: Record<string, unknown>;
-      let notification: Record<string, unknown>;
-      let targetsOfPush = 0;
-      if (recipients.kind === 'token') {
-        const provider = providerOf(i);
-        const pool = population.byProvider[provider];
-        const tokens: string[] = [];
-        for (let k = 0; k < recipients.count; k++)
-          tokens.push(population.devices[pool[cursor[provider]++ % pool.length]!]!.token);
-        recipient = provider === 'fcm' ? { fcm_tokens: tokens } : { webpush_tokens: tokens };
-        notification = provider === 'fcm' ? { fcm, ...expire } : { webpush, ...expire };
-        targetsOfPush = tokens.length;
-      } else if (recipients.kind === 'device') {
-        const ids: string[] = [];
-        for (let k = 0; k < recipients.count; k++)
-          ids.push(population.devices[cursor.device++ % population.devices.length]!.id!);
-        recipient = { filter: { ids } };
-        notification = { fcm, webpush, ...expire };
-      } else {
-        const topics: string[] = [];
-        for (let k = 0; k < recipients.count; k++)
-          topics.push(population.topics[cursor.topic++ % population.topics.length]!);
-        recipient = { filter: { topics } };
-        notification = { fcm, webpush, ...expire };
-      }
-      return {
-        body: { recipient, notification, uid: `${runTag}-${i}`, ...(useScope && { ledger_scope: runTag }) },
-        targets: targetsOfPush,
-      };
-    };
-
-    const enqueueOne = async (i: number, intendedUs: number) => {
-      const push = buildPush(i, intendedUs);
-      const started = monoUs();
-      lateness.recordValue(Math.max(1, started - intendedUs));
-      const reply = await api.call<{ uid: string }>('send_push_notification', push.body);
-      const tookUs = Math.max(1, monoUs() - started);
-      enqueueAll.recordValue(tookUs);
-      enqueueSecond.recordValue(tookUs);
-      if (reply.ok) {
-        accepted++;
-        enqueuedSecond++;
-        expectedTargets += push.targets;
-        progress.enqueued = accepted;
-      } else {
-        countError(reply.code);
-      }
-    };
-
-    event(
+  private async enqueue(population: Population): Promise<void> {
+    const { pushes } = this.flood;
+    const signal = this.hooks.signal;
+    const requests = new PushRequests(this.flood, population, this.runTag, this.useScope ? this.runTag : undefined);
+    this.event(
       'phase',
       'enqueue',
-      `${flood.pushes.total} pushes at ${flood.pushes.rate === 'max' ? 'max rate' : `${flood.pushes.rate}/s`}`,
+      `${pushes.total} pushes at ${pushes.rate === 'max' ? 'max rate' : `${pushes.rate}/s`}`,
     );
-    progress.phase = 'enqueue';
-    const enqueueStart = monoUs();
-    if (flood.pushes.rate === 'max') {
+    this.phase = 'enqueue';
+    let next = 0;
+    const started = monoUs();
+    if (pushes.rate === 'max') {
       await Promise.all(
-        Array.from({ length: flood.pushes.concurrency }, async () => {
-          while (nextPush < flood.pushes.total && !hooks.signal?.aborted) await enqueueOne(nextPush++, monoUs());
+        Array.from({ length: pushes.concurrency }, async () => {
+          while (next < pushes.total && !signal?.aborted) await this.enqueueOne(requests, next++, monoUs());
         }),
       );
     } else {
       // Open model: push i is due at start + i/rate; late pushes go at once (lateness is in their latency).
-      const intervalUs = 1e6 / flood.pushes.rate;
+      const intervalUs = 1e6 / pushes.rate;
       const inflight = new Set<Promise<void>>();
-      while (nextPush < flood.pushes.total && !hooks.signal?.aborted) {
+      while (next < pushes.total && !signal?.aborted) {
         const now = monoUs();
-        const due = enqueueStart + nextPush * intervalUs;
+        const due = started + next * intervalUs;
         if (due > now) {
           await sleep(Math.max(1, Math.min(50, (due - now) / 1000)));
           continue;
         }
-        if (inflight.size >= flood.pushes.concurrency) {
+        if (inflight.size >= pushes.concurrency) {
           await Promise.race(inflight);
           continue;
         }
-        const task = enqueueOne(nextPush++, Math.round(due));
+        const task = this.enqueueOne(requests, next++, Math.round(due));
         inflight.add(task);
         void task.finally(() => inflight.delete(task));
       }
       await Promise.all(inflight);
     }
-    const enqueueS = (monoUs() - enqueueStart) / 1e6;
-    event(
-      'phase',
-      'enqueue done',
-      `${accepted} accepted in ${enqueueS.toFixed(1)}s (${(accepted / enqueueS).toFixed(0)}/s)`,
-    );
-    if (hooks.signal?.aborted) event('note', 'aborted', 'stopped by signal during enqueue');
+    this.enqueueS = (monoUs() - started) / 1e6;
+    const rate = (this.accepted / this.enqueueS).toFixed(0);
+    this.event('phase', 'enqueue done', `${this.accepted} accepted in ${this.enqueueS.toFixed(1)}s (${rate}/s)`);
+    if (signal?.aborted) this.event('note', 'aborted', 'stopped by signal during enqueue');
+  }
 
-    // Phase 3: drain.
-    progress.phase = 'drain';
-    event('phase', 'drain');
-    const drainDeadline = monoUs() + flood.drainTimeoutS * 1e6;
+  private async enqueueOne(requests: PushRequests, i: number, intendedUs: number): Promise<void> {
+    const push = requests.build(i, intendedUs);
+    const started = monoUs();
+    this.lateness.recordValue(Math.max(1, started - intendedUs));
+    const reply = await this.api.call<{ uid: string }>('send_push_notification', push.body);
+    const tookUs = Math.max(1, monoUs() - started);
+    this.enqueueAll.recordValue(tookUs);
+    this.enqueueSecond.recordValue(tookUs);
+    if (reply.ok) {
+      this.accepted++;
+      this.enqueuedSecond++;
+      this.expectedTargets += push.targets;
+    } else {
+      this.countError(reply.code);
+    }
+  }
+
+  /**
+   * Until every accepted push is known, fanned out and settled (API ledger), or the expected receipts arrived
+   * or stopped arriving (sink only), or `drainTimeoutS` passed.
+   */
+  private async drain(): Promise<void> {
+    const signal = this.hooks.signal;
+    this.phase = 'drain';
+    this.event('phase', 'drain');
+    const deadline = monoUs() + this.flood.drainTimeoutS * 1e6;
     let drained = false;
     let lastReceipts = -1;
     let stableSince = monoUs();
-    while (!hooks.signal?.aborted && monoUs() < drainDeadline) {
-      if (ledgerSource === 'api') {
-        const ledger = await readLedger();
+    while (!signal?.aborted && monoUs() < deadline) {
+      if (this.ledgerSource === 'api') {
+        const ledger = await this.readLedger();
         if (ledger) {
-          lastLedger = ledger;
-          const base = ledgerBaseline;
-          const pushes = ledger.pushes - (base?.pushes ?? 0);
-          const pending =
-            ledger.queued +
-            ledger.fanout_pending +
-            ledger.scheduled -
-            (base ? base.queued + base.fanout_pending + base.scheduled : 0);
-          if (pushes >= accepted && pending <= 0) {
+          this.lastLedger = ledger;
+          const progress = ledgerProgress(ledger, this.ledgerBaseline);
+          if (progress.pushes >= this.accepted && progress.pending <= 0) {
             drained = true;
             break;
           }
         }
-      } else if (ledgerSource === 'sink' && sink) {
-        const stats = await sink.stats();
-        lastSink = stats;
-        if (recipients.kind === 'token' && stats.receipts >= expectedTargets) {
+      } else if (this.ledgerSource === 'sink' && this.sink) {
+        const stats = await this.sink.stats();
+        this.lastSink = stats;
+        if (this.flood.pushes.recipients.kind === 'token' && stats.receipts >= this.expectedTargets) {
           drained = true;
           break;
         }
@@ -433,154 +348,172 @@ export async function runPushFlood(
       }
       await sleep(500);
     }
-    event(
+    this.event(
       'phase',
       drained ? 'drained' : 'drain timeout',
-      drained ? undefined : `queue not empty after ${flood.drainTimeoutS}s`,
+      drained ? undefined : `queue not empty after ${this.flood.drainTimeoutS}s`,
     );
-    clearInterval(ticker);
-    while (ticking) await sleep(10);
-    await tick(true);
+  }
 
-    // Phase 4: accounting.
-    const finalSink = sink ? await sink.stats().catch(() => lastSink) : undefined;
+  // ── The second ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** Delivered and failed so far: the API's ledger, or the sink's receipts when there is no ledger. */
+  private settledSoFar(): { delivered: number; failed: number } {
+    if (this.lastLedger) {
+      const progress = ledgerProgress(this.lastLedger, this.ledgerBaseline);
+      return { delivered: progress.delivered, failed: progress.failed };
+    }
+    return { delivered: this.lastSink?.receipts ?? 0, failed: 0 };
+  }
+
+  /**
+   * One second: the ledger and the sink's stats read, the second's counters, enqueue timings and e2e
+   * latencies (the sink's cumulative histogram minus the last poll) into one TimeseriesPoint, the process's
+   * own figures into the saturation watch. Ticks run while pushes are enqueued and drained, plus the closing one.
+   */
+  private async tick(final = false): Promise<void> {
+    if (this.ticking && !final) return;
+    this.ticking = true;
+    try {
+      const [ledger, stats] = await Promise.all([
+        this.ledgerSource === 'api' ? this.readLedger() : undefined,
+        this.sink ? this.sink.stats().catch(() => undefined) : undefined,
+      ]);
+      if (ledger) this.lastLedger = ledger;
+      if (stats) this.lastSink = stats;
+      const second = Math.max(this.lastTickSecond + 1, Math.floor((monoUs() - this.t0) / 1e6));
+      this.lastTickSecond = second;
+      const sample = this.monitor.sample();
+      const { delivered, failed } = this.settledSoFar();
+      const snapshot: MetricsSnapshot = {
+        trends: {},
+        counters: {
+          pushes_enqueued: this.enqueuedSecond,
+          pushes_delivered: delivered - this.lastDelivered,
+          pushes_failed: failed - this.lastFailed,
+        },
+        gauges: {},
+        errors: {},
+      };
+      this.enqueuedSecond = 0;
+      this.lastDelivered = delivered;
+      this.lastFailed = failed;
+      if (this.enqueueSecond.totalCount) snapshot.trends.push_enqueue_duration = encodeHistogram(this.enqueueSecond);
+      this.enqueueSecond = newHistogram();
+      if (this.lastLedger) {
+        snapshot.gauges.push_queue_depth = ledgerProgress(this.lastLedger, this.ledgerBaseline).depth;
+      }
+      const e2e = stats ? this.e2eDiff.next(stats.latency.histogram) : undefined;
+      if (e2e?.totalCount) snapshot.trends.push_e2e_latency = encodeHistogram(e2e);
+      this.aggregator.add(PROCESS, snapshot, sample);
+      const point = this.aggregator.closeSecond(second);
+      this.watch.observe(PROCESS, sample, second, true);
+      this.delivered = delivered;
+      this.hooks.onPoint?.(point);
+      this.report();
+    } catch {
+      // A missed second is better than a stalled flood; the next tick catches the counters up.
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private countError(code: string, by = 1): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + by);
+  }
+
+  // ── Accounting and result ────────────────────────────────────────────────────────────────────────────
+
+  private async account(): Promise<PushFloodResult> {
+    const { flood, sink, lastLedger, ledgerBaseline } = this;
+    const finalSink = sink ? await sink.stats().catch(() => this.lastSink) : undefined;
+    const sinkIsOurs = finalSink !== undefined && flood.resetSinkStats;
     const ledger = accountFor({
-      source: ledgerSource,
+      source: this.ledgerSource,
       api: lastLedger,
       baseline: ledgerBaseline,
-      accepted,
-      expectedTargets: recipients.kind === 'token' ? expectedTargets : undefined,
-      sinkReceipts: finalSink && flood.resetSinkStats ? finalSink.receipts : undefined,
+      accepted: this.accepted,
+      expectedTargets: flood.pushes.recipients.kind === 'token' ? this.expectedTargets : undefined,
+      sinkReceipts: sinkIsOurs ? finalSink.receipts : undefined,
     });
-    progress.phase = 'done';
-    progress.delivered = ledger.delivered;
-    progress.failed = sum(ledger.failed);
-    progress.queued = ledger.queued;
-    report();
+    this.phase = 'done';
+    this.delivered = ledger.delivered;
+    this.report();
 
     const endedAt = new Date();
-    const durationS = (monoUs() - t0) / 1e6;
-    const histograms: Record<string, string> = { push_enqueue_duration: encodeHistogram(enqueueAll) };
+    const durationS = (monoUs() - this.t0) / 1e6;
+    const failed = sum(ledger.failed);
+    const histograms: Record<string, string> = { push_enqueue_duration: encodeHistogram(this.enqueueAll) };
     const metrics: Record<string, MetricSummary> = {
-      push_enqueue_duration: trendSummary(enqueueAll),
-      pushes_enqueued: { type: 'counter', count: accepted, rate: accepted / Math.max(enqueueS, 1e-9) },
+      push_enqueue_duration: trendSummary(this.enqueueAll),
+      pushes_enqueued: { type: 'counter', count: this.accepted, rate: this.accepted / Math.max(this.enqueueS, 1e-9) },
       pushes_delivered: { type: 'counter', count: ledger.delivered, rate: ledger.delivered / durationS },
-      pushes_failed: { type: 'counter', count: sum(ledger.failed), rate: sum(ledger.failed) / durationS },
+      pushes_failed: { type: 'counter', count: failed, rate: failed / durationS },
     };
-    if (ledgerSource === 'api') metrics.push_queue_depth = queueDepth.summary();
-    let e2e: Histogram | undefined;
-    if (finalSink?.latency.histogram && flood.resetSinkStats) {
-      e2e = decodeHistogram(finalSink.latency.histogram);
+    if (this.ledgerSource === 'api') {
+      metrics.push_queue_depth = this.aggregator.summaries(durationS).push_queue_depth ?? {
+        type: 'gauge',
+        value: 0,
+        min: 0,
+        max: 0,
+      };
+    }
+    if (sinkIsOurs && finalSink.latency.histogram) {
+      const e2e = decodeHistogram(finalSink.latency.histogram);
       metrics.push_e2e_latency = trendSummary(e2e);
       histograms.push_e2e_latency = encodeHistogram(e2e);
     }
-    for (const [reason, n] of Object.entries(ledger.failed)) errors.set(`push_failed_${reason}`, n);
-    if (ledger.unaccounted) errors.set('push_unaccounted', ledger.unaccounted);
+    // Must be 0; a counter so that thresholds (`count==0`) and reports see it like any other metric.
+    metrics.pushes_unaccounted = { type: 'counter', count: ledger.unaccounted, rate: 0 };
+    for (const [reason, n] of Object.entries(ledger.failed)) this.errors.set(`push_failed_${reason}`, n);
+    if (ledger.unaccounted) {
+      this.errors.set('push_unaccounted', ledger.unaccounted);
+      log.error('push', `ledger does not add up: ${ledger.unaccounted} pushes unaccounted`);
+    }
+    this.noteLateness();
 
-    const invalidReasons: string[] = [];
-    // The monitor reports the delay net of its 10 ms sampling resolution, like the engine's workers.
-    if (monitor.maxLoopP99Ms > FLOOD_MAX_EVENT_LOOP_DELAY_P99_MS) {
-      invalidReasons.push(
-        `load generator saturated: event-loop delay p99 reached ${monitor.maxLoopP99Ms.toFixed(0)} ms`,
-      );
-    }
-    if (flood.pushes.rate !== 'max' && lateness.totalCount) {
-      const lateP99Ms = lateness.getValueAtPercentile(99) / 1000;
-      if (lateP99Ms > 1000) {
-        event(
-          'note',
-          'behind schedule',
-          `p99 ${lateP99Ms.toFixed(0)} ms late: the API did not take ${flood.pushes.rate}/s`,
-        );
-      }
-    }
-    const deadRepeatHits = finalSink?.dead ? Object.values(finalSink.dead).reduce((a, d) => a + d.repeatHits, 0) : 0;
-    monitor.sample();
+    const invalidReasons = this.watch.finish();
+    const signal = this.hooks.signal;
+    const generator = this.aggregator.generator;
     return {
       metrics,
       push_ledger: ledger,
-      ledgerSource,
-      ...(finalSink &&
-        flood.resetSinkStats && {
-          sink: {
-            receipts: finalSink.receipts,
-            duplicates: Math.max(0, finalSink.receipts - ledger.delivered),
-            deadTokenRepeatHits: deadRepeatHits,
-          },
-        }),
-      pushesAccepted: accepted,
-      ...(lastLedger && { retries: lastLedger.retries - (ledgerBaseline?.retries ?? 0) }),
-      errorsByCode: Object.fromEntries(errors),
-      timeline: [...timeline].sort((a, b) => a.at - b.at),
+      pushLedger: ledger,
+      ledgerSource: this.ledgerSource,
+      ...(sinkIsOurs && {
+        sink: {
+          receipts: finalSink.receipts,
+          duplicates: Math.max(0, finalSink.receipts - ledger.delivered),
+          deadTokenRepeatHits: Object.values(finalSink.dead ?? {}).reduce((a, d) => a + d.repeatHits, 0),
+        },
+      }),
+      pushesAccepted: this.accepted,
+      ...(lastLedger && { retries: ledgerProgress(lastLedger, ledgerBaseline).retries }),
+      errorsByCode: Object.fromEntries(this.errors),
+      timeline: [...this.timeline].sort((a, b) => a.at - b.at),
       generator: {
         workers: 1,
-        cpuSeconds: Math.round(monitor.cpuSeconds() * 100) / 100,
-        peakRssBytes: monitor.peakRssBytes,
-        maxEventLoopDelayP99Ms: Math.round(monitor.maxLoopP99Ms * 100) / 100,
+        cpuSeconds: Math.round(generator.cpuSeconds * 100) / 100,
+        peakRssBytes: generator.peakRssBytes,
+        maxEventLoopDelayP99Ms: Math.round(generator.maxEventLoopDelayP99Ms * 100) / 100,
       },
       valid: invalidReasons.length === 0,
       invalidReasons,
-      startedAt: startedAt.toISOString(),
+      aborted: signal?.aborted ? { by: 'signal', reason: String(signal.reason ?? 'stopped') } : null,
+      startedAt: this.startedAt.toISOString(),
       endedAt: endedAt.toISOString(),
       durationS: Math.round(durationS * 1000) / 1000,
       histograms,
     };
-  } finally {
-    monitor.stop();
-    if (faultsApplied) await sink?.setFaults({}).catch(() => {});
-    await api.close();
-    await sink?.close();
   }
-}
 
-/**
- * The exact ledger (unit: one notification to one device). From the API's ledger when there is one —
- * pushes not fanned out yet count as one queued unit each — with `unaccounted` summed from independent
- * checks; from sink receipts alone otherwise (then only delivered is known: the rest is `queued`).
- */
-export function accountFor(input: {
-  source: 'api' | 'sink' | 'none';
-  api?: ApiLedger;
-  baseline?: ApiLedger;
-  accepted: number;
-  /** Device messages the flood asked for (raw-token recipients only; filters resolve inside the API). */
-  expectedTargets?: number;
-  /** Sink receipts since its stats were reset (only this flood used the sink). */
-  sinkReceipts?: number;
-}): PushLedger {
-  if (input.source === 'api' && input.api) {
-    const a = input.api;
-    const b = input.baseline;
-    const minus = (x: number, y: number | undefined) => x - (y ?? 0);
-    const failed: Record<string, number> = {};
-    for (const [reason, n] of Object.entries(a.failed)) {
-      const v = n - (b?.failed[reason] ?? 0);
-      if (v) failed[reason] = v;
+  /** A fixed-rate flood that fell behind its schedule: a timeline note (its latency already shows it). */
+  private noteLateness(): void {
+    const rate = this.flood.pushes.rate;
+    if (rate === 'max' || !this.lateness.totalCount) return;
+    const lateP99Ms = this.lateness.getValueAtPercentile(99) / 1000;
+    if (lateP99Ms > 1000) {
+      this.event('note', 'behind schedule', `p99 ${lateP99Ms.toFixed(0)} ms late: the API did not take ${rate}/s`);
     }
-    const fanoutPending = minus(a.fanout_pending, b?.fanout_pending);
-    const targets = minus(a.enqueued, b?.enqueued);
-    const delivered = minus(a.delivered, b?.delivered);
-    const queued = minus(a.queued, b?.queued);
-    const pushes = minus(a.pushes, b?.pushes);
-    let unaccounted = 0;
-    // Pushes the API acknowledged with a uid but its ledger never counted (or counted without being asked).
-    unaccounted += Math.abs(input.accepted - pushes);
-    // The API's own counters must add up.
-    unaccounted += Math.abs(targets - delivered - sum(failed) - queued);
-    // Raw tokens: every token of every accepted push is one device message.
-    if (input.expectedTargets !== undefined && fanoutPending === 0)
-      unaccounted += Math.abs(input.expectedTargets - targets);
-    // A delivery the sink never saw was not delivered.
-    if (input.sinkReceipts !== undefined) unaccounted += Math.max(0, delivered - input.sinkReceipts);
-    return {
-      enqueued: targets + fanoutPending,
-      delivered,
-      failed,
-      queued: queued + fanoutPending,
-      unaccounted,
-    };
   }
-  const enqueued = input.expectedTargets ?? input.accepted;
-  const delivered = input.source === 'sink' ? Math.min(enqueued, input.sinkReceipts ?? 0) : 0;
-  return { enqueued, delivered, failed: {}, queued: enqueued - delivered, unaccounted: 0 };
 }

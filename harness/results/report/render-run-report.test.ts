@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { UserError } from '../../common/errors.ts';
-import { samplePoint, sampleSummary } from '../files/testing.ts';
 import { gatherRunInfo, RunWriter } from '../files/index.ts';
+import { samplePoint, sampleSummary } from '../files/testing.ts';
 import { renderRunReport } from './render-run-report.ts';
 import { writeFixtureRun } from './testing/write-fixture-run.ts';
 

@@ -1,21 +1,17 @@
 import { Pool } from 'undici';
-import type { z } from 'zod';
 import type {
-  DeviceListSchema,
-  DeviceRegisterSchema,
-  DeviceUpdateSchema,
-  SendPushSchema,
-  UserTopicListSchema,
-} from './api-schemas.ts';
+  AggregateLedger,
+  DeviceListRequest,
+  DeviceRegisterRequest,
+  DeviceRemoveRequest,
+  DeviceUpdateRequest,
+  PushApiEnvelope,
+  PushLedgerEntry,
+  SendPushRequest,
+  TopicOp,
+  UserTopicListRequest,
+} from '../../common/push-api.ts';
 import type { DeviceItem } from './device-store.ts';
-import type { AggregateLedger, PushLedgerEntry } from './push-queue.ts';
-
-export type DeviceRegisterRequest = z.input<typeof DeviceRegisterSchema>;
-export type DeviceUpdateRequest = z.input<typeof DeviceUpdateSchema>;
-export type DeviceListRequest = z.input<typeof DeviceListSchema>;
-export type UserTopicListRequest = z.input<typeof UserTopicListSchema>;
-export type SendPushRequest = z.input<typeof SendPushSchema>;
-export type TopicOp = 'add' | 'remove' | 'set';
 
 /** An `{error:{code,message}}` answer: 107 bad request, 104 not found, 113 conflict, 100 internal. */
 export class PushApiError extends Error {
@@ -56,7 +52,7 @@ export class PushRelayClient {
     });
     const text = await response.body.text();
     if (response.statusCode === 401) throw new PushApiError(method, 401, 'unauthorized: wrong or missing API key');
-    let json: { result?: T; error?: { code: number; message: string } };
+    let json: PushApiEnvelope<T>;
     try {
       json = JSON.parse(text);
     } catch {
@@ -74,7 +70,7 @@ export class PushRelayClient {
     return this.call('device_update', req);
   }
 
-  deviceRemove(req: { ids?: string[]; users?: string[] }): Promise<Record<string, never>> {
+  deviceRemove(req: DeviceRemoveRequest): Promise<Record<string, never>> {
     return this.call('device_remove', req);
   }
 

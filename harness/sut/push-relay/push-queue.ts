@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import type { AggregateLedger, PushLedgerEntry } from '../../common/push-api.ts';
 
 /**
  * The push queue and its ledger, in Redis. Every state change of a push is one Lua script, so the queue and
@@ -179,34 +180,6 @@ export interface Settlement {
   failed: Map<string, number>;
   retries: { dueMs: number; member: string }[];
   deadKeys: string[];
-}
-
-export interface PushLedgerEntry {
-  uid: string;
-  scope: string;
-  status: 'scheduled' | 'fanout' | 'sending' | 'done' | 'cancelled';
-  created_at_ms: number;
-  enqueued: number;
-  delivered: number;
-  failed: Record<string, number>;
-  queued: number;
-  retries: number;
-}
-
-export interface AggregateLedger {
-  scope: string;
-  pushes: number;
-  fanout_pending: number;
-  scheduled: number;
-  cancelled: number;
-  no_recipients: number;
-  enqueued: number;
-  delivered: number;
-  failed: Record<string, number>;
-  queued: number;
-  retries: number;
-  /** enqueued − delivered − Σfailed − queued over independently kept counters: must be 0. */
-  unaccounted: number;
 }
 
 function failedOf(hash: Record<string, string>): Record<string, number> {
