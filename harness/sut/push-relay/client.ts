@@ -1,16 +1,15 @@
-import { Pool } from 'undici';
 import type {
   AggregateLedger,
   DeviceListRequest,
   DeviceRegisterRequest,
   DeviceRemoveRequest,
   DeviceUpdateRequest,
-  PushApiEnvelope,
   PushLedgerEntry,
   SendPushRequest,
   TopicOp,
   UserTopicListRequest,
 } from '../../common/push-api.ts';
+import { PushApiHttp } from '../../common/push-api-http.ts';
 import type { DeviceItem } from './device-store.ts';
 
 /** An `{error:{code,message}}` answer: 107 bad request, 104 not found, 113 conflict, 100 internal. */
@@ -31,35 +30,21 @@ export class PushApiError extends Error {
  * or the network error; nothing is retried here (retrying is the caller's decision, idempotent by `uid`).
  */
 export class PushRelayClient {
-  private readonly pool: Pool;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
+  private readonly http: PushApiHttp;
 
   constructor(options: { url: string; apiKey: string; connections?: number; timeoutMs?: number }) {
-    this.pool = new Pool(new URL(options.url).origin, { connections: options.connections ?? 8 });
-    this.headers = { 'x-api-key': options.apiKey, 'content-type': 'application/json' };
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.http = new PushApiHttp(options.url, options.apiKey, {
+      connections: options.connections ?? 8,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
   }
 
   async call<T>(method: string, body: unknown): Promise<T> {
-    const response = await this.pool.request({
-      path: `/api/${method}`,
-      method: 'POST',
-      headers: this.headers,
-      body: JSON.stringify(body),
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
-    const text = await response.body.text();
-    if (response.statusCode === 401) throw new PushApiError(method, 401, 'unauthorized: wrong or missing API key');
-    let json: PushApiEnvelope<T>;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new PushApiError(method, response.statusCode, `HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
-    }
-    if (json.error) throw new PushApiError(method, json.error.code, json.error.message);
-    return json.result as T;
+    const reply = await this.http.post<T>(method, body);
+    if (reply.ok) return reply.result;
+    if (reply.status === 401) throw new PushApiError(method, 401, 'unauthorized: wrong or missing API key');
+    if (reply.error) throw new PushApiError(method, reply.error.code, reply.error.message);
+    throw new PushApiError(method, reply.status, `HTTP ${reply.status}: ${reply.text}`);
   }
 
   deviceRegister(req: DeviceRegisterRequest): Promise<{ id: string }> {
@@ -105,7 +90,7 @@ export class PushRelayClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.http.close();
   }
 }
 
