@@ -155,6 +155,49 @@ describe('push flood', () => {
     assert.ok(result.push_ledger.enqueued >= 40 * 80, `fan-out reached ${result.push_ledger.enqueued} devices`);
   });
 
+  it('stops at an abortOnFail threshold like the engine, and accounts for what it enqueued', async () => {
+    const sink = stack.endpoints.pushSink!;
+    const result = await runPushFlood(
+      parsePushFlood({ devices: { count: 200 }, pushes: { total: 600, rate: 200 }, drainTimeoutS: 30 }),
+      {
+        relayUrl: stack.endpoints.pushRelay!.url,
+        relayApiKey: stack.secrets.centrifugoApiKey,
+        sinkControlUrl: sink.controlUrl,
+        caFile: sink.caFile,
+      },
+      {
+        checkAbort: (metrics) => {
+          const enqueued = metrics.pushes_enqueued;
+          return enqueued?.type === 'counter' && enqueued.count >= 100 ? 'pushes_enqueued crossed 100' : undefined;
+        },
+      },
+    );
+    assert.deepEqual(result.aborted, { by: 'threshold', reason: 'pushes_enqueued crossed 100' });
+    assert.ok(result.pushesAccepted >= 100 && result.pushesAccepted < 600, `accepted ${result.pushesAccepted}`);
+    assert.equal(result.push_ledger.unaccounted, 0, JSON.stringify(result.push_ledger));
+    await sleep(2000); // what it left queued is delivered before the next flood resets the sink's stats
+  });
+
+  it('stopped before it registered its devices: returns a result saying so, nothing pushed', async () => {
+    const controller = new AbortController();
+    controller.abort('not now');
+    const sink = stack.endpoints.pushSink!;
+    const result = await runPushFlood(
+      parsePushFlood({ devices: { count: 100 }, pushes: { total: 100 } }),
+      {
+        relayUrl: stack.endpoints.pushRelay!.url,
+        relayApiKey: stack.secrets.centrifugoApiKey,
+        sinkControlUrl: sink.controlUrl,
+        caFile: sink.caFile,
+      },
+      { signal: controller.signal },
+    );
+    assert.deepEqual(result.aborted, { by: 'signal', reason: 'not now' });
+    assert.equal(result.pushesAccepted, 0);
+    assert.deepEqual([result.push_ledger.enqueued, result.push_ledger.unaccounted], [0, 0]);
+    assert.equal(result.sink, undefined, "the sink's stats were not reset for this flood, so they are not its own");
+  });
+
   // Last: the pushes it leaves queued are delivered after it returns, into the next flood's sink stats.
   it('stops on the signal, accounts for what it enqueued and says it was aborted', async () => {
     const controller = new AbortController();

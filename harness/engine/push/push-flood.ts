@@ -106,6 +106,10 @@ class PushFloodRun {
   private readonly useScope: boolean;
   private phase: Phase = 'register';
   private faultsApplied = false;
+  /** Stops the flood: the caller's signal, or an abortOnFail threshold (hooks.checkAbort). */
+  private readonly stop = new AbortController();
+  private aborted: DriverResult['aborted'] = null;
+  private sinkStatsReset = false;
 
   private registered = 0;
   private accepted = 0;
@@ -140,22 +144,28 @@ class PushFloodRun {
     });
     this.sink = targets.sinkControlUrl ? new SinkControl(targets.sinkControlUrl, targets.caFile) : undefined;
     this.useScope = flood.api === 'relay';
+    const signal = hooks.signal;
+    if (signal?.aborted) this.abort('signal', signal.reason);
+    signal?.addEventListener('abort', () => this.abort('signal', signal.reason), { once: true });
   }
 
   async run(): Promise<PushFloodResult> {
     try {
       const population = await this.register();
-      await this.chooseLedger();
-      await this.prepareSink();
-      const ticker = setInterval(() => void this.tick(), 1000);
-      try {
-        await this.enqueue(population);
-        await this.drain();
-      } finally {
-        clearInterval(ticker);
+      // Stopped while registering: nothing was pushed, and the result says so.
+      if (population) {
+        await this.chooseLedger();
+        await this.prepareSink();
+        const ticker = setInterval(() => void this.tick(), 1000);
+        try {
+          await this.enqueue(population);
+          await this.drain();
+        } finally {
+          clearInterval(ticker);
+        }
+        while (this.ticking) await sleep(10);
+        await this.tick(true); // the last partial second
       }
-      while (this.ticking) await sleep(10);
-      await this.tick(true); // the last partial second
       return await this.account();
     } finally {
       this.monitor.stop();
@@ -163,6 +173,15 @@ class PushFloodRun {
       await this.api.close();
       await this.sink?.close();
     }
+  }
+
+  /** The first reason to stop wins; the phases see it on `this.stop.signal`. */
+  private abort(by: 'signal' | 'threshold', reason: unknown): void {
+    if (this.aborted) return;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'stopped';
+    this.aborted = { by, reason: text };
+    this.event('note', 'aborted', `${by}: ${text} (during ${this.phase})`);
+    this.stop.abort(new Error(text));
   }
 
   private at(): number {
@@ -191,19 +210,25 @@ class PushFloodRun {
 
   // ── Phases ───────────────────────────────────────────────────────────────────────────────────────────
 
-  private async register(): Promise<Population> {
+  /** The population, registered; undefined when the flood was stopped before it was. */
+  private async register(): Promise<Population | undefined> {
     const { devices, api } = this.flood;
     this.event('phase', 'register', `${devices.count} devices (${api})`);
     const population = await buildPopulation(devices, this.sink);
-    await registerPopulation(this.api, population, {
-      bulk: api === 'relay',
-      batch: devices.registrationBatch,
-      signal: this.hooks.signal,
-      onProgress: (n) => {
-        this.registered = n;
-        this.report();
-      },
-    });
+    try {
+      await registerPopulation(this.api, population, {
+        bulk: api === 'relay',
+        batch: devices.registrationBatch,
+        signal: this.stop.signal,
+        onProgress: (n) => {
+          this.registered = n;
+          this.report();
+        },
+      });
+    } catch (error) {
+      if (this.stop.signal.aborted) return undefined;
+      throw error;
+    }
     this.event('phase', 'register done', `${population.devices.length} devices in ${this.at().toFixed(1)}s`);
     return population;
   }
@@ -226,7 +251,10 @@ class PushFloodRun {
   /** Zeroes the sink's stats (this run's receipts alone) and applies the fault variant, just before enqueueing. */
   private async prepareSink(): Promise<void> {
     const { sink, flood } = this;
-    if (sink && flood.resetSinkStats) await sink.resetStats();
+    if (sink && flood.resetSinkStats) {
+      await sink.resetStats();
+      this.sinkStatsReset = true;
+    }
     if (!sink || flood.sinkFaults === 'none') return;
     const profile = sinkFaultProfile(flood);
     const applied = await sink.setFaults(profile);
@@ -245,7 +273,7 @@ class PushFloodRun {
 
   private async enqueue(population: Population): Promise<void> {
     const { pushes } = this.flood;
-    const signal = this.hooks.signal;
+    const signal = this.stop.signal;
     const requests = new PushRequests(this.flood, population, this.runTag, this.useScope ? this.runTag : undefined);
     this.event(
       'phase',
@@ -258,14 +286,14 @@ class PushFloodRun {
     if (pushes.rate === 'max') {
       await Promise.all(
         Array.from({ length: pushes.concurrency }, async () => {
-          while (next < pushes.total && !signal?.aborted) await this.enqueueOne(requests, next++, monoUs());
+          while (next < pushes.total && !signal.aborted) await this.enqueueOne(requests, next++, monoUs());
         }),
       );
     } else {
       // Open model: push i is due at start + i/rate; late pushes go at once (lateness is in their latency).
       const intervalUs = 1e6 / pushes.rate;
       const inflight = new Set<Promise<void>>();
-      while (next < pushes.total && !signal?.aborted) {
+      while (next < pushes.total && !signal.aborted) {
         const now = monoUs();
         const due = started + next * intervalUs;
         if (due > now) {
@@ -285,7 +313,6 @@ class PushFloodRun {
     this.enqueueS = (monoUs() - started) / 1e6;
     const rate = (this.accepted / this.enqueueS).toFixed(0);
     this.event('phase', 'enqueue done', `${this.accepted} accepted in ${this.enqueueS.toFixed(1)}s (${rate}/s)`);
-    if (signal?.aborted) this.event('note', 'aborted', 'stopped by signal during enqueue');
   }
 
   private async enqueueOne(requests: PushRequests, i: number, intendedUs: number): Promise<void> {
@@ -310,14 +337,14 @@ class PushFloodRun {
    * or stopped arriving (sink only), or `drainTimeoutS` passed.
    */
   private async drain(): Promise<void> {
-    const signal = this.hooks.signal;
+    const signal = this.stop.signal;
     this.phase = 'drain';
     this.event('phase', 'drain');
     const deadline = monoUs() + this.flood.drainTimeoutS * 1e6;
     let drained = false;
     let lastReceipts = -1;
     let stableSince = monoUs();
-    while (!signal?.aborted && monoUs() < deadline) {
+    while (!signal.aborted && monoUs() < deadline) {
       if (this.ledgerSource === 'api') {
         const ledger = await this.readLedger();
         if (ledger) {
@@ -411,6 +438,9 @@ class PushFloodRun {
       this.delivered = delivered;
       this.hooks.onPoint?.(point);
       this.report();
+      // abortOnFail thresholds, like the engine's: judged on the run so far, while pushes flow.
+      const reason = final ? undefined : this.hooks.checkAbort?.(this.aggregator.summaries(second));
+      if (reason) this.abort('threshold', reason);
     } catch {
       // A missed second is better than a stalled flood; the next tick catches the counters up.
     } finally {
@@ -427,7 +457,8 @@ class PushFloodRun {
   private async account(): Promise<PushFloodResult> {
     const { flood, sink, lastLedger, ledgerBaseline } = this;
     const finalSink = sink ? await sink.stats().catch(() => this.lastSink) : undefined;
-    const sinkIsOurs = finalSink !== undefined && flood.resetSinkStats;
+    // The sink's figures are this flood's alone once its stats were reset (not when stopped before that).
+    const sinkIsOurs = finalSink !== undefined && this.sinkStatsReset;
     const ledger = accountFor({
       source: this.ledgerSource,
       api: lastLedger,
@@ -473,7 +504,6 @@ class PushFloodRun {
     this.noteLateness();
 
     const invalidReasons = this.watch.finish();
-    const signal = this.hooks.signal;
     const generator = this.aggregator.generator;
     return {
       metrics,
@@ -499,7 +529,7 @@ class PushFloodRun {
       },
       valid: invalidReasons.length === 0,
       invalidReasons,
-      aborted: signal?.aborted ? { by: 'signal', reason: String(signal.reason ?? 'stopped') } : null,
+      aborted: this.aborted,
       startedAt: this.startedAt.toISOString(),
       endedAt: endedAt.toISOString(),
       durationS: Math.round(durationS * 1000) / 1000,
