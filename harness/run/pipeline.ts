@@ -119,48 +119,58 @@ async function drive(
 ): Promise<Driven> {
   const stop = new AbortController();
   const stopOn = (reason: unknown) => stop.abort(reason);
-  signal.addEventListener('abort', () => stopOn(signal.reason), { once: true });
+  const onSignal = () => stopOn(signal.reason);
+  if (signal.aborted) onSignal();
+  // Removed afterwards: compare runs many cells under one command's signal.
+  signal.addEventListener('abort', onSignal, { once: true });
   let crash: Crash | undefined;
-  void stack.crashed.then((c) => {
-    crash = c;
-    log.error('run', `${c.message}; stopping the run`);
-    stopOn(new Error(c.message));
-  });
-  const seeded = await seedStack(plan, stack);
-  const thresholds = plan.thresholds;
-  const started = performance.now();
-  const sampleRate = plan.scenario.results.sampleRate;
-  const hooks: EngineHooks = {
-    signal: stop.signal,
-    onPoint: (point) => {
-      for (const output of outputs) output.addPoint?.(point);
-    },
-    onEvent: (event) => {
-      for (const output of outputs) output.addEvent?.(event);
-    },
-    onProgress: (progress) => {
-      for (const output of outputs) output.addProgress?.(progress);
-    },
-    // results.sampleRate → sampled delivery rows in samples.ndjson (and ClickHouse's deliveries table).
-    ...(sampleRate > 0
-      ? {
-          samples: { rate: sampleRate, runId },
-          onSamples: (rows) => {
-            for (const output of outputs) output.addSamples?.(rows);
-          },
-        }
-      : {}),
-    checkAbort: thresholds.some((t) => t.abortOnFail)
-      ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - started) / 1000)?.reason
-      : undefined,
-  };
-  const cpuBefore = stack.cpuSeconds();
-  const result = await DRIVERS[plan.driver].run(plan, stack, seeded, hooks);
-  const cpuAfter = stack.cpuSeconds();
-  const sutCpu = Object.fromEntries(
-    Object.entries(cpuAfter).map(([service, s]) => [service, Math.round((s - (cpuBefore[service] ?? 0)) * 100) / 100]),
-  );
-  return { result, crash, sutCpu };
+  try {
+    void stack.crashed.then((c) => {
+      crash = c;
+      log.error('run', `${c.message}; stopping the run`);
+      stopOn(new Error(c.message));
+    });
+    const seeded = await seedStack(plan, stack);
+    const thresholds = plan.thresholds;
+    const started = performance.now();
+    const sampleRate = plan.scenario.results.sampleRate;
+    const hooks: EngineHooks = {
+      signal: stop.signal,
+      onPoint: (point) => {
+        for (const output of outputs) output.addPoint?.(point);
+      },
+      onEvent: (event) => {
+        for (const output of outputs) output.addEvent?.(event);
+      },
+      onProgress: (progress) => {
+        for (const output of outputs) output.addProgress?.(progress);
+      },
+      // results.sampleRate → sampled delivery rows in samples.ndjson (and ClickHouse's deliveries table).
+      ...(sampleRate > 0
+        ? {
+            samples: { rate: sampleRate, runId },
+            onSamples: (rows) => {
+              for (const output of outputs) output.addSamples?.(rows);
+            },
+          }
+        : {}),
+      checkAbort: thresholds.some((t) => t.abortOnFail)
+        ? (metrics) => checkAbort(thresholds, metrics, (performance.now() - started) / 1000)?.reason
+        : undefined,
+    };
+    const cpuBefore = stack.cpuSeconds();
+    const result = await DRIVERS[plan.driver].run(plan, stack, seeded, hooks);
+    const cpuAfter = stack.cpuSeconds();
+    const sutCpu = Object.fromEntries(
+      Object.entries(cpuAfter).map(([service, s]) => [
+        service,
+        Math.round((s - (cpuBefore[service] ?? 0)) * 100) / 100,
+      ]),
+    );
+    return { result, crash, sutCpu };
+  } finally {
+    signal.removeEventListener('abort', onSignal);
+  }
 }
 
 /** The run's summary.json: the driver's figures, the crash if any, and the thresholds evaluated on the whole run. */
