@@ -3,6 +3,8 @@
  * timeseries, timeline and samples as they come, and at the end histograms, summary.json, summary.md and
  * junit.xml. Every other output is a view of these.
  */
+import path from 'node:path';
+import type { DeliverySample, TimelineEvent, TimeseriesPoint } from '../../common/summary-types.ts';
 import { renderJunit, renderMarkdownSummary } from '../../gate/index.ts';
 import { RunWriter } from '../../results/files/index.ts';
 import type { Output, RunEnd, RunStart } from './output.ts';
@@ -17,19 +19,19 @@ export class FilesOutput implements Output {
   }
 
   async start(run: RunStart): Promise<void> {
-    this.writer = await RunWriter.open({ runId: run.info.runId });
+    this.writer = await RunWriter.open({ runId: path.basename(this.dir), root: path.dirname(this.dir) });
     await this.writer.writeRunInfo(run.info);
   }
 
-  addPoint(point: Parameters<RunWriter['appendPoint']>[0]): void {
+  addPoint(point: TimeseriesPoint): void {
     this.writer?.appendPoint(point);
   }
 
-  addEvent(event: Parameters<RunWriter['appendEvent']>[0]): void {
+  addEvent(event: TimelineEvent): void {
     this.writer?.appendEvent(event);
   }
 
-  addSamples(rows: object[]): void {
+  addSamples(rows: DeliverySample[]): void {
     for (const row of rows) this.writer?.appendSample(row);
   }
 
