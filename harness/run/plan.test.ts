@@ -113,6 +113,34 @@ test('--out selects outputs like k6: clickhouse with or without a URL, and names
   );
 });
 
+test('a ClickHouse URL that is not loopback is refused unless the scenario opts in with stack.allowRemoteTargets', async () => {
+  const file = scenarioFile('remote-ch', TINY);
+  await rejects(
+    loadPlan(file, { outs: ['clickhouse=http://10.1.2.3:8123'] }),
+    /--out clickhouse → 10\.1\.2\.3.*stack\.allowRemoteTargets: true/,
+  );
+  const inScenario = scenarioFile(
+    'remote-ch-results',
+    TINY.replace("name: 'tiny',", "name: 'remote-ch-results', results: { clickhouse: 'http://0.0.0.0:8123/bench' },"),
+  );
+  await rejects(loadPlan(inScenario), /results\.clickhouse → 0\.0\.0\.0/);
+  const kept = scenarioFile(
+    'remote-ch-kept',
+    TINY.replace("name: 'tiny',", "name: 'kept', results: { clickhouse: true },"),
+  );
+  process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL = 'http://clickhouse.example.com:8123/bench';
+  try {
+    await rejects(loadPlan(kept), /\$CENTRIFUGO_BENCH_CLICKHOUSE_URL → clickhouse\.example\.com/);
+  } finally {
+    delete process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL;
+  }
+  const optedIn = await loadPlan(file, {
+    outs: ['clickhouse=http://10.1.2.3:8123'],
+    overrides: ['stack.allowRemoteTargets=true'],
+  });
+  assert.deepEqual(optedIn.outputs.clickhouse, { url: 'http://10.1.2.3:8123', fromStack: false });
+});
+
 test('--no-thresholds plans no thresholds; --set changes the scenario before validation', async () => {
   const file = scenarioFile('set', TINY);
   assert.equal((await loadPlan(file)).thresholds.length, 1);

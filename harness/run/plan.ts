@@ -79,6 +79,7 @@ export function planRun(parts: {
     results: scenario.results,
     report: options.report ?? true,
     keptClickHouseUrl: scenario.results.clickhouse === true ? defaultClickHouseUrl() : undefined,
+    allowRemoteTargets: scenario.stack.allowRemoteTargets,
   });
   if (outputs.clickhouse?.fromStack && !services.has('clickhouse')) {
     services.add('clickhouse');

@@ -4,13 +4,20 @@
  * `personal:<id>`, one `{}` per server ping), stop it, and prove nothing is left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import dns from 'node:dns';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { test } from 'node:test';
+import path from 'node:path';
+import { mock, test } from 'node:test';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { isUserError } from '../common/errors.ts';
+import { ExitCode } from '../common/exit-codes.ts';
+import type { StackEndpoints } from '../common/stack-types.ts';
+import { writeStackFile } from './stack-file.ts';
+import { parseStackSpec, startStack } from './start-stack.ts';
 import { withStack } from './testing.ts';
 
 const sign = (claims: Record<string, unknown>, secret: string) =>
@@ -193,4 +200,119 @@ test('a service that dies on its own is reported through stack.crashed', async (
     assert.match(crash.message, /exited unexpectedly/);
   });
   assert.ok(existsSync(os.tmpdir()));
+});
+
+/** Every URL field a stack file can have, all on loopback: each test below moves some of them elsewhere. */
+function loopbackEndpoints(): StackEndpoints {
+  return {
+    centrifugo: {
+      engine: 'redis',
+      nodes: [
+        {
+          name: 'node-1',
+          httpUrl: 'http://127.0.0.1:18000',
+          wsUrl: 'ws://127.0.0.1:18000/connection/websocket',
+          apiUrl: 'http://127.0.0.1:18000/api',
+        },
+      ],
+    },
+    postgres: { url: 'postgresql://bench@127.0.0.1:15432/bench' },
+    redis: { url: 'redis://127.0.0.1:16379' },
+    nats: { url: 'nats://127.0.0.1:14222' },
+    clickhouse: { url: 'http://127.0.0.1:18123' },
+    chatApp: { url: 'http://127.0.0.1:18100' },
+    pushRelay: { url: 'http://127.0.0.1:18200' },
+    pushSink: {
+      url: 'https://127.0.0.1:18300',
+      fcmUrl: 'https://127.0.0.1:18300/v1',
+      webPushUrl: 'https://127.0.0.1:18300/wp',
+      tokenUrl: 'https://127.0.0.1:18300/token',
+      controlUrl: 'https://127.0.0.1:18301',
+      caFile: '/nonexistent/ca.pem',
+    },
+  };
+}
+
+/**
+ * Starts provider external on a stack file with these endpoints, with every outgoing connection and DNS
+ * lookup of this process watched: the refusal must come before anything is sent anywhere.
+ */
+async function startExternal(endpoints: StackEndpoints, allowRemoteTargets = false) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-external-'));
+  const connects = mock.method(net.Socket.prototype, 'connect');
+  const lookups = mock.method(dns, 'lookup');
+  try {
+    const stackFile = writeStackFile(
+      dir,
+      { schemaVersion: 1, name: 'staging', runId: 'r', provider: 'external', endpoints, versions: {} },
+      { centrifugoHmacSecret: 'hmac', centrifugoApiKey: 'api-key' },
+    );
+    const spec = parseStackSpec({ provider: 'external', stackFile, allowRemoteTargets });
+    const stack = await startStack(spec, { runId: 'r', logsDir: '' }).then(
+      (started) => ({ started, error: undefined }),
+      (error: unknown) => ({ started: undefined, error }),
+    );
+    assert.equal(connects.mock.callCount(), 0, 'no connection attempted');
+    assert.equal(lookups.mock.callCount(), 0, 'no host name looked up');
+    return stack;
+  } finally {
+    connects.mock.restore();
+    lookups.mock.restore();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function refusedExternal(endpoints: StackEndpoints): Promise<string> {
+  const { error } = await startExternal(endpoints);
+  assert.ok(isUserError(error), `refused with a UserError, got ${String(error)}`);
+  assert.equal(error.exitCode, ExitCode.badInput);
+  return error.message;
+}
+
+test('external stack: a non-loopback apiUrl or chat app URL is refused with exit 2 before anything is sent', async () => {
+  const endpoints = loopbackEndpoints();
+  endpoints.centrifugo.nodes[0]!.apiUrl = 'http://0.0.0.0:18000/api';
+  endpoints.chatApp = { url: 'https://chat.example.com' };
+  const message = await refusedExternal(endpoints);
+  assert.match(message, /endpoints\.centrifugo\.nodes\[0\]\.apiUrl → 0\.0\.0\.0/);
+  assert.match(message, /endpoints\.chatApp\.url → chat\.example\.com/);
+  assert.match(message, /stack\.allowRemoteTargets: true/);
+  assert.doesNotMatch(message, /--allow-remote\b/, 'names no option that does not exist');
+});
+
+test('external stack: every URL of the stack file is held to the loopback rule', async () => {
+  const { started } = await startExternal(loopbackEndpoints());
+  assert.ok(started, 'all on loopback: the stack is used');
+  const fields: [string, (e: StackEndpoints) => void][] = [
+    ['centrifugo.nodes[0].httpUrl', (e) => (e.centrifugo.nodes[0]!.httpUrl = 'http://10.0.0.1:8000')],
+    ['centrifugo.nodes[0].wsUrl', (e) => (e.centrifugo.nodes[0]!.wsUrl = 'ws://10.0.0.1:8000/connection/websocket')],
+    ['centrifugo.nodes[0].apiUrl', (e) => (e.centrifugo.nodes[0]!.apiUrl = 'http://10.0.0.1:8000/api')],
+    ['postgres.url', (e) => (e.postgres = { url: 'postgresql://bench@10.0.0.1:5432/bench' })],
+    ['redis.url', (e) => (e.redis = { url: 'redis://10.0.0.1:6379' })],
+    ['nats.url', (e) => (e.nats = { url: 'nats://10.0.0.1:4222' })],
+    ['clickhouse.url', (e) => (e.clickhouse = { url: 'http://10.0.0.1:8123' })],
+    ['chatApp.url', (e) => (e.chatApp = { url: 'http://10.0.0.1:8100' })],
+    ['pushRelay.url', (e) => (e.pushRelay = { url: 'http://10.0.0.1:8200' })],
+    ['pushSink.url', (e) => (e.pushSink!.url = 'https://10.0.0.1:8300')],
+    ['pushSink.fcmUrl', (e) => (e.pushSink!.fcmUrl = 'https://10.0.0.1:8300/v1')],
+    ['pushSink.webPushUrl', (e) => (e.pushSink!.webPushUrl = 'https://10.0.0.1:8300/wp')],
+    ['pushSink.tokenUrl', (e) => (e.pushSink!.tokenUrl = 'https://10.0.0.1:8300/token')],
+    ['pushSink.controlUrl', (e) => (e.pushSink!.controlUrl = 'https://10.0.0.1:8301')],
+  ];
+  for (const [field, moveAway] of fields) {
+    const endpoints = loopbackEndpoints();
+    moveAway(endpoints);
+    const message = await refusedExternal(endpoints);
+    assert.ok(message.includes(`endpoints.${field} → 10.0.0.1`), `${field} named: ${message}`);
+  }
+});
+
+test('external stack: allowRemoteTargets lets non-loopback URLs through (nothing is sent while starting)', async () => {
+  const endpoints = loopbackEndpoints();
+  endpoints.centrifugo.nodes[0]!.apiUrl = 'http://10.0.0.1:8000/api';
+  const { started, error } = await startExternal(endpoints, true);
+  assert.equal(error, undefined);
+  assert.ok(started);
+  assert.equal(started.endpoints.centrifugo.nodes[0]!.apiUrl, 'http://10.0.0.1:8000/api');
+  await started.down();
 });

@@ -1,18 +1,34 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
+import { checkTargetUrls } from '../../common/loopback.ts';
 import { resultsRoot } from '../../common/run-id.ts';
 import { withoutPassword } from '../../common/urls.ts';
 import { listRuns, loadRunDir, resolveRunDir } from '../../results/clickhouse/index.ts';
 import { defaultClickHouseUrl } from '../../stack/index.ts';
 
-/** --clickhouse-url, else $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the ClickHouse of the running `default` stack. */
-function clickhouseUrl(option: string | undefined): string | undefined {
-  return option || defaultClickHouseUrl();
+interface ResultsOptions {
+  clickhouseUrl?: string;
+  allowRemoteTargets?: boolean;
+  json?: boolean;
+}
+
+/**
+ * --clickhouse-url, else $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the ClickHouse of the running `default` stack;
+ * on loopback unless --allow-remote-targets (the same rule as every URL a run sends to).
+ */
+function clickhouseUrl(options: ResultsOptions): string | undefined {
+  const url = options.clickhouseUrl || defaultClickHouseUrl();
+  if (url) {
+    const from = options.clickhouseUrl ? '--clickhouse-url' : '$CENTRIFUGO_BENCH_CLICKHOUSE_URL';
+    checkTargetUrls([{ name: from, url }], Boolean(options.allowRemoteTargets), 'add --allow-remote-targets');
+  }
+  return url;
 }
 
 const URL_HELP =
   'ClickHouse HTTP URL, database in the path (default: $CENTRIFUGO_BENCH_CLICKHOUSE_URL, else the running stack)';
+const ALLOW_REMOTE_HELP = 'let the ClickHouse URL be a non-loopback host (refused by default)';
 
 /** `centrifugo-bench results load|list`: runs in ClickHouse, backfilled from their files. */
 export function registerResults(program: Command): void {
@@ -25,11 +41,12 @@ export function registerResults(program: Command): void {
     .description("load a run folder into ClickHouse (again): replaces the run's rows, so loading twice is safe")
     .argument('<run>', 'run id (a folder under the results directory) or the path of a run folder')
     .option('--clickhouse-url <url>', URL_HELP)
+    .option('--allow-remote-targets', ALLOW_REMOTE_HELP)
     .option('--shard <shard>', 'shard of a distributed run (replaces only its rows)', '')
     .option('--json', 'print the result as JSON')
-    .action(async (run: string, options: { clickhouseUrl?: string; shard: string; json?: boolean }) => {
+    .action(async (run: string, options: ResultsOptions & { shard: string }) => {
       const dir = resolveRunDir(run, resultsRoot());
-      const url = clickhouseUrl(options.clickhouseUrl);
+      const url = clickhouseUrl(options);
       if (!url) {
         throw new UserError(
           'no ClickHouse to load into: give --clickhouse-url http://127.0.0.1:8123/bench ' +
@@ -66,9 +83,10 @@ export function registerResults(program: Command): void {
     .command('list')
     .description('list runs on disk and in ClickHouse')
     .option('--clickhouse-url <url>', URL_HELP)
+    .option('--allow-remote-targets', ALLOW_REMOTE_HELP)
     .option('--json', 'print the list as JSON')
-    .action(async (options: { clickhouseUrl?: string; json?: boolean }) => {
-      const url = clickhouseUrl(options.clickhouseUrl);
+    .action(async (options: ResultsOptions) => {
+      const url = clickhouseUrl(options);
       const { runs, clickhouseError } = await listRuns(resultsRoot(), url);
       if (clickhouseError && url) {
         log.warn(

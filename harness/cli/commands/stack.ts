@@ -33,6 +33,7 @@ interface UpOptions {
   json?: boolean;
   foreground?: boolean;
   stackFile?: string;
+  allowRemoteTargets?: boolean;
   setup: boolean;
 }
 
@@ -55,6 +56,7 @@ function specFromOptions(options: UpOptions): StackSpec {
       services,
       centrifugoPorts: options.centrifugoPort ? [Number(options.centrifugoPort)] : undefined,
       stackFile: options.stackFile,
+      allowRemoteTargets: options.allowRemoteTargets ?? false,
     },
     asFlag,
   );
@@ -104,6 +106,10 @@ export function registerStack(program: Command, context: CommandContext): void {
     .option('--services <list>', 'extra services: all | none | comma list of postgres,redis,nats,clickhouse', 'all')
     .option('--centrifugo-port <port>', 'port of the first Centrifugo node (default: a free port)')
     .option('--stack-file <file>', 'for --provider external: the stack file describing the deployment')
+    .option(
+      '--allow-remote-targets',
+      'for --provider external: allow non-loopback URLs in the stack file (load and secrets go there)',
+    )
     .option('--name <name>', 'name of this stack, to run several side by side', 'default')
     .option('--json', 'print the stack file (endpoints, versions; no secrets) as JSON')
     .option('--foreground', 'stay in the foreground; Ctrl-C stops the stack')

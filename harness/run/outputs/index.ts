@@ -8,6 +8,7 @@
  * A new output: a file beside this one implementing ./output.ts, a name in OUTPUTS, a line in createOutputs.
  */
 import { UserError } from '../../common/errors.ts';
+import { checkTargetUrls } from '../../common/loopback.ts';
 import { ClickHouseOutput } from './clickhouse.ts';
 import { FilesOutput } from './files.ts';
 import type { Output } from './output.ts';
@@ -44,17 +45,22 @@ export interface SelectInput {
   report: boolean;
   /** The ClickHouse that outlives runs ($CENTRIFUGO_BENCH_CLICKHOUSE_URL or a `stack up` stack's), if any. */
   keptClickHouseUrl: string | undefined;
+  /** The scenario's stack.allowRemoteTargets: without it a ClickHouse URL must be loopback, like every target. */
+  allowRemoteTargets: boolean;
 }
 
 export function selectOutputs(input: SelectInput): OutputSelection {
   let clickhouse: boolean | string = input.results.clickhouse;
+  let clickhouseFrom = 'results.clickhouse';
   let report = input.results.report;
   for (const out of input.outs) {
     const eq = out.indexOf('=');
     const name = eq === -1 ? out : out.slice(0, eq);
     const arg = eq === -1 ? undefined : out.slice(eq + 1);
-    if (name === 'clickhouse') clickhouse = arg || true;
-    else if (name === 'report' && arg === undefined) report = true;
+    if (name === 'clickhouse') {
+      clickhouse = arg || true;
+      clickhouseFrom = '--out clickhouse';
+    } else if (name === 'report' && arg === undefined) report = true;
     else {
       const known = Object.entries(OUTPUTS).map(([n, o]) => `${n}${o.arg}`);
       throw new UserError(`--out ${out}: unknown output; use one of ${known.join(', ')} (files are always written)`);
@@ -68,6 +74,10 @@ export function selectOutputs(input: SelectInput): OutputSelection {
     selection.clickhouse = input.keptClickHouseUrl
       ? { url: input.keptClickHouseUrl, fromStack: false }
       : { fromStack: true };
+  }
+  if (selection.clickhouse?.url) {
+    const from = typeof clickhouse === 'string' ? clickhouseFrom : '$CENTRIFUGO_BENCH_CLICKHOUSE_URL';
+    checkTargetUrls([{ name: from, url: selection.clickhouse.url }], input.allowRemoteTargets);
   }
   return selection;
 }

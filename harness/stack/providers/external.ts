@@ -1,25 +1,26 @@
 import { UserError } from '../../common/errors.ts';
-import { log } from '../../common/log.ts';
+import { log, registerSecret } from '../../common/log.ts';
+import { checkTargetUrls, type TargetUrl } from '../../common/loopback.ts';
 import type { StackEndpoints } from '../../common/stack-types.ts';
 import { withPassword } from '../../common/urls.ts';
 import type { Stack, StackStartOptions } from '../stack.ts';
 import { readStackFile } from '../stack-file.ts';
 import type { StackSpec } from '../stack-spec.ts';
 
-const LOOPBACK = /^(127(?:\.\d{1,3}){3}|localhost|\[?::1\]?)$/i;
-
-/** Every host the run would send traffic to. */
-function targetHosts(endpoints: StackEndpoints): string[] {
-  const urls = [
-    ...endpoints.centrifugo.nodes.flatMap((n) => [n.httpUrl, n.wsUrl]),
-    endpoints.postgres?.url,
-    endpoints.redis?.url,
-    endpoints.nats?.url,
-    endpoints.clickhouse?.url,
-    endpoints.chatApp?.url,
-    endpoints.pushRelay?.url,
-  ].filter((u): u is string => Boolean(u));
-  return urls.map((u) => new URL(u).hostname);
+/**
+ * Every URL the run may send traffic or a secret to, named by its path in the stack file: every field called
+ * `url` or `…Url`, however deep, so a URL field added to the endpoints later is checked without a change here.
+ */
+function endpointUrls(value: unknown, at = 'endpoints'): TargetUrl[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => endpointUrls(item, `${at}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, field]) =>
+    typeof field === 'string'
+      ? key === 'url' || key.endsWith('Url')
+        ? [{ name: `${at}.${key}`, url: field }]
+        : []
+      : endpointUrls(field, `${at}.${key}`),
+  );
 }
 
 /**
@@ -29,19 +30,17 @@ function targetHosts(endpoints: StackEndpoints): string[] {
  */
 export async function startExternalStack(spec: StackSpec, options: StackStartOptions): Promise<Stack> {
   const { stack, secrets } = readStackFile(spec.stackFile!);
+  // Before anything connects: engine targets, the seed, the push flood and the stack's ClickHouse all get
+  // their URLs from these endpoints, so checking them covers every place load or the API key goes.
+  checkTargetUrls(endpointUrls(stack.endpoints), spec.allowRemoteTargets);
+  // Redacted from every log line and run file, like the secrets a local stack generates.
+  for (const secret of Object.values(secrets)) if (secret) registerSecret(secret);
   // Stack files hold URLs without passwords; the secrets file has them.
   const endpoints: StackEndpoints = {
     ...stack.endpoints,
     postgres: stack.endpoints.postgres && { url: withPassword(stack.endpoints.postgres.url, secrets.postgresPassword) },
     redis: stack.endpoints.redis && { url: withPassword(stack.endpoints.redis.url, secrets.redisPassword) },
   };
-  const remote = targetHosts(endpoints).filter((h) => !LOOPBACK.test(h));
-  if (remote.length > 0 && !spec.allowRemoteTargets) {
-    throw new UserError(
-      `the stack file points at non-loopback hosts (${[...new Set(remote)].join(', ')}); load goes only to ` +
-        `127.0.0.1/::1 unless you opt in with allowRemoteTargets: true (--allow-remote)`,
-    );
-  }
   const unsupported = (what: string) => async () => {
     throw new UserError(`${what} needs a stack the harness controls; provider external cannot do it`);
   };
