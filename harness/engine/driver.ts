@@ -48,6 +48,11 @@ export interface DriverResult {
   durationS: number;
   /** Cumulative HdrHistogram per trend (compressed base64, µs). */
   histograms: Record<string, string>;
+  /**
+   * Whether the run's final accounting happened (exact deliveries per stream, or the push ledger). A run
+   * stopped before it was accounted has only live, approximate counts.
+   */
+  accounted: boolean;
   /** The push flood's exact ledger (push drivers only). */
   pushLedger?: PushLedger;
 }

@@ -580,6 +580,7 @@ class EngineRun {
       },
       valid: invalidReasons.length === 0,
       invalidReasons,
+      accounted: accounting !== undefined,
       aborted: this.aborted,
       timeline: this.timeline,
       startedAt: this.startedAt.toISOString(),

@@ -63,5 +63,11 @@ export async function judgeRun(runDir: string, options: JudgeOptions = {}): Prom
         },
       )
     : null;
-  return { summary, info: run.info, dir: run.dir, comparison, verdict: decideVerdict(summary, comparison) };
+  return {
+    summary,
+    info: run.info,
+    dir: run.dir,
+    comparison,
+    verdict: decideVerdict(summary, comparison, { rejudging: true }),
+  };
 }

@@ -67,3 +67,25 @@ test('a baseline regression → 99 even when thresholds pass; none → 0 and say
     [0, 'PASSED — 2 thresholds passed, no regression against baseline base-1'],
   );
 });
+
+test('a run stopped by a signal → 105 STOPPED, whatever its thresholds say; a broken one → 1 RUN FAILED', () => {
+  const stopped = decideVerdict(sampleSummary({ aborted: { by: 'signal', reason: 'stopped by SIGINT' } }));
+  assert.deepEqual([stopped.status, stopped.exitCode], ['stopped', ExitCode.externalAbort]);
+  assert.equal(stopped.headline, 'STOPPED — stopped by SIGINT; a partial run, not judged');
+  const broken = decideVerdict(
+    sampleSummary({ valid: false, aborted: { by: 'error', reason: 'centrifugo-1 exited unexpectedly (SIGKILL)' } }),
+  );
+  assert.deepEqual([broken.status, broken.exitCode], ['error', ExitCode.harnessError]);
+  assert.match(broken.headline, /^RUN FAILED — centrifugo-1 exited unexpectedly/);
+});
+
+test('re-judged by gate, an interrupted run is invalid (3) — even one saved as valid by an older harness', () => {
+  for (const by of ['signal', 'error']) {
+    const summary = sampleSummary({ aborted: { by, reason: 'x' } });
+    const verdict = decideVerdict(summary, comparison(0), { rejudging: true });
+    assert.deepEqual([verdict.status, verdict.exitCode], ['invalid', ExitCode.invalidRun], by);
+    assert.match(verdict.headline, new RegExp(`interrupted \\(${by}\\): x`));
+  }
+  const threshold = sampleSummary({ thresholds: failing, aborted: { by: 'threshold', reason: 'crossed' } });
+  assert.equal(exitCodeFor(threshold, null, { rejudging: true }), ExitCode.thresholdsFailed);
+});

@@ -1,19 +1,25 @@
 /**
- * The run's verdict and exit code. Precedence, first match wins:
- *   1. the run is invalid (summary.valid false)          → 3  ExitCode.invalidRun
+ * The run's verdict and exit code — one decision, rendered everywhere (terminal, summary.md, junit.xml)
+ * and returned by the process, so the printed verdict and the exit code never disagree. Precedence, first
+ * match wins:
+ *   1. the run failed: the harness or a service of the stack broke it (aborted by 'error') → 1 harnessError
+ *   2. the run was stopped by SIGINT/SIGTERM/SIGHUP (aborted by 'signal')              → 105 externalAbort (k6)
+ *      Either way it is a partial run: it was not judged, whatever its thresholds say.
+ *   3. the run is invalid (summary.valid false)                                          → 3 invalidRun
  *      Its numbers cannot be trusted either way: a failed p99 may be the generator's own delay, a passed
  *      one proves nothing. So "invalid" outranks every threshold and baseline result.
- *   2. a threshold failed, or the baseline comparison found a regression → 99  ExitCode.thresholdsFailed
- *   3. otherwise                                         → 0   ExitCode.ok
- * Not decided here: bad input (2) is thrown as UserError before there is a summary, and a run stopped by
- * SIGINT/SIGTERM exits 105 from the CLI whatever its summary says. A run aborted by an abortOnFail
- * threshold has that threshold failed in its summary, so it exits 99 like in k6.
+ *   4. a threshold failed, or the baseline comparison found a regression                 → 99 thresholdsFailed
+ *   5. otherwise                                                                         → 0 ok
+ * Re-judging a saved run (`gate`): a run that was stopped or failed is invalid (3) — it never passes a gate,
+ * and the gate's own process was neither stopped nor broken. Not decided here: bad input (2) is thrown as
+ * UserError before there is a summary. A run aborted by an abortOnFail threshold has that threshold failed
+ * in its summary, so it exits 99 like in k6.
  */
 import { ExitCode, type ExitCodeValue } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
 import type { BaselineComparison } from './baseline.ts';
 
-export type VerdictStatus = 'passed' | 'failed' | 'invalid';
+export type VerdictStatus = 'passed' | 'failed' | 'invalid' | 'stopped' | 'error';
 
 export interface Verdict {
   status: VerdictStatus;
@@ -24,18 +30,42 @@ export interface Verdict {
   regressions: number;
 }
 
-export function decideVerdict(summary: RunSummary, comparison?: BaselineComparison | null): Verdict {
+export interface VerdictOptions {
+  /** `gate` judging a saved run, rather than the process that ran it. */
+  rejudging?: boolean;
+}
+
+export function decideVerdict(
+  summary: RunSummary,
+  comparison?: BaselineComparison | null,
+  options: VerdictOptions = {},
+): Verdict {
   const failedThresholds = summary.thresholds.filter((t) => !t.ok).length;
   const regressions = comparison?.regressions ?? 0;
-  if (!summary.valid) {
-    const reasons = summary.invalidReasons.length ? `: ${summary.invalidReasons.join('; ')}` : '';
-    return {
-      status: 'invalid',
-      exitCode: ExitCode.invalidRun,
-      headline: `INVALID RUN — its numbers cannot be trusted${reasons}`,
-      failedThresholds,
-      regressions,
-    };
+  const verdict = (status: VerdictStatus, exitCode: ExitCodeValue, headline: string): Verdict => ({
+    status,
+    exitCode,
+    headline,
+    failedThresholds,
+    regressions,
+  });
+  const interrupted = summary.aborted?.by === 'error' || summary.aborted?.by === 'signal';
+  if (interrupted && !options.rejudging) {
+    const reason = summary.aborted!.reason;
+    return summary.aborted!.by === 'error'
+      ? verdict('error', ExitCode.harnessError, `RUN FAILED — ${reason}; a partial run, not judged`)
+      : verdict('stopped', ExitCode.externalAbort, `STOPPED — ${reason}; a partial run, not judged`);
+  }
+  if (!summary.valid || interrupted) {
+    const reasons = [
+      ...(interrupted && summary.valid ? [`interrupted (${summary.aborted!.by}): ${summary.aborted!.reason}`] : []),
+      ...summary.invalidReasons,
+    ];
+    return verdict(
+      'invalid',
+      ExitCode.invalidRun,
+      `INVALID RUN — its numbers cannot be trusted${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+    );
   }
   if (failedThresholds > 0 || regressions > 0) {
     const parts = [
@@ -44,28 +74,20 @@ export function decideVerdict(summary: RunSummary, comparison?: BaselineComparis
         ? `${regressions} regression${regressions > 1 ? 's' : ''} against baseline ${comparison?.baselineRunId}`
         : null,
     ].filter(Boolean);
-    return {
-      status: 'failed',
-      exitCode: ExitCode.thresholdsFailed,
-      headline: `FAILED — ${parts.join(', ')}`,
-      failedThresholds,
-      regressions,
-    };
+    return verdict('failed', ExitCode.thresholdsFailed, `FAILED — ${parts.join(', ')}`);
   }
   const checked = [
     `${summary.thresholds.length} threshold${summary.thresholds.length === 1 ? '' : 's'} passed`,
     comparison ? `no regression against baseline ${comparison.baselineRunId}` : null,
   ].filter(Boolean);
-  return {
-    status: 'passed',
-    exitCode: ExitCode.ok,
-    headline: `PASSED — ${checked.join(', ')}`,
-    failedThresholds,
-    regressions,
-  };
+  return verdict('passed', ExitCode.ok, `PASSED — ${checked.join(', ')}`);
 }
 
-/** The exit code alone (the `run` command's last line). */
-export function exitCodeFor(summary: RunSummary, comparison?: BaselineComparison | null): ExitCodeValue {
-  return decideVerdict(summary, comparison).exitCode;
+/** The exit code alone. */
+export function exitCodeFor(
+  summary: RunSummary,
+  comparison?: BaselineComparison | null,
+  options: VerdictOptions = {},
+): ExitCodeValue {
+  return decideVerdict(summary, comparison, options).exitCode;
 }

@@ -7,13 +7,13 @@
  * The driver's points, events, samples and progress go to every output as they happen; the stack's crash,
  * a signal or an abortOnFail threshold stop the driver early. The CLI only prints what comes back.
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ExitCode } from '../common/exit-codes.ts';
 import { log } from '../common/log.ts';
 import { newRunId, resultsRoot } from '../common/run-id.ts';
 import { type RunSummary, SUMMARY_SCHEMA_VERSION } from '../common/summary-types.ts';
 import type { DriverResult, EngineHooks } from '../engine/index.ts';
-import { checkAbort, evaluateThresholds, exitCodeFor, percentileLookupFromHdr } from '../gate/index.ts';
+import { checkAbort, decideVerdict, evaluateThresholds, percentileLookupFromHdr, type Verdict } from '../gate/index.ts';
 import { gatherRunInfo } from '../results/files/index.ts';
 import { ensureTools, type Stack, servicesFor, startStack } from '../stack/index.ts';
 import { DRIVERS } from './drivers.ts';
@@ -33,6 +33,8 @@ export interface RunOutcome {
   dir: string;
   /** report.html, when the report output was selected. */
   reportPath?: string;
+  /** What the run's files and summaries say, and what the process returns. */
+  verdict: Verdict;
   /** The verdict as an exit code (harness/common/exit-codes.ts). */
   exitCode: number;
 }
@@ -51,7 +53,14 @@ export async function runPlan(plan: RunPlan, options: RunOptions): Promise<RunOu
   const runId = newRunId();
   const dir = path.join(resultsRoot(), runId);
   const startedAt = new Date();
-  const stack = await startStack(plan.stack, { runId, logsDir: path.join(dir, 'logs'), signal: options.signal });
+  let stack: Stack;
+  try {
+    stack = await startStack(plan.stack, { runId, logsDir: path.join(dir, 'logs'), signal: options.signal });
+  } catch (error) {
+    // A stack that did not start leaves its services' logs (kept: they say why), but no empty run folder.
+    removeEmptyFolders(dir);
+    throw error;
+  }
   let outputs: Output[] = [];
   let end: RunEnd | undefined;
   try {
@@ -77,18 +86,15 @@ export async function runPlan(plan: RunPlan, options: RunOptions): Promise<RunOu
 
     const run = await drive(plan, runId, stack, outputs, options.signal);
     const reportPath = plan.outputs.report ? ReportOutput.pathIn(dir) : undefined;
-    end = { summary: summarize(plan, runId, run), histograms: run.result.histograms, reportPath };
+    const summary = summarize(plan, runId, run);
+    // One verdict for every output and for the exit code: they never disagree.
+    const verdict = decideVerdict(summary);
+    end = { summary, verdict, histograms: run.result.histograms, reportPath };
     const stopping = outputs;
     outputs = [];
     await stopOutputs(stopping, end);
-    let exitCode: number = exitCodeFor(end.summary);
-    if (run.crash) {
-      for (const line of run.crash.logTail) log.error('run', `  ${line}`);
-      exitCode = ExitCode.harnessError;
-    } else if (options.signal.aborted) {
-      exitCode = ExitCode.externalAbort;
-    }
-    return { summary: end.summary, dir, reportPath, exitCode };
+    if (run.crash) for (const line of run.crash.logTail) log.error('run', `  ${line}`);
+    return { summary, dir, reportPath, verdict, exitCode: verdict.exitCode };
   } finally {
     // Outputs not stopped yet (the run failed): they release what they hold and mark it incomplete.
     await stopOutputs(outputs, undefined).catch(() => {});
@@ -173,8 +179,15 @@ async function drive(
   }
 }
 
-/** The run's summary.json: the driver's figures, the crash if any, and the thresholds evaluated on the whole run. */
+/**
+ * The run's summary.json: the driver's figures, the crash if any, and the thresholds evaluated on the whole
+ * run. A run stopped by a signal or broken by an error is partial: invalid, with a reason saying what was
+ * and was not accounted — its thresholds (`messages_lost count==0` on a loss never counted) prove nothing.
+ */
 function summarize(plan: RunPlan, runId: string, { result, crash, sutCpu }: Driven): RunSummary {
+  const aborted = crash ? { by: 'error', reason: crash.message } : result.aborted;
+  const invalidReasons = [...result.invalidReasons];
+  if (aborted && aborted.by !== 'threshold') invalidReasons.push(partialRunReason(aborted, result));
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     runId,
@@ -182,9 +195,9 @@ function summarize(plan: RunPlan, runId: string, { result, crash, sutCpu }: Driv
     startedAt: result.startedAt,
     endedAt: result.endedAt,
     durationS: result.durationS,
-    valid: result.valid && !crash,
-    invalidReasons: crash ? [...result.invalidReasons, crash.message] : result.invalidReasons,
-    aborted: crash ? { by: 'error', reason: crash.message } : result.aborted,
+    valid: invalidReasons.length === 0,
+    invalidReasons,
+    aborted,
     thresholds: evaluateThresholds([...plan.thresholds], result.metrics, {
       percentile: percentileLookupFromHdr(result.histograms),
     }),
@@ -195,6 +208,27 @@ function summarize(plan: RunPlan, runId: string, { result, crash, sutCpu }: Driv
     ...(result.pushLedger ? { push_ledger: result.pushLedger } : {}),
     ...(Object.keys(sutCpu).length ? { sut: { cpuSeconds: sutCpu } } : {}),
   };
+}
+
+/** What an interrupted run's numbers cover, for its invalid reason. */
+function partialRunReason(aborted: { by: string; reason: string }, result: DriverResult): string {
+  const accounted = !result.accounted
+    ? 'it was stopped before its accounting: loss and duplicates are unknown'
+    : result.pushLedger
+      ? 'the push ledger accounts for the pushes enqueued before the stop'
+      : 'deliveries are accounted for the messages published before the stop';
+  const at = result.durationS ? ` after ${Math.round(result.durationS)} s` : '';
+  return `partial run: interrupted${at} (${aborted.by}: ${aborted.reason}); ${accounted}`;
+}
+
+/** Removes `dir` if nothing but empty folders is in it. */
+function removeEmptyFolders(dir: string): void {
+  if (!existsSync(dir)) return;
+  const isEmpty = (folder: string): boolean =>
+    readdirSync(folder, { withFileTypes: true }).every(
+      (entry) => entry.isDirectory() && isEmpty(path.join(folder, entry.name)),
+    );
+  if (isEmpty(dir)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** In registry order; an output that fails to stop does not keep the others from stopping. */

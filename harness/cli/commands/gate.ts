@@ -72,11 +72,11 @@ export async function runGate(runDir: string, options: GateOptions = {}): Promis
   const reportPath = existsSync(report) ? report : null;
   if (options.junit) await writeOut(options.junit, renderJunit(summary, { comparison }));
   if (options.markdown)
-    await writeOut(options.markdown, renderMarkdownSummary(summary, { comparison, info, reportPath }));
+    await writeOut(options.markdown, renderMarkdownSummary(summary, { comparison, info, reportPath, verdict }));
 
   const output = options.json
     ? `${JSON.stringify({ runId: summary.runId, status: verdict.status, exitCode: verdict.exitCode, headline: verdict.headline, valid: summary.valid, invalidReasons: summary.invalidReasons, thresholds: summary.thresholds, comparison }, null, 2)}\n`
-    : renderTerminalSummary(summary, { comparison, color: options.color ?? false, reportPath });
+    : renderTerminalSummary(summary, { comparison, color: options.color ?? false, reportPath, verdict });
   return { exitCode: verdict.exitCode, output, summary, comparison };
 }
 

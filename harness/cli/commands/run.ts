@@ -40,7 +40,9 @@ export function registerRun(program: Command, context: CommandContext): void {
       });
       const outcome = await runPlan(plan, { signal: context.signal, setup: options.setup });
       const color = Boolean(process.stdout.isTTY);
-      process.stdout.write(`${renderTerminalSummary(outcome.summary, { reportPath: outcome.reportPath, color })}\n`);
+      process.stdout.write(
+        `${renderTerminalSummary(outcome.summary, { reportPath: outcome.reportPath, color, verdict: outcome.verdict })}\n`,
+      );
       process.exitCode = outcome.exitCode;
     });
 }

@@ -529,6 +529,7 @@ class PushFloodRun {
       },
       valid: invalidReasons.length === 0,
       invalidReasons,
+      accounted: true,
       aborted: this.aborted,
       startedAt: this.startedAt.toISOString(),
       endedAt: endedAt.toISOString(),

@@ -17,11 +17,13 @@ import {
 } from '../../common/format.ts';
 import type { RunInfo, RunSummary } from '../../common/summary-types.ts';
 import type { BaselineComparison } from '../baseline.ts';
-import { decideVerdict } from '../verdict.ts';
+import { decideVerdict, type Verdict, type VerdictStatus } from '../verdict.ts';
 import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
 import { metricOrder } from './metric-order.ts';
 
 export interface MarkdownSummaryOptions {
+  /** The verdict the process returns; decided from the summary when not given. */
+  verdict?: Verdict;
   comparison?: BaselineComparison | null;
   /** run.json, for the commit and host line. */
   info?: RunInfo | null;
@@ -50,9 +52,11 @@ function table(header: string[], align: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${align.join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
+const ICONS: Record<VerdictStatus, string> = { passed: '✅', failed: '❌', invalid: '⚠️', stopped: '⏹️', error: '❌' };
+
 export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSummaryOptions = {}): string {
-  const verdict = decideVerdict(summary, options.comparison);
-  const icon = verdict.status === 'passed' ? '✅' : verdict.status === 'invalid' ? '⚠️' : '❌';
+  const verdict = options.verdict ?? decideVerdict(summary, options.comparison);
+  const icon = ICONS[verdict.status];
   const out: string[] = [];
   const headline = verdict.status === 'invalid' ? 'INVALID RUN — its numbers cannot be trusted' : verdict.headline;
   out.push(`### ${icon} centrifugo-bench: ${escapeCell(headline)}`, '');

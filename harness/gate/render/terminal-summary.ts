@@ -18,11 +18,13 @@ import {
 } from '../../common/format.ts';
 import type { MetricSummary, RunSummary } from '../../common/summary-types.ts';
 import type { BaselineComparison, SeriesComparison } from '../baseline.ts';
-import { decideVerdict } from '../verdict.ts';
+import { decideVerdict, type Verdict } from '../verdict.ts';
 import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
 import { metricGroup, metricOrder } from './metric-order.ts';
 
 export interface TerminalSummaryOptions {
+  /** The verdict the process returns; decided from the summary when not given. */
+  verdict?: Verdict;
   comparison?: BaselineComparison | null;
   /** Path of report.html, printed as its own line. */
   reportPath?: string | null;
@@ -78,7 +80,7 @@ function comparisonLine(series: SeriesComparison, idWidth: number): string {
 
 export function renderTerminalSummary(summary: RunSummary, options: TerminalSummaryOptions = {}): string {
   const paint = (style: Style, text: string) => (options.color ? `\u001b[${ANSI[style]}m${text}\u001b[0m` : text);
-  const verdict = decideVerdict(summary, options.comparison);
+  const verdict = options.verdict ?? decideVerdict(summary, options.comparison);
   const out: string[] = [''];
   const section = (title: string) => out.push('', `  ${paint('bold', `█ ${title}`)}`, '');
 

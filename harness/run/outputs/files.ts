@@ -42,7 +42,10 @@ export class FilesOutput implements Output {
       if (!end) return;
       await writer.writeHistograms(end.histograms);
       await writer.writeSummary(end.summary);
-      await writer.writeText('summary.md', renderMarkdownSummary(end.summary, { reportPath: end.reportPath }));
+      await writer.writeText(
+        'summary.md',
+        renderMarkdownSummary(end.summary, { reportPath: end.reportPath, verdict: end.verdict }),
+      );
       await writer.writeText('junit.xml', renderJunit(end.summary));
       await writer.flush();
     } finally {

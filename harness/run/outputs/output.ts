@@ -12,6 +12,7 @@ import type {
   TimeseriesPoint,
 } from '../../common/summary-types.ts';
 import type { DriverProgress } from '../../engine/index.ts';
+import type { Verdict } from '../../gate/index.ts';
 
 export interface RunStart {
   /** `results/<run-id>/`: the run's files (the record every other output is a view of). */
@@ -21,6 +22,8 @@ export interface RunStart {
 
 export interface RunEnd {
   summary: RunSummary;
+  /** The verdict the run's process returns as its exit code. */
+  verdict: Verdict;
   /** Whole-run HDR histograms by metric (compressed base64, µs). */
   histograms: Record<string, string>;
   /** Where report.html will be, when the report output is selected (summary.md links it). */

@@ -67,15 +67,30 @@ export class LocalRuntime {
 
   /** Starts a process whose stop is registered in the teardown; `stopTimeoutMs` bounds a graceful stop. */
   spawn(
-    spec: Omit<ProcessSpec, 'logFile'> & { logName?: string; stopTimeoutMs?: number; stopSignal?: NodeJS.Signals },
+    spec: Omit<ProcessSpec, 'logFile'> & {
+      logName?: string;
+      stopTimeoutMs?: number;
+      stopSignal?: NodeJS.Signals;
+      /**
+       * false: the stack goes on without this service when it dies (a warning, not a crash) — for
+       * services the system under test does not use, such as ClickHouse, which only holds results.
+       */
+      vital?: boolean;
+    },
   ): ManagedProcess {
     this.signal?.throwIfAborted();
     const process = ManagedProcess.start({ ...spec, logFile: this.logFile(spec.logName ?? spec.name) });
     if (process.pid > 0) this.reaper.watchGroup(process.pid);
     this.started.set(spec.name, process);
     void process.exited.then((status) => {
-      if (!process.stopRequested) {
-        const how = status.signal ?? `code ${status.code}`;
+      if (process.stopRequested) return;
+      const how = status.signal ?? `code ${status.code}`;
+      if (spec.vital === false) {
+        log.warn(
+          'stack',
+          `${spec.name} exited unexpectedly (${how}); nothing under test uses it, so the stack goes on`,
+        );
+      } else {
         this.reportCrash({
           service: spec.name,
           message: `${spec.name} exited unexpectedly (${how})`,

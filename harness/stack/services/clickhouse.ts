@@ -83,6 +83,8 @@ export class ClickHouseService {
       command: binary.path,
       args: [`--config-file=${configFile}`],
       cwd: dir,
+      // It holds results only: a run goes on without it (the live writer never blocks, files are the record).
+      vital: false,
     });
     const url = `http://127.0.0.1:${httpPort}`;
     await waitUntilReady(proc, httpProbe(`${url}/ping`, { bodyIncludes: 'Ok.' }), {
