@@ -29,8 +29,21 @@ function elapsed(): string {
   return `${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)}s`;
 }
 
+/**
+ * Longest message one log call writes. A last resort: formatters bound their own text (plan lines list a
+ * few items, validation errors quote a few characters), but a log line must stay a line whatever a caller
+ * passes — a huge plan once wrote one 400 MB line.
+ */
+export const MAX_LOG_MESSAGE_CHARS = 16_384;
+
+function capped(message: string): string {
+  if (message.length <= MAX_LOG_MESSAGE_CHARS) return message;
+  return `${message.slice(0, MAX_LOG_MESSAGE_CHARS)}… (${message.length - MAX_LOG_MESSAGE_CHARS} more characters cut)`;
+}
+
 function write(level: string, area: string, message: string): void {
-  process.stderr.write(redact(`${elapsed()} ${level}${area.padEnd(8)} ${message}\n`));
+  // Redacted before it is cut, so a cut never leaves part of a secret behind.
+  process.stderr.write(`${elapsed()} ${level}${area.padEnd(8)} ${capped(redact(message))}\n`);
 }
 
 export const log = {

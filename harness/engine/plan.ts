@@ -100,16 +100,35 @@ function publishingStart(p: WorkloadPlan['publishers']): string {
   return p.startTimeMs ? `, starting ${formatK6Duration(p.startTimeMs)} after the ramp` : '';
 }
 
+/**
+ * Lists at most this many items in a plan line, whatever the input: the line's length must not grow with
+ * the plan (a fleet of millions of workers once wrote a 400 MB line).
+ */
+const MAX_LISTED = 8;
+
+function listBounded(items: readonly string[], separator: string): string {
+  if (items.length <= MAX_LISTED) return items.join(separator);
+  return `${items.slice(0, MAX_LISTED).join(separator)}${separator}… ${items.length - MAX_LISTED} more`;
+}
+
+/** `3 worker processes (5000/5000/4999)`, or the range once there are too many to list. */
+function describeWorkers(perWorker: readonly number[]): string {
+  if (perWorker.length === 0) return 'no worker processes';
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const n of perWorker) {
+    min = Math.min(min, n);
+    max = Math.max(max, n);
+  }
+  const each =
+    min === max ? `${min} each` : perWorker.length <= MAX_LISTED ? perWorker.join('/') : `${min}–${max} each`;
+  return `${perWorker.length} worker process${perWorker.length === 1 ? '' : 'es'} (${each})`;
+}
+
 /** Human lines for the plan (k6's executor descriptions). */
 export function describeWorkload(w: Workload, options: { nodeCount?: number } = {}): string {
   const p = planWorkload(w, options);
-  const perWorker = p.subscribers.fleet.perWorker;
-  const workers =
-    perWorker.length === 0
-      ? 'no worker processes'
-      : `${perWorker.length} worker process${perWorker.length === 1 ? '' : 'es'} (${
-          new Set(perWorker).size === 1 ? `${perWorker[0]} each` : perWorker.join('/')
-        })`;
+  const workers = describeWorkers(p.subscribers.fleet.perWorker);
   const rampUncovered =
     p.publishers.startAfter === 'ramp-start' &&
     p.publishers.startTimeMs + p.publishers.durationMs < p.subscribers.rampMs;
@@ -125,7 +144,7 @@ export function describeWorkload(w: Workload, options: { nodeCount?: number } = 
       `note:        publishing ends ${formatK6Duration(Math.ceil((p.subscribers.rampMs - p.publishers.startTimeMs - p.publishers.durationMs) / 1000) * 1000)} before the ramp does`,
     );
   }
-  if (p.faults.length) lines.push(`faults:      ${p.faults.join('; ')} (from the start of publishing)`);
+  if (p.faults.length) lines.push(`faults:      ${listBounded(p.faults, '; ')} (from the start of publishing)`);
   lines.push(
     `max duration: ${formatK6Duration(Math.ceil(p.maxDurationMs / 1000) * 1000)} (incl. ${
       p.publishers.startAfter === 'ramp-start' ? '' : 'ramp grace, '

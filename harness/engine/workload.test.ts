@@ -200,3 +200,38 @@ test('honesty: several streaks of one process fold into one reason', () => {
     /^subscribers-1: event-loop delay p99 above 50 ms in 3 streaks, 12 s in all \(longest 5 s\) \(peak 300 ms at 6 s\)/,
   );
 });
+
+test('every number is bounded, and the message gives the bound and the reason', () => {
+  const withSubscribers = (extra: object) => ({ ...minimal, subscribers: { ...minimal.subscribers, ...extra } });
+  const withPublishers = (extra: object) => ({ ...minimal, publishers: { ...minimal.publishers, ...extra } });
+  assert.match(
+    problem(withSubscribers({ count: 1e12 })),
+    /workload\.subscribers\.count: at most 1,000,000 subscribers per run on one machine \(.*\); for more, shard the run/,
+  );
+  assert.match(problem(withPublishers({ rate: 1e15 })), /workload\.publishers\.rate: at most 1,000,000 iterations\/s/);
+  assert.match(
+    problem(withPublishers({ rate: 10_000, timeUnit: '1ms' })),
+    /publishers\.timeUnit: at most 1,000,000 iterations\/s/,
+  );
+  assert.match(
+    problem(withPublishers({ duration: '99999999h' })),
+    /workload\.publishers\.duration: at most 24h per run phase/,
+  );
+  assert.match(
+    problem(withPublishers({ rate: Number.POSITIVE_INFINITY })),
+    /rate: expected a finite number, not Infinity/,
+  );
+  assert.match(problem(withPublishers({ preAllocatedVUs: 1e9 })), /preAllocatedVUs: at most 100,000 VUs/);
+  assert.match(problem(withSubscribers({ connectRate: 1e9 })), /connectRate: at most 100,000 connections\/s/);
+  assert.match(
+    problem(withSubscribers({ count: 1_000_000, maxSocketsPerWorker: 1 })),
+    /maxSocketsPerWorker: 1000000 subscribers at 1 per worker need 1000000 worker processes; at most 1,024/,
+  );
+});
+
+test('the plan line stays short however many workers the fleet has', () => {
+  const w = parseWorkload({ ...minimal, subscribers: { count: 999_999, workers: 1024 } });
+  const text = describeWorkload(w);
+  assert.match(text, /1024 worker processes \(976–977 each\)/);
+  assert.ok(text.length < 2000, `${text.length} characters`);
+});

@@ -7,22 +7,50 @@
  * Durations are k6 strings ('30s', '1m30s', '500ms'); they come out of the schema as milliseconds.
  */
 import { z } from 'zod';
-import { parseOrExplain } from '../common/validation.ts';
+import { atMost, parseOrExplain } from '../common/validation.ts';
 import { EXECUTORS } from './executors/index.ts';
-import { durationMs, nonNegativeInt, positiveDurationMs, positiveInt } from './schema-helpers.ts';
+import {
+  durationMs,
+  MAX_RATE_PER_S,
+  MAX_STAGES,
+  nonNegativeInt,
+  positiveDurationMs,
+  positiveInt,
+  RATE_BOUND_MESSAGE,
+} from './schema-helpers.ts';
 import { isKnownTarget } from './targets/registry.ts';
 
 export const DEFAULT_CONNECT_RATE = 500;
 
+/** Most subscribers one run opens: they are sockets of this machine (a distributed run shards the fleet). */
+export const MAX_SUBSCRIBERS = 1_000_000;
+/** Most subscriber worker processes on one machine. */
+export const MAX_SUBSCRIBER_WORKERS = 1024;
+/** Most Centrifugo nodes a stack has (stack.nodes), so the most a subscriber can name. */
+const MAX_NODES = 16;
+
+const subscriberCount = nonNegativeInt.max(
+  MAX_SUBSCRIBERS,
+  atMost(
+    MAX_SUBSCRIBERS,
+    'subscribers per run on one machine (each is a socket: ~20,000 open files per process, ~28,000 ports per loopback source address); for more, shard the run over several machines',
+  ),
+);
+
 const SubscribersSchema = z.strictObject({
   /** Subscriber connections (one user and one personal channel each); messages need someone to owe them. */
-  count: positiveInt,
+  count: subscriberCount.min(1),
   /** Connections opened per second, fleet-wide (default 500/s). Or `stages`, not both. */
-  connectRate: z.number().positive().optional(),
+  connectRate: z
+    .number()
+    .positive()
+    .max(100_000, atMost(100_000, 'connections/s: more WebSocket handshakes than one machine completes'))
+    .optional(),
   /** A ramping-vus-like connection ramp: linear stages to `target` connections; the last target = count. */
   stages: z
-    .array(z.strictObject({ duration: durationMs, target: nonNegativeInt }))
+    .array(z.strictObject({ duration: durationMs, target: subscriberCount }))
     .min(1)
+    .max(MAX_STAGES)
     .optional(),
   /**
    * One channel every subscriber listens on (e.g. `room:feed`; the `room` namespace allows client
@@ -33,11 +61,26 @@ const SubscribersSchema = z.strictObject({
     .regex(/^[^\s]{1,255}$/, 'a Centrifugo channel name, e.g. room:feed')
     .optional(),
   /** Centrifugo nodes to connect to, by number (1 = the first), round-robin; default all of them. */
-  nodes: z.union([z.literal('all'), z.array(positiveInt).min(1)]).default('all'),
+  nodes: z
+    .union([
+      z.literal('all'),
+      z
+        .array(positiveInt.max(MAX_NODES, atMost(MAX_NODES, 'Centrifugo nodes per stack')))
+        .min(1)
+        .max(MAX_NODES),
+    ])
+    .default('all'),
   /** Worker processes: 'auto' = one per core, more when the per-process socket limit needs it. */
-  workers: z.union([z.literal('auto'), positiveInt]).default('auto'),
+  workers: z
+    .union([
+      z.literal('auto'),
+      positiveInt.max(MAX_SUBSCRIBER_WORKERS, atMost(MAX_SUBSCRIBER_WORKERS, 'worker processes on one machine')),
+    ])
+    .default('auto'),
   /** Never more sockets than this per worker process (bounded further by its open-files limit). */
-  maxSocketsPerWorker: positiveInt.default(15_000),
+  maxSocketsPerWorker: positiveInt
+    .max(1_000_000, atMost(1_000_000, 'sockets per process (the largest open-files limit a process gets)'))
+    .default(15_000),
   /** Dial → subscribed within this, or the attempt is abandoned and retried. */
   connectTimeout: positiveDurationMs.default(10_000),
   /**
@@ -70,7 +113,7 @@ const publisherOptions = {
    */
   startAfter: z.enum(START_AFTER).default('subscribers-connected'),
   /** Where messages go: a name from targets/registry.ts, or an absolute path to a target module. */
-  target: z.string().default('centrifugo-broadcast'),
+  target: z.string().max(4096).default('centrifugo-broadcast'),
   /** Approximate size of each publication's JSON data (marker + padding), bytes. */
   payloadBytes: z.number().int().min(64).max(1_000_000).default(128),
   /** centrifugo-broadcast: channels per API call (a big audience is split into several calls). */
@@ -88,7 +131,7 @@ const PublishersSchema = z.discriminatedUnion('executor', [
   EXECUTORS['shared-iterations'].schema.extend(publisherOptions),
 ]);
 
-const node = { node: positiveInt };
+const node = { node: positiveInt.max(MAX_NODES, atMost(MAX_NODES, 'Centrifugo nodes per stack')) };
 const service = { service: z.enum(['redis', 'postgres', 'nats']) };
 const FaultSchema = z.discriminatedUnion('action', [
   z.strictObject({ at: durationMs, action: z.literal('kill-centrifugo-node'), ...node }),
@@ -99,7 +142,11 @@ const FaultSchema = z.discriminatedUnion('action', [
 
 const LimitsSchema = z.strictObject({
   /** A process whose event-loop delay p99 stays above this is saturated (its latency is its own). */
-  maxEventLoopDelayP99Ms: z.number().positive().default(50),
+  maxEventLoopDelayP99Ms: z
+    .number()
+    .positive()
+    .max(60_000, atMost(60_000, 'ms: an event loop a minute late is saturated at any threshold'))
+    .default(50),
   /** A process using more than this share of one core is saturated. */
   maxCpuShare: z.number().positive().max(1).default(0.9),
   /** For this long in a row, before the run is declared invalid. */
@@ -113,7 +160,7 @@ export const WorkloadSchema = z
     /** After publishing ends: how long to wait for deliveries still in flight (ends early when all arrived). */
     drain: durationMs.default(5000),
     /** Faults at times relative to the start of publishing, through the caller's fault functions. */
-    faults: z.array(FaultSchema).default([]),
+    faults: z.array(FaultSchema).max(1000, atMost(1000, 'faults per run')).default([]),
     limits: LimitsSchema.prefault({}),
   })
   .superRefine((w, ctx) => {
@@ -152,7 +199,22 @@ export const WorkloadSchema = z
         message: `unknown target '${w.publishers.target}'; use centrifugo-broadcast, centrifugo-publish, a registered target or an absolute path to a target module`,
       });
     }
+    // (Each check below is skipped when a field it reads is out of bounds already: that is the one problem.)
+    const workersNeeded = Math.ceil(s.count / s.maxSocketsPerWorker);
+    if (workersNeeded > MAX_SUBSCRIBER_WORKERS && s.count <= MAX_SUBSCRIBERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subscribers', 'maxSocketsPerWorker'],
+        message: `${s.count} subscribers at ${s.maxSocketsPerWorker} per worker need ${workersNeeded} worker processes; ${atMost(MAX_SUBSCRIBER_WORKERS, 'on one machine: raise maxSocketsPerWorker')}`,
+      });
+    }
     const p = w.publishers;
+    if ('timeUnit' in p) {
+      const peak = 'rate' in p ? p.rate : Math.max(p.startRate, ...p.stages.map((stage) => stage.target));
+      if (peak <= MAX_RATE_PER_S && (peak / p.timeUnit) * 1000 > MAX_RATE_PER_S) {
+        ctx.addIssue({ code: 'custom', path: ['publishers', 'timeUnit'], message: RATE_BOUND_MESSAGE });
+      }
+    }
     if ('maxVUs' in p && p.maxVUs !== undefined && p.maxVUs < p.preAllocatedVUs) {
       ctx.addIssue({
         code: 'custom',

@@ -272,6 +272,14 @@ export const ThresholdsSchema = z
             });
             return;
           }
+          if (seconds > 86_400) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [metric, index, 'delayAbortEval'],
+              message: 'at most 24h: the longest phase of a run',
+            });
+            return;
+          }
           delayAbortEvalS = seconds;
         }
         parsed.push({

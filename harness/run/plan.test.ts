@@ -161,4 +161,11 @@ test('what the stack lacks for the run is refused before anything starts', async
   );
   await rejects(loadPlan(chatApp), /chat-app needs the chat app in the stack/);
   await rejects(loadPlan(path.join(dir, 'missing.ts')), /no scenario file at/);
+  // A flood's own sink fault profile is checked now, not when the flood applies it after registering.
+  const flood = scenarioFile(
+    'flood',
+    `{ name: 'flood', stack: { pushRelay: {}, pushSink: {} },
+       push: { devices: { count: 10 }, pushes: { total: 10 }, sinkFaults: { windos: [] } } }`,
+  );
+  await rejects(loadPlan(flood), /push\.sinkFaults\.windos: unknown key; did you mean windows\?/);
 });

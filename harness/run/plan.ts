@@ -14,7 +14,7 @@ import { deepFreeze } from '../common/deep-freeze.ts';
 import { UserError } from '../common/errors.ts';
 import { parseOrExplain } from '../common/validation.ts';
 import type { ParsedThreshold } from '../gate/index.ts';
-import { defaultClickHouseUrl, type StackSpec } from '../stack/index.ts';
+import { checkSinkFaultProfile, defaultClickHouseUrl, type StackSpec } from '../stack/index.ts';
 import { type OutputSelection, selectOutputs } from './outputs/index.ts';
 
 /** Which load driver runs the scenario: WebSocket subscribers and publishers, or a push flood. */
@@ -126,6 +126,7 @@ function checkStackHasWhatTheRunNeeds(scenario: Scenario, stack: StackSpec): voi
   if (scenario.push?.api === 'relay' && !stack.pushSink) {
     throw new UserError('push: the relay sends to the push sink; set stack.pushSink: {}');
   }
+  if (scenario.push && typeof scenario.push.sinkFaults === 'object') checkSinkFaultProfile(scenario.push.sinkFaults);
 }
 
 async function importScenario(file: string, resolved: string): Promise<Record<string, unknown>> {

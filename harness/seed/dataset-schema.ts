@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { atMost } from '../common/validation.ts';
 
 /** GrandChat's `setup_dev` rooms (reference/centrifugo.md §7 "Seeding"): the four rows of its latency table. */
 export const GRANDCHAT_ROOMS = [
@@ -8,7 +9,13 @@ export const GRANDCHAT_ROOMS = [
   { name: 'Football', members: 100 },
 ] as const;
 
-const weight = z.number().min(0);
+/** A relative weight (normalised against its siblings). */
+const weight = z
+  .number()
+  .min(0)
+  .max(1_000_000, atMost(1_000_000, '(weights are normalised; use fractions or percentages)'));
+/** Most users a dataset has: seeded into PostgreSQL before the run, and each a possible subscriber. */
+export const MAX_DATASET_USERS = 10_000_000;
 
 /**
  * Push devices per user, for the push relay: how many (a weight per count: `[0.2, 0.6, 0.2]` = 20% of users
@@ -26,7 +33,7 @@ export const DeviceMixSchema = z
     webPushShare: z.number().min(0).max(1).default(0.3),
     /** Platforms of FCM devices (GrandChat uses FCM for its web clients too). */
     fcmPlatforms: z
-      .object({ android: weight.default(0.5), ios: weight.default(0.3), web: weight.default(0.2) })
+      .strictObject({ android: weight.default(0.5), ios: weight.default(0.3), web: weight.default(0.2) })
       .default({ android: 0.5, ios: 0.3, web: 0.2 })
       .refine((p) => p.android + p.ios + p.web > 0, 'needs at least one platform weight above 0'),
   })
@@ -44,14 +51,30 @@ export const DatasetSchema = z
       .min(0)
       .max(2 ** 32 - 1)
       .default(1),
-    users: z.number().int().min(1).max(10_000_000).default(100_000),
+    users: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_DATASET_USERS, atMost(MAX_DATASET_USERS, 'users per dataset (COPY-loaded before the run starts)'))
+      .default(100_000),
     /**
      * Rooms with their member counts. Members are the first N users of one ordering of all users (GrandChat
      * takes the first N rows of an unordered query), so rooms overlap: the smallest room's members are in
      * every room.
      */
     rooms: z
-      .array(z.object({ name: z.string().min(1).max(100), members: z.number().int().min(0) }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(100),
+            members: z
+              .number()
+              .int()
+              .min(0)
+              .max(MAX_DATASET_USERS, atMost(MAX_DATASET_USERS, 'members (users per dataset)')),
+          })
+          .strict(),
+      )
       .min(1)
       .max(10_000)
       .default(GRANDCHAT_ROOMS.map((room) => ({ ...room }))),

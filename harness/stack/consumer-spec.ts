@@ -6,25 +6,25 @@ import { z } from 'zod';
 
 /** A consumer a broadcast mode needs; the provider fills in the addresses of the services it started. */
 export const ConsumerSpecSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     type: z.literal('postgresql'),
     name: z.string().regex(/^[a-zA-Z0-9_]{2,}$/),
     outboxTable: z.string().default('chat_outbox'),
     partitions: z.number().int().min(1).max(1024).default(1),
     notificationChannel: z.string().default('centrifugo_partition_change'),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal('redis_stream'),
     name: z.string().regex(/^[a-zA-Z0-9_]{2,}$/),
     stream: z.string().default('centrifugo:api'),
     group: z.string().default('centrifugo'),
     workers: z.number().int().min(1).max(64).default(1),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal('nats_jetstream'),
     name: z.string().regex(/^[a-zA-Z0-9_]{2,}$/),
     streamName: z.string().default('CENTRIFUGO'),
-    subjects: z.array(z.string()).default(['centrifugo.api']),
+    subjects: z.array(z.string()).max(100).default(['centrifugo.api']),
     durableName: z.string().default('centrifugo'),
     /** The durable consumer exists already (created before Centrifugo starts): Centrifugo only binds to it. */
     useExistingConsumer: z.boolean().default(false),

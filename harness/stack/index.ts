@@ -20,6 +20,7 @@ export {
 } from './held-stack.ts';
 export { defaultClickHouseUrl } from './kept-clickhouse.ts';
 export { stackSpecForMode } from './services/chat-app-options.ts';
+export { checkSinkFaultProfile } from './services/push-sink.ts';
 export type { Stack, StackHooks, StackStartOptions } from './stack.ts';
 export { defaultStacksDir, readStackFile, stackFilePath } from './stack-file.ts';
 export { type StackSpec, type StackSpecInput, StackSpecSchema, servicesFor } from './stack-spec.ts';

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { atMost, checkValue } from '../common/validation.ts';
+import { SinkConfigSchema } from '../sut/push-sink/index.ts';
 import { ConsumerSpecSchema } from './consumer-spec.ts';
 import { ChatAppOptionsSchema, withChatAppConsumers } from './services/chat-app-options.ts';
+import { PushRelayOptionsSchema } from './services/push-relay.ts';
 
 const port = z.number().int().min(1).max(65_535);
 
@@ -12,20 +15,30 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
  * a postgresql consumer → PostgreSQL, …); `services` lists extra ones (ClickHouse for results, …).
  */
 export const StackSpecSchema = z
-  .object({
+  .strictObject({
     provider: z.enum(['local', 'external', 'containers']).default('local'),
     engine: z.enum(['memory', 'redis', 'nats']).default('memory'),
-    nodes: z.number().int().min(1).max(16).default(1),
+    nodes: z.number().int().min(1).max(16, atMost(16, 'Centrifugo nodes per stack')).default(1),
     centrifugoPorts: z.array(port).optional(),
-    services: z.array(z.enum(SERVICE_NAMES)).default([]),
-    consumers: z.array(ConsumerSpecSchema).default([]),
+    services: z.array(z.enum(SERVICE_NAMES)).max(SERVICE_NAMES.length).default([]),
+    consumers: z.array(ConsumerSpecSchema).max(64, atMost(64, 'consumers per stack')).default([]),
     centrifugo: z
-      .object({
+      .strictObject({
         logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-        clientQueueMaxSize: z.number().int().positive().optional(),
-        personalHistorySize: z.number().int().min(0).optional(),
-        pingInterval: z.string().optional(),
-        pongTimeout: z.string().optional(),
+        clientQueueMaxSize: z
+          .number()
+          .int()
+          .positive()
+          .max(1_073_741_824, atMost(1_073_741_824, 'bytes (1 GiB) queued per client connection'))
+          .optional(),
+        personalHistorySize: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_000_000, atMost(1_000_000, 'publications of history per channel (Centrifugo keeps it in memory)'))
+          .optional(),
+        pingInterval: z.string().max(20).optional(),
+        pongTimeout: z.string().max(20).optional(),
       })
       .default({ logLevel: 'info' }),
     /**
@@ -36,12 +49,12 @@ export const StackSpecSchema = z
     pushRelay: z.record(z.string(), z.unknown()).optional(),
     pushSink: z.record(z.string(), z.unknown()).optional(),
     /** For provider `external`: the stack file written by `stack up`, or a hand-written one. */
-    stackFile: z.string().optional(),
+    stackFile: z.string().max(4096).optional(),
     /** The harness refuses non-loopback targets unless this is set: load is never sent anywhere by accident. */
     allowRemoteTargets: z.boolean().default(false),
   })
   .superRefine((spec, ctx) => {
-    if (spec.nodes > 1 && spec.engine === 'memory') {
+    if (spec.nodes > 1 && spec.nodes <= 16 && spec.engine === 'memory') {
       ctx.addIssue({
         code: 'custom',
         path: ['nodes'],
@@ -62,14 +75,22 @@ export const StackSpecSchema = z
         message: 'provider external needs the stack file of the deployment (from `stack up`, or hand-written)',
       });
     }
-    if (spec.chatApp) {
-      const chatApp = ChatAppOptionsSchema.safeParse(spec.chatApp);
-      for (const issue of chatApp.error?.issues ?? []) {
-        ctx.addIssue({ code: 'custom', path: ['chatApp', ...issue.path], message: issue.message });
+    // The services' own options are passed on as records, but checked here, with the spec: an unknown key
+    // or a bad value is refused before anything starts, not when the service does.
+    const options = [
+      ['chatApp', ChatAppOptionsSchema, spec.chatApp],
+      ['pushRelay', PushRelayOptionsSchema, spec.pushRelay],
+      ['pushSink', SinkConfigSchema, spec.pushSink],
+    ] as const;
+    for (const [field, schema, value] of options) {
+      if (value === undefined) continue;
+      const checked = checkValue(schema, value);
+      for (const problem of checked.ok ? [] : checked.problems) {
+        ctx.addIssue({ code: 'custom', path: [field, ...problem.path], message: problem.message });
       }
-      if (chatApp.data?.push && !spec.pushRelay) {
-        ctx.addIssue({ code: 'custom', path: ['chatApp', 'push'], message: 'needs pushRelay in the stack spec' });
-      }
+    }
+    if (spec.chatApp && ChatAppOptionsSchema.safeParse(spec.chatApp).data?.push && !spec.pushRelay) {
+      ctx.addIssue({ code: 'custom', path: ['chatApp', 'push'], message: 'needs pushRelay in the stack spec' });
     }
   })
   // A chat app mode brings the Centrifugo consumers it needs (unless the spec names them already).

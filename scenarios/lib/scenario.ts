@@ -7,6 +7,7 @@
  *   export default defineScenario({ name: 'smoke', stack: { engine: 'memory' }, workload: { … }, thresholds: { … } });
  */
 import { z } from 'zod';
+import { atMost } from '../../harness/common/validation.ts';
 import { PushFloodSchema, WorkloadSchema } from '../../harness/engine/index.ts';
 import { ThresholdsSchema } from '../../harness/gate/index.ts';
 import { DatasetSchema } from '../../harness/seed/index.ts';
@@ -24,6 +25,13 @@ export const ResultsOptionsSchema = z.strictObject({
   report: z.boolean().default(true),
 });
 
+/** Online users are subscribers: as many as one machine's fleet holds (workload.subscribers.count). */
+const ONLINE_BOUND = 1_000_000;
+const ONLINE_BOUND_MESSAGE = atMost(
+  ONLINE_BOUND,
+  'online users per run on one machine (each is a subscriber socket); for more, shard the run over several machines',
+);
+
 /**
  * Which dataset users are online (have a subscriber), for scenarios with a `dataset`: one per room like
  * GrandChat's latency table, N per room, or given user ids. The subscriber count follows from it.
@@ -32,10 +40,16 @@ export const OnlineSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('one-per-room'), pick: z.enum(['last', 'random']).optional() }),
   z.strictObject({
     kind: z.literal('per-room'),
-    count: z.number().int().positive(),
+    count: z.number().int().positive().max(ONLINE_BOUND, ONLINE_BOUND_MESSAGE),
     pick: z.enum(['last', 'random']).optional(),
   }),
-  z.strictObject({ kind: z.literal('users'), userIds: z.array(z.number().int().positive()).min(1) }),
+  z.strictObject({
+    kind: z.literal('users'),
+    userIds: z
+      .array(z.number().int().positive().max(10_000_000, atMost(10_000_000, 'users per dataset')))
+      .min(1)
+      .max(ONLINE_BOUND, ONLINE_BOUND_MESSAGE),
+  }),
 ]);
 
 /**
@@ -52,8 +66,11 @@ function countFromDataset(input: unknown): unknown {
 const ScenarioObjectSchema = z
   .strictObject({
     /** Short name, used in results and reports. */
-    name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'use letters, digits, dot, dash or underscore'),
-    description: z.string().optional(),
+    name: z
+      .string()
+      .max(100)
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'use letters, digits, dot, dash or underscore'),
+    description: z.string().max(2000).optional(),
     stack: StackSpecSchema.prefault({}),
     /** A seeded GrandChat-like dataset loaded into PostgreSQL before the run (users, rooms, memberships, devices). */
     dataset: DatasetSchema.optional(),

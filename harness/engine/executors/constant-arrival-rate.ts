@@ -1,17 +1,24 @@
 import { z } from 'zod';
 import { formatK6Duration } from '../../common/duration.ts';
-import { commonExecutorOptions, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
+import {
+  commonExecutorOptions,
+  MAX_RATE_PER_S,
+  positiveDurationMs,
+  positiveInt,
+  RATE_BOUND_MESSAGE,
+  vusCount,
+} from '../schema-helpers.ts';
 import { constantArrivals, countArrivals } from './arrival-schedule.ts';
 import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';
 
 /** k6 `constant-arrival-rate` (open model): `rate` iterations per `timeUnit`, for `duration`. */
 export const schema = z.strictObject({
   executor: z.literal('constant-arrival-rate'),
-  rate: z.number().positive(),
+  rate: z.number().positive().max(MAX_RATE_PER_S, RATE_BOUND_MESSAGE),
   timeUnit: positiveDurationMs.default(1000),
   duration: positiveDurationMs,
-  preAllocatedVUs: positiveInt,
-  maxVUs: positiveInt.optional(),
+  preAllocatedVUs: vusCount(positiveInt),
+  maxVUs: vusCount(positiveInt).optional(),
   ...commonExecutorOptions,
 });
 export type Config = z.output<typeof schema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatK6Duration } from '../../common/duration.ts';
 import { monoUs } from '../../common/mono-clock.ts';
-import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
+import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt, vusCount } from '../schema-helpers.ts';
 import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
 
 /**
@@ -11,7 +11,7 @@ import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts
  */
 export const schema = z.strictObject({
   executor: z.literal('constant-vus'),
-  vus: positiveInt.default(1),
+  vus: vusCount(positiveInt).default(1),
   duration: positiveDurationMs,
   sleep: durationMs.default(0),
   ...commonExecutorOptions,

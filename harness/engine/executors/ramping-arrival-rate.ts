@@ -1,17 +1,34 @@
 import { z } from 'zod';
 import { formatK6Duration } from '../../common/duration.ts';
-import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
+import {
+  commonExecutorOptions,
+  durationMs,
+  MAX_RATE_PER_S,
+  MAX_STAGES,
+  positiveDurationMs,
+  positiveInt,
+  RATE_BOUND_MESSAGE,
+  vusCount,
+} from '../schema-helpers.ts';
 import { countArrivals, rampingArrivals } from './arrival-schedule.ts';
 import { type ExecutorContext, type ExecutorPlan, runArrivals } from './executor.ts';
 
 /** k6 `ramping-arrival-rate` (open model): the start rate follows linear `stages` from `startRate`. */
 export const schema = z.strictObject({
   executor: z.literal('ramping-arrival-rate'),
-  startRate: z.number().nonnegative().default(0),
+  startRate: z.number().nonnegative().max(MAX_RATE_PER_S, RATE_BOUND_MESSAGE).default(0),
   timeUnit: positiveDurationMs.default(1000),
-  stages: z.array(z.strictObject({ duration: durationMs, target: z.number().nonnegative() })).min(1),
-  preAllocatedVUs: positiveInt,
-  maxVUs: positiveInt.optional(),
+  stages: z
+    .array(
+      z.strictObject({
+        duration: durationMs,
+        target: z.number().nonnegative().max(MAX_RATE_PER_S, RATE_BOUND_MESSAGE),
+      }),
+    )
+    .min(1)
+    .max(MAX_STAGES),
+  preAllocatedVUs: vusCount(positiveInt),
+  maxVUs: vusCount(positiveInt).optional(),
   ...commonExecutorOptions,
 });
 export type Config = z.output<typeof schema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatK6Duration } from '../../common/duration.ts';
 import { monoUs } from '../../common/mono-clock.ts';
-import { commonExecutorOptions, durationMs, nonNegativeInt } from '../schema-helpers.ts';
+import { commonExecutorOptions, durationMs, MAX_STAGES, nonNegativeInt, vusCount } from '../schema-helpers.ts';
 import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
 
 /**
@@ -11,8 +11,11 @@ import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts
  */
 export const schema = z.strictObject({
   executor: z.literal('ramping-vus'),
-  startVUs: nonNegativeInt.default(1),
-  stages: z.array(z.strictObject({ duration: durationMs, target: nonNegativeInt })).min(1),
+  startVUs: vusCount(nonNegativeInt).default(1),
+  stages: z
+    .array(z.strictObject({ duration: durationMs, target: vusCount(nonNegativeInt) }))
+    .min(1)
+    .max(MAX_STAGES),
   gracefulRampDown: durationMs.default(30_000),
   sleep: durationMs.default(0),
   ...commonExecutorOptions,

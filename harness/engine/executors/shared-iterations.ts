@@ -1,14 +1,22 @@
 import { z } from 'zod';
 import { formatK6Duration } from '../../common/duration.ts';
 import { monoUs } from '../../common/mono-clock.ts';
-import { commonExecutorOptions, durationMs, positiveDurationMs, positiveInt } from '../schema-helpers.ts';
+import {
+  commonExecutorOptions,
+  durationMs,
+  ITERATIONS_BOUND_MESSAGE,
+  MAX_ITERATIONS,
+  positiveDurationMs,
+  positiveInt,
+  vusCount,
+} from '../schema-helpers.ts';
 import { type ExecutorContext, type ExecutorPlan, runLoops } from './executor.ts';
 
 /** k6 `shared-iterations` (closed model): `iterations` in total, shared by `vus` VUs, within `maxDuration`. */
 export const schema = z.strictObject({
   executor: z.literal('shared-iterations'),
-  vus: positiveInt.default(1),
-  iterations: positiveInt.default(1),
+  vus: vusCount(positiveInt).default(1),
+  iterations: positiveInt.max(MAX_ITERATIONS, ITERATIONS_BOUND_MESSAGE).default(1),
   maxDuration: positiveDurationMs.default(600_000),
   sleep: durationMs.default(0),
   ...commonExecutorOptions,

@@ -1,8 +1,15 @@
 import { z } from 'zod';
-import { parseOrExplain } from '../../common/validation.ts';
+import { atMost, parseOrExplain } from '../../common/validation.ts';
 
 const ratio = z.number().min(0).max(1);
 const positiveInt = z.number().int().positive();
+/** A provider's share: normalised against the other, so only its order of magnitude matters. */
+const share = z
+  .number()
+  .min(0)
+  .max(1_000_000, atMost(1_000_000, '(shares are normalised; use fractions or percentages)'));
+/** Seconds of one phase of the flood (a fault window, a drain): a day at most. */
+const phaseSeconds = (base: z.ZodNumber) => base.max(86_400, atMost(86_400, 's (24h) per flood phase'));
 
 /** Sink fault variants a flood can run under (applied through the sink's control API when the flood starts). */
 export const SINK_FAULT_VARIANTS = ['none', '429-storm', '503-outage', 'dead-tokens'] as const;
@@ -23,15 +30,17 @@ export const PushFloodSchema = z
     api: z.enum(['relay', 'centrifugo-pro', 'generic']).default('relay'),
     devices: z
       .object({
-        count: positiveInt.max(10_000_000).default(100_000),
+        count: positiveInt
+          .max(10_000_000, atMost(10_000_000, 'devices per flood (registered before it starts)'))
+          .default(100_000),
         /** Share of each provider in the population; normalised, so {fcm: 4, webpush: 1} works too. */
         mix: z
-          .object({ fcm: z.number().min(0).default(0.8), webpush: z.number().min(0).default(0.2) })
+          .object({ fcm: share.default(0.8), webpush: share.default(0.2) })
           .strict()
           .refine((m) => m.fcm + m.webpush > 0, 'give at least one provider a share above 0')
           .default({ fcm: 0.8, webpush: 0.2 }),
         /** Distinct users; devices are spread over them round-robin (users with several devices, like GrandChat). */
-        users: positiveInt.optional(),
+        users: positiveInt.max(10_000_000, atMost(10_000_000, 'users (devices.count is at most as many)')).optional(),
         topics: z
           .object({
             /** Topics in the population (`bench-topic-<n>`). */
@@ -44,7 +53,11 @@ export const PushFloodSchema = z
         /** Devices per bulk registration call (relay), or concurrent device_register calls (other APIs). */
         registrationBatch: positiveInt.max(10_000).default(2000),
         /** Faker seed: the same seed gives the same population. */
-        seed: z.number().int().default(1),
+        seed: z
+          .number()
+          .int()
+          .max(2 ** 32 - 1, atMost(2 ** 32 - 1, '(faker seeds are 32-bit)'))
+          .default(1),
       })
       .strict()
       .default({
@@ -56,9 +69,22 @@ export const PushFloodSchema = z
       }),
     pushes: z
       .object({
-        total: positiveInt.max(100_000_000).default(1_000_000),
+        total: positiveInt
+          .max(100_000_000, atMost(100_000_000, 'pushes per flood (a day at over 1,000/s)'))
+          .default(1_000_000),
         /** Pushes per second on an open model (intended send times), or 'max': as fast as the API takes them. */
-        rate: z.union([z.literal('max'), z.number().positive()]).default('max'),
+        rate: z
+          .union([
+            z.literal('max'),
+            z
+              .number()
+              .positive()
+              .max(
+                1_000_000,
+                atMost(1_000_000, 'pushes/s: more than one generator can enqueue through an HTTP API; use max'),
+              ),
+          ])
+          .default('max'),
         /** Enqueue calls in flight at most. */
         concurrency: positiveInt.max(4096).default(64),
         /**
@@ -75,7 +101,9 @@ export const PushFloodSchema = z
         /** Approximate payload size: FCM message / Web Push plaintext, bytes. */
         payloadBytes: z.number().int().min(0).max(3900).default(256),
         /** notification.expire_at = enqueue time + this; pushes not sent by then fail as `expired`. */
-        expireAfterS: positiveInt.optional(),
+        expireAfterS: positiveInt
+          .max(2_419_200, atMost(2_419_200, 's (28 days, the longest FCM and Web Push keep a message)'))
+          .optional(),
       })
       .strict()
       .default({
@@ -86,7 +114,7 @@ export const PushFloodSchema = z
         payloadBytes: 256,
       }),
     /** After the last enqueue: how long to wait for the queue to drain before accounting. */
-    drainTimeoutS: positiveInt.max(86_400).default(600),
+    drainTimeoutS: phaseSeconds(positiveInt).default(600),
     /**
      * Sink fault variant (needs `targets.sinkControlUrl`): `429-storm` and `503-outage` are windows on the
      * sink's timeline (`faultWindow`, seconds after the enqueue phase starts); `dead-tokens` makes
@@ -95,11 +123,11 @@ export const PushFloodSchema = z
     sinkFaults: z.union([z.enum(SINK_FAULT_VARIANTS), z.record(z.string(), z.unknown())]).default('none'),
     faultWindow: z
       .object({
-        startS: z.number().min(0).default(2),
-        durationS: z.number().positive().default(5),
+        startS: phaseSeconds(z.number().min(0)).default(2),
+        durationS: phaseSeconds(z.number().positive()).default(5),
         /** Share of requests answered 429/503 inside the window. */
         probability: ratio.default(1),
-        retryAfterS: z.number().int().min(0).default(1),
+        retryAfterS: z.number().int().min(0).max(3600, atMost(3600, 's of Retry-After')).default(1),
       })
       .strict()
       .default({ startS: 2, durationS: 5, probability: 1, retryAfterS: 1 }),

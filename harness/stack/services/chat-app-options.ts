@@ -4,7 +4,7 @@
  * app's clients.
  */
 import { z } from 'zod';
-import { parseOrExplain } from '../../common/validation.ts';
+import { atMost, parseOrExplain } from '../../common/validation.ts';
 import { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, missingComponents } from '../../sut/chat-app/index.ts';
 import type { ConsumerSpec } from '../consumer-spec.ts';
 
@@ -18,8 +18,18 @@ export const ChatAppOptionsSchema = z
     port: z.number().int().min(1).max(65_535).optional(),
     poolSize: z.number().int().min(1).max(500).optional(),
     apiConcurrency: z.number().int().min(1).max(256).optional(),
-    tokenTtlSeconds: z.number().int().min(10).optional(),
-    redisStreamMaxLen: z.number().int().min(10).optional(),
+    tokenTtlSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(2_592_000, atMost(2_592_000, 's (30 days) of token lifetime'))
+      .optional(),
+    redisStreamMaxLen: z
+      .number()
+      .int()
+      .min(10)
+      .max(10_000_000, atMost(10_000_000, 'stream entries kept in Redis (each holds a whole payload)'))
+      .optional(),
     /** GrandChat's push appendix through the stack's push relay (needs `pushRelay` in the spec). */
     push: z.boolean().default(false),
   })

@@ -32,21 +32,21 @@ export const PushRelayOptionsSchema = z
     webpushBatchSize: positive.max(1000).optional(),
     connectionsPerOrigin: positive.max(64).optional(),
     streamsPerConnection: positive.max(1000).optional(),
-    claimIdleMs: z.number().int().min(1000).optional(),
-    requestTimeoutMs: z.number().int().min(100).optional(),
+    claimIdleMs: z.number().int().min(1000).max(86_400_000).optional(),
+    requestTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
     retry: z
       .object({
         maxAttempts: positive.max(100).optional(),
-        baseDelayMs: z.number().int().min(0).optional(),
-        rateLimitedInitialDelayMs: z.number().int().min(0).optional(),
-        maxDelayMs: z.number().int().min(0).optional(),
-        maxRetryAfterMs: z.number().int().min(0).optional(),
+        baseDelayMs: z.number().int().min(0).max(86_400_000).optional(),
+        rateLimitedInitialDelayMs: z.number().int().min(0).max(86_400_000).optional(),
+        maxDelayMs: z.number().int().min(0).max(86_400_000).optional(),
+        maxRetryAfterMs: z.number().int().min(0).max(86_400_000).optional(),
       })
       .strict()
       .optional(),
-    maxFcmMessageBytes: z.number().int().min(256).optional(),
-    maxWebPushPayloadBytes: z.number().int().min(16).optional(),
-    ledgerTtlSeconds: z.number().int().min(60).optional(),
+    maxFcmMessageBytes: z.number().int().min(256).max(1_048_576).optional(),
+    maxWebPushPayloadBytes: z.number().int().min(16).max(1_048_576).optional(),
+    ledgerTtlSeconds: z.number().int().min(60).max(2_592_000).optional(),
     redisPrefix: z
       .string()
       .regex(/^[a-zA-Z0-9_:.-]+$/)

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSinkConfig, type SinkEndpoints } from '../../sut/push-sink/index.ts';
+import { parseOrExplain } from '../../common/validation.ts';
+import { FaultProfileSchema, parseSinkConfig, type SinkEndpoints } from '../../sut/push-sink/index.ts';
 import { customProbe, waitUntilReady } from '../local/readiness.ts';
 import type { StartedSut, SutStartContext } from './sut.ts';
 
@@ -42,6 +43,14 @@ function healthProbe(dir: string, port: number) {
  * stack option `pushSink` as its config file. Its CA, credentials and endpoints live in the run's temporary
  * folder; receipts go next to the run's logs so they outlive the stack.
  */
+/**
+ * A push flood's own sink fault profile (`push.sinkFaults: { … }`), checked when the run is planned — the
+ * sink only sees it once the flood applies it, after the stack is up and the devices are registered.
+ */
+export function checkSinkFaultProfile(profile: unknown): void {
+  parseOrExplain(FaultProfileSchema, profile, 'scenario', 'push.sinkFaults');
+}
+
 export async function startPushSink(context: SutStartContext): Promise<StartedPushSink> {
   const { runtime } = context;
   const config = parseSinkConfig(context.options, 'stack option pushSink', 'pushSink');

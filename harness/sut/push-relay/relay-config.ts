@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
+const HOUR_MS = 3_600_000;
+/** Longest delay or timeout the relay takes: a push parked longer than a day is a misconfiguration. */
+const DAY_MS = 24 * HOUR_MS;
+
 /**
  * The relay's configuration file (JSON, mode 0600: it holds the API key and database passwords), written
  * by its stack service file (harness/stack/services/push-relay.ts) or by hand. Validated at start; a bad
  * file stops the process with one line naming the field.
  */
-export const RelayConfigSchema = z.object({
+export const RelayConfigSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(0),
   /** Same check as Centrifugo's HTTP API: `X-API-Key`, `Authorization: apikey …` or `?api_key=`. */
@@ -21,7 +25,7 @@ export const RelayConfigSchema = z.object({
   /** Extra CA certificate (PEM file) to trust for FCM and Web Push endpoints (the sink's per-run CA). */
   caFile: z.string().optional(),
   fcm: z
-    .object({
+    .strictObject({
       /** Base URL of the FCM v1 API: `https://fcm.googleapis.com/v1`, or the sink's `fcmUrl`. */
       url: z.string().url(),
       /** Google service-account JSON; its `token_uri` is where the JWT-bearer grant goes. */
@@ -35,7 +39,7 @@ export const RelayConfigSchema = z.object({
     })
     .optional(),
   webpush: z
-    .object({
+    .strictObject({
       /** VAPID key pair (base64url, as `web-push generate-vapid-keys` prints it). */
       vapidPublicKey: z.string().min(80),
       vapidPrivateKey: z.string().min(40),
@@ -45,14 +49,14 @@ export const RelayConfigSchema = z.object({
     .optional(),
   /** Outgoing HTTP (FCM and Web Push share it): HTTP/2 when the server offers it, long-lived sessions. */
   http: z
-    .object({
+    .strictObject({
       connectionsPerOrigin: z.number().int().min(1).max(64).default(2),
       /** Requests in flight per connection (HTTP/2 streams; the server's SETTINGS may lower it). */
       streamsPerConnection: z.number().int().min(1).max(1000).default(100),
     })
     .default({ connectionsPerOrigin: 2, streamsPerConnection: 100 }),
   workers: z
-    .object({
+    .strictObject({
       /** Worker processes besides the API process; 0 runs the workers inside the API process. */
       processes: z.number().int().min(0).max(16).default(0),
       /** Provider requests in flight per worker process. */
@@ -62,8 +66,8 @@ export const RelayConfigSchema = z.object({
       /** Devices read from PostgreSQL per fan-out step. */
       fanoutPageSize: z.number().int().min(1).max(10_000).default(1000),
       /** A queue entry unacknowledged this long (its worker died) is claimed by another worker. */
-      claimIdleMs: z.number().int().min(1000).default(60_000),
-      requestTimeoutMs: z.number().int().min(100).default(15_000),
+      claimIdleMs: z.number().int().min(1000).max(DAY_MS).default(60_000),
+      requestTimeoutMs: z.number().int().min(100).max(HOUR_MS).default(15_000),
     })
     .default({
       processes: 0,
@@ -74,16 +78,16 @@ export const RelayConfigSchema = z.object({
       requestTimeoutMs: 15_000,
     }),
   retry: z
-    .object({
+    .strictObject({
       /** Attempts per device message, the first included; then it fails as `retries_exhausted`. */
       maxAttempts: z.number().int().min(1).max(100).default(8),
       /** First backoff after a 5xx or a network error; doubles per attempt, jittered. */
-      baseDelayMs: z.number().int().min(0).default(1000),
+      baseDelayMs: z.number().int().min(0).max(DAY_MS).default(1000),
       /** First backoff after a 429. FCM asks for at least 60 s; scenarios may shorten it. */
-      rateLimitedInitialDelayMs: z.number().int().min(0).default(60_000),
-      maxDelayMs: z.number().int().min(0).default(600_000),
+      rateLimitedInitialDelayMs: z.number().int().min(0).max(DAY_MS).default(60_000),
+      maxDelayMs: z.number().int().min(0).max(DAY_MS).default(600_000),
       /** Retry-After values above this are capped (a misbehaving server cannot park a push for days). */
-      maxRetryAfterMs: z.number().int().min(0).default(3_600_000),
+      maxRetryAfterMs: z.number().int().min(0).max(DAY_MS).default(3_600_000),
     })
     .default({
       maxAttempts: 8,
@@ -93,14 +97,14 @@ export const RelayConfigSchema = z.object({
       maxRetryAfterMs: 3_600_000,
     }),
   limits: z
-    .object({
+    .strictObject({
       /** FCM payload limit (the `message` JSON, keys and values), like FCM's 4096 bytes. */
-      maxFcmMessageBytes: z.number().int().min(256).default(4096),
+      maxFcmMessageBytes: z.number().int().min(256).max(1_048_576).default(4096),
       /** Web Push plaintext limit: 3993 bytes fit a 4096-byte aes128gcm record (RFC 8291 §4). */
-      maxWebPushPayloadBytes: z.number().int().min(16).default(3993),
+      maxWebPushPayloadBytes: z.number().int().min(16).max(1_048_576).default(3993),
       /** Raw tokens per send_push_notification, and devices per bulk registration call. */
-      maxTokensPerPush: z.number().int().min(1).default(10_000),
-      maxBulkDevices: z.number().int().min(1).default(10_000),
+      maxTokensPerPush: z.number().int().min(1).max(1_000_000).default(10_000),
+      maxBulkDevices: z.number().int().min(1).max(1_000_000).default(10_000),
     })
     .default({
       maxFcmMessageBytes: 4096,
@@ -113,6 +117,7 @@ export const RelayConfigSchema = z.object({
     .number()
     .int()
     .min(60)
+    .max(30 * 24 * 3600)
     .default(3 * 24 * 3600),
 });
 

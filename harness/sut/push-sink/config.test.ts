@@ -19,7 +19,7 @@ test('errors name the field', () => {
     /pushSink\.fcm\.quota\.perMinute/,
   );
   assert.throws(() => parseSinkConfig({ webPush: { decryptSampleRate: 2 } }), /webPush\.decryptSampleRate/);
-  assert.throws(() => parseSinkConfig({ wrokers: 2 }), /Unrecognized key/);
+  assert.throws(() => parseSinkConfig({ wrokers: 2 }), /wrokers: unknown key; did you mean workers\?/);
   assert.throws(
     () => parseFaultProfile({ errors: { fcm: { '503': 0.6, '500': 0.6 } } }),
     /errors\.fcm: the probabilities add up/,

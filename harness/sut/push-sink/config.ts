@@ -9,7 +9,7 @@ export const LatencySchema = z
     p50Ms: z.number().min(0).max(60_000),
     p99Ms: z.number().min(0).max(120_000),
     stallProbability: probability.default(0),
-    stallMs: z.tuple([z.number().min(0), z.number().min(0)]).default([2000, 15_000]),
+    stallMs: z.tuple([z.number().min(0).max(600_000), z.number().min(0).max(600_000)]).default([2000, 15_000]),
   })
   .strict()
   .refine((l) => l.p99Ms >= l.p50Ms, { message: 'p99Ms must be ≥ p50Ms', path: ['p99Ms'] })
@@ -34,12 +34,12 @@ const errorMix = <K extends readonly string[]>(keys: K) =>
 
 export const FaultWindowSchema = z
   .object({
-    startSeconds: z.number().min(0),
-    durationSeconds: z.number().positive(),
+    startSeconds: z.number().min(0).max(86_400),
+    durationSeconds: z.number().positive().max(86_400),
     provider: z.enum(['fcm', 'webpush', 'all']).default('all'),
     status: z.union([z.literal(429), z.literal(500), z.literal(503)]).default(503),
     probability: probability.default(1),
-    retryAfterSeconds: z.number().int().min(0).optional(),
+    retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   })
   .strict();
 export type FaultWindow = z.infer<typeof FaultWindowSchema>;
@@ -47,7 +47,7 @@ export type FaultWindow = z.infer<typeof FaultWindowSchema>;
 /** What can go wrong, changeable at run time (PUT/PATCH /__sink/faults). Everything defaults to "nothing". */
 export const FaultProfileSchema = z
   .object({
-    seed: z.string().optional(),
+    seed: z.string().max(200).optional(),
     deadFraction: z
       .object({ fcm: probability.default(0), webpush: probability.default(0) })
       .strict()
@@ -61,7 +61,10 @@ export const FaultProfileSchema = z
       .strict()
       .default({}),
     retryAfterSeconds: z
-      .object({ '429': z.number().int().min(0).optional(), '503': z.number().int().min(0).optional() })
+      .object({
+        '429': z.number().int().min(0).max(3600).optional(),
+        '503': z.number().int().min(0).max(3600).optional(),
+      })
       .strict()
       .default({}),
     windows: z.array(FaultWindowSchema).max(1000).default([]),
@@ -85,13 +88,16 @@ export const SinkConfigSchema = z
         accessTokenTtlSeconds: z.number().int().min(1).max(3600).default(3599),
         quota: z
           .object({
-            perMinute: z.number().int().min(1).default(600_000),
-            retryAfterSeconds: z.number().int().min(0).nullable().default(null),
+            perMinute: z.number().int().min(1).max(1_000_000_000).default(600_000),
+            retryAfterSeconds: z.number().int().min(0).max(3600).nullable().default(null),
           })
           .strict()
           .default({ perMinute: 600_000, retryAfterSeconds: null }),
         perDevice: z
-          .object({ perMinute: z.number().int().min(1).default(240), perHour: z.number().int().min(1).default(5000) })
+          .object({
+            perMinute: z.number().int().min(1).max(1_000_000_000).default(240),
+            perHour: z.number().int().min(1).max(1_000_000_000).default(5000),
+          })
           .strict()
           .nullable()
           .default({ perMinute: 240, perHour: 5000 }),

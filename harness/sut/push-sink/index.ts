@@ -2,10 +2,12 @@
 export {
   type FaultProfile,
   type FaultProfileInput,
+  FaultProfileSchema,
   parseFaultProfile,
   parseSinkConfig,
   type SinkConfig,
   type SinkConfigInput,
+  SinkConfigSchema,
 } from './config.ts';
 export { fcmToken, verifyFcmToken } from './device-tokens.ts';
 export { type RunningSink, type SinkEndpoints, type SinkLogger, startSink } from './primary.ts';
