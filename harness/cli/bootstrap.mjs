@@ -4,9 +4,10 @@
 //
 //   node harness/cli/bootstrap.mjs bench [args…]   → centrifugo-bench args… (default: run scenarios/smoke.ts)
 //   node harness/cli/bootstrap.mjs test [--unit] [files…]
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { missingPlatformEntries } from './complete-lockfile.mjs';
@@ -28,7 +29,7 @@ function checkNode() {
 }
 
 /** npm ci when node_modules is missing or was installed from another package-lock.json. */
-function ensureDependencies() {
+async function ensureDependencies() {
   const lock = path.join(root, 'package-lock.json');
   const stamp = path.join(root, 'node_modules', '.centrifugo-bench-lock-hash');
   const lockText = readFileSync(lock);
@@ -44,18 +45,60 @@ function ensureDependencies() {
   process.stderr.write('installing npm dependencies (npm ci) …\n');
   const started = Date.now();
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) fail('npm ci failed; see its output above', 1);
+  const status = await runChild(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root });
+  if (stoppedBy) process.exit(status || signalStatus(stoppedBy));
+  if (status !== 0) fail('npm ci failed; see its output above', 1);
   writeFileSync(stamp, hash);
   process.stderr.write(`npm dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)}s\n`);
 }
 
-/** Runs a child with the terminal; Ctrl-C reaches it directly, and we wait for its teardown. */
-function runChild(command, childArgs) {
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {});
-  const result = spawnSync(command, childArgs, { cwd: process.cwd(), stdio: 'inherit' });
-  if (result.error) fail(result.error.message, 1);
-  return result.status ?? 1;
+/** The first SIGINT/SIGTERM/SIGHUP received, if any: no further child starts after it. */
+let stoppedBy;
+let runningChild;
+
+/** Passes a signal on to the running child; this process waits for the child's teardown and exits with its code. */
+function forward(signal) {
+  stoppedBy ??= signal;
+  runningChild?.kill(signal);
+}
+
+// A Ctrl-C in a terminal reaches the child directly (same process group) and again through here; the copy
+// forwarded here follows within milliseconds, and the CLI ignores a repeat within 1.5 s (signals.ts), so
+// one Ctrl-C stays one stop, not "second signal: exiting now".
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward);
+
+// `npm run` forwards SIGINT/SIGTERM to the shell it runs the script in; a shell that does not exec its
+// command (dash, Debian's /bin/sh) dies of it without passing it on, and this process is orphaned with the
+// run going on. Started by npm and orphaned means nobody waits for this run any more: stop it as on SIGTERM.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !stoppedBy) forward('SIGTERM');
+  }, 250).unref();
+}
+
+/** 128 + the signal's number: what shells report for a process a signal ended. */
+const signalStatus = (signal) => 128 + (constants.signals[signal] ?? 0);
+
+/** Runs a child with the terminal and resolves with its exit code; after a signal, starts nothing. */
+function runChild(command, childArgs, options = {}) {
+  if (stoppedBy) return Promise.resolve(signalStatus(stoppedBy));
+  return new Promise((resolve) => {
+    const child = spawn(command, childArgs, { cwd: process.cwd(), stdio: 'inherit', ...options });
+    runningChild = child;
+    child.once('error', (error) => fail(error.message, 1));
+    child.once('exit', (code, signal) => {
+      runningChild = undefined;
+      resolve(code ?? signalStatus(signal));
+    });
+  });
+}
+
+/** One step of `test`: the sequence ends at a failed step, or after a signal (with 128 + n if the step passed). */
+async function step(command, childArgs) {
+  const status = await runChild(command, childArgs);
+  if (status !== 0) process.exit(status);
+  if (stoppedBy) process.exit(signalStatus(stoppedBy));
 }
 
 function findTests(dir, unitOnly, out = []) {
@@ -69,42 +112,36 @@ function findTests(dir, unitOnly, out = []) {
 }
 
 checkNode();
-ensureDependencies();
+await ensureDependencies();
 
 if (mode === 'bench') {
-  process.exit(runChild(process.execPath, [bin, ...(args.length ? args : ['run', 'scenarios/smoke.ts'])]));
+  process.exit(await runChild(process.execPath, [bin, ...(args.length ? args : ['run', 'scenarios/smoke.ts'])]));
 } else if (mode === 'test') {
   const unitOnly = args.includes('--unit');
   const explicit = args.filter((a) => !a.startsWith('--'));
-  if (!unitOnly) {
-    const setup = runChild(process.execPath, [bin, 'setup']);
-    if (setup !== 0) process.exit(setup);
-  }
+  if (!unitOnly) await step(process.execPath, [bin, 'setup']);
   if (!explicit.length) {
     // Static checks first: they are fast and a type error explains more than the test it would break.
-    const tsc = runChild(process.execPath, [
+    await step(process.execPath, [
       path.join(root, 'node_modules/typescript/bin/tsc'),
       '-p',
       path.join(root, 'tsconfig.json'),
     ]);
-    if (tsc !== 0) process.exit(tsc);
-    const lint = runChild(process.execPath, [path.join(root, 'node_modules/@biomejs/biome/bin/biome'), 'check', root]);
-    if (lint !== 0) process.exit(lint);
+    await step(process.execPath, [path.join(root, 'node_modules/@biomejs/biome/bin/biome'), 'check', root]);
   }
   const files = explicit.length
     ? explicit
     : ['harness', 'scenarios', 'dashboards'].flatMap((d) =>
         existsSync(path.join(root, d)) ? findTests(path.join(root, d), unitOnly) : [],
       );
-  process.exit(
-    runChild(process.execPath, [
-      '--import',
-      'tsx',
-      '--test',
-      '--test-reporter=spec',
-      ...files.map((f) => path.relative(process.cwd(), f)),
-    ]),
-  );
+  await step(process.execPath, [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    ...files.map((f) => path.relative(process.cwd(), f)),
+  ]);
+  process.exit(0);
 } else {
   fail(`unknown bootstrap mode "${mode}"; use bench or test`);
 }

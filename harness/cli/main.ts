@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { isUserError } from '../common/errors.ts';
+import { AbortedError, isUserError } from '../common/errors.ts';
 import { ExitCode } from '../common/exit-codes.ts';
 import { redact } from '../common/log.ts';
 import { registerCommands } from './commands/index.ts';
@@ -23,7 +23,8 @@ function exitCodeFor(error: unknown): number {
     // Help and version are successes; anything else commander rejects is bad usage.
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
   }
-  if (receivedSignal()) return ExitCode.externalAbort;
+  // A child killed by the same signal can fail before our own handler has run.
+  if (receivedSignal() || error instanceof AbortedError) return ExitCode.externalAbort;
   if (isUserError(error)) {
     process.stderr.write(redact(`error: ${error.message}\n`));
     for (const line of error.details) process.stderr.write(redact(`  ${line}\n`));

@@ -12,7 +12,8 @@ let receivedAt = 0;
 export function installSignalHandlers(): AbortSignal {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      // One Ctrl-C can arrive twice (a wrapper such as `timeout` or npm forwards it to the group it is in).
+      // One Ctrl-C can arrive more than once: from the terminal's process group, and again forwarded by a
+      // wrapper (bootstrap.mjs under `npm run bench`, `timeout`), within milliseconds.
       if (received && performance.now() - receivedAt < 1500) return;
       if (received) {
         log.warn('cli', `second ${signal}: exiting now; leftover processes are removed by the reaper`);

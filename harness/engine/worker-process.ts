@@ -24,6 +24,8 @@ export class WorkerProcess<In extends { type: string }, Out extends { type: stri
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, CENTRIFUGO_BENCH_WORKER: id },
     });
+    // Spawn and IPC errors of a worker that is gone: its exit is what the engine acts on.
+    this.child.on('error', () => {});
     this.child.on('message', (message) => {
       for (const listener of this.listeners) listener(message as Out);
     });
@@ -44,7 +46,10 @@ export class WorkerProcess<In extends { type: string }, Out extends { type: stri
   }
 
   send(message: In): void {
-    if (this.child.connected) this.child.send(message);
+    // A worker can die between the check and the write (a Ctrl-C reaches the whole process group): the
+    // failed write (EPIPE) goes to the callback, not to an unhandled 'error' event that would crash the
+    // engine; the worker's death itself is reported by `exited`.
+    if (this.child.connected) this.child.send(message, () => {});
   }
 
   onMessage(listener: (message: Out) => void): () => void {

@@ -48,7 +48,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions): Promise<RunOu
   log.info('run', `scenario ${plan.scenario.name} (${plan.file})`);
   for (const warning of plan.warnings) log.warn('run', warning);
   for (const line of describePlan(plan)) log.info('plan', line);
-  if (plan.stack.provider === 'local') await ensureTools(servicesFor(plan.stack), { setup: options.setup });
+  if (plan.stack.provider === 'local')
+    await ensureTools(servicesFor(plan.stack), { setup: options.setup, signal: options.signal });
 
   const runId = newRunId();
   const dir = path.join(resultsRoot(), runId);

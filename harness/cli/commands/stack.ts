@@ -118,7 +118,8 @@ export function registerStack(program: Command, context: CommandContext): void {
       const spec = specFromOptions(options);
       const dir = stacksDir();
       assertNotRunning(dir, options.name);
-      if (spec.provider === 'local') await ensureTools(servicesFor(spec), { setup: options.setup });
+      if (spec.provider === 'local')
+        await ensureTools(servicesFor(spec), { setup: options.setup, signal: context.signal });
       if (options.foreground) {
         const held = await startHeldStack(spec, options.name, dir, context.signal);
         printEndpoints(options.name, held.file, Boolean(options.json));

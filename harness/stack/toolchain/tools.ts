@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../common/errors.ts';
+import { AbortedError, UserError } from '../../common/errors.ts';
 import { CENTRIFUGO_MIN_GO, CENTRIFUGO_VERSION } from '../versions.ts';
 import { cachedCentrifugoPath } from './paths.ts';
 
@@ -174,12 +174,22 @@ function dpkgOwner(file: string): string | undefined {
   }
 }
 
+/** Signals that stop a command (a Ctrl-C reaches the probe too: it runs in the terminal's process group). */
+const STOP_SIGNALS: readonly string[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Asks a program for its version. A probe a stop signal killed says nothing about the program: that is
+ * the command being stopped (AbortedError), not a missing or wrong binary.
+ */
 export function versionOf(spec: ToolSpec, file: string): string | undefined {
   try {
     const out = execFileSync(file, spec.versionArgs, { encoding: 'utf8', stdio: 'pipe', timeout: 10_000 });
     const version = spec.parseVersion(out);
     if (version) return version;
   } catch (error) {
+    const { signal, code } = error as { signal?: string | null; code?: string };
+    // Our own timeout kills with SIGTERM too, and then code is ETIMEDOUT: a hung program, not a stop.
+    if (signal && STOP_SIGNALS.includes(signal) && code !== 'ETIMEDOUT') throw new AbortedError(signal);
     const out = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
     const version = spec.parseVersion(out);
     if (version) return version;
