@@ -5,28 +5,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
 import { processesWithEnv } from '../stack/testing.ts';
-
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const TAG = 'CB_TEST_TAG';
-
-/** Every temporary folder a test made, removed when the file's tests are done. */
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-});
+import { assertNothingLeft, BIN, TAG, tempDir, until } from './testing.ts';
 
 interface Run {
   child: ChildProcess;
@@ -49,21 +34,6 @@ function cli(args: string[], env: Record<string, string> = {}, resultsDir?: stri
   child.stderr!.on('data', (c) => (err += c));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, tag, stdout: () => out, stderr: () => err, exit };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Leftovers are checked with a little patience: a killed group takes a moment to disappear. */
-async function assertNothingLeft(tag: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (processesWithEnv(TAG, tag).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  assert.deepEqual(processesWithEnv(TAG, tag), [], 'no process started by this run is left');
 }
 
 const ALL = ['stack', 'up', '--foreground', '--no-setup', '--engine', 'redis', '--services', 'all'];

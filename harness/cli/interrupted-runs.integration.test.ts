@@ -5,36 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
-
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const DEFINE = fileURLToPath(new URL('../../scenarios/lib/scenario.ts', import.meta.url));
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-});
+import { BIN, scenarioFile, tempDir } from './testing.ts';
 
 const scenarios = tempDir('cb-interrupted-');
-function scenario(name: string, body: string): string {
-  const file = path.join(scenarios, `${name}.mts`);
-  writeFileSync(
-    file,
-    `import { defineScenario } from ${JSON.stringify(DEFINE)};\nexport default defineScenario(${body});\n`,
-  );
-  return file;
-}
+const scenario = (name: string, body: string) => scenarioFile(scenarios, name, body);
 
 const publishing = (extra = '') => `{
   name: 'interrupted',

@@ -4,35 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
-
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-});
-const DEFINE = fileURLToPath(new URL('../../scenarios/lib/scenario.ts', import.meta.url));
-
-function scenarioFile(dir: string, name: string, body: string): string {
-  const file = path.join(dir, `${name}.ts`);
-  writeFileSync(
-    file,
-    `import { defineScenario } from ${JSON.stringify(DEFINE)};\nexport default defineScenario(${body});\n`,
-  );
-  return file;
-}
+import { BIN, scenarioFile, tempDir } from './testing.ts';
 
 const small = (extra: string) => `{
   name: 'tiny',
@@ -72,8 +49,6 @@ function onlyRun(results: string): { dir: string; summary: RunSummary } {
 }
 
 const dir = tempDir('cb-scenarios-');
-// Scenario files are ES modules; outside this project they need a package.json saying so (or .mts).
-writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
 
 test('a passing run exits 0 with complete, exact files', async () => {
   const file = scenarioFile(

@@ -7,28 +7,16 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
 import { findTool } from '../stack/index.ts';
-import { processesWithEnv } from '../stack/testing.ts';
+import { assertNothingLeft, BIN, BOOTSTRAP, REPO_ROOT, scenarioFile, TAG, tempDir, until } from './testing.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.mjs', import.meta.url));
-const DEFINE = fileURLToPath(new URL('../../scenarios/lib/scenario.ts', import.meta.url));
-const TAG = 'CB_TEST_TAG';
-
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
+const ROOT = REPO_ROOT;
 /** Process groups the tests started: killed at the end if a failed test left one running. */
 const groups: number[] = [];
 after(() => {
@@ -39,15 +27,13 @@ after(() => {
       // already gone
     }
   }
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A few subscribers, 10 s of publishing, the memory engine: long enough to be stopped mid-run. */
-const scenario = path.join(tempDir('cb-signals-'), 'signals.mts');
-writeFileSync(
-  scenario,
-  `import { defineScenario } from ${JSON.stringify(DEFINE)};
-export default defineScenario({
+const scenario = scenarioFile(
+  tempDir('cb-signals-'),
+  'signals',
+  `{
   name: 'signals',
   stack: { engine: 'memory' },
   workload: {
@@ -56,8 +42,7 @@ export default defineScenario({
     drain: '1s',
   },
   results: { report: false },
-});
-`,
+}`,
 );
 
 const LAUNCHERS = {
@@ -96,21 +81,6 @@ function start(launcher: keyof typeof LAUNCHERS, env: NodeJS.ProcessEnv = {}): S
     child.once('exit', (code, signal) => resolve(code ?? 128 + os.constants.signals[signal!])),
   );
   return { child, tag, results, stderr: () => stderr, exit };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Leftovers are checked with a little patience: a stopped process takes a moment to disappear. */
-async function assertNothingLeft(tag: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (processesWithEnv(TAG, tag).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  assert.deepEqual(processesWithEnv(TAG, tag), [], 'no process started by this run is left');
 }
 
 function onlySummary(results: string): RunSummary {
