@@ -1,6 +1,7 @@
 // What `npm run bench` and `npm test` run first, on a fresh clone: plain JavaScript and Node built-ins
 // only, because the dependencies may not be installed yet. It installs what is missing (npm packages
-// here; system packages and the Centrifugo build through `centrifugo-bench setup`), then hands over.
+// here; system packages and the Centrifugo build through `centrifugo-bench setup`, with headless Chromium
+// too for `test`), then hands over.
 //
 //   node harness/cli/bootstrap.mjs bench [args…]   → centrifugo-bench args… (default: run scenarios/smoke.ts)
 //   node harness/cli/bootstrap.mjs test [--unit] [files…]
@@ -119,7 +120,8 @@ if (mode === 'bench') {
 } else if (mode === 'test') {
   const unitOnly = args.includes('--unit');
   const explicit = args.filter((a) => !a.startsWith('--'));
-  if (!unitOnly) await step(process.execPath, [bin, 'setup']);
+  // The tests need what a benchmark needs plus a browser (the HTML-report tests open the pages in Chromium).
+  if (!unitOnly) await step(process.execPath, [bin, 'setup', '--for-tests']);
   if (!explicit.length) {
     // Static checks first: they are fast and a type error explains more than the test it would break.
     await step(process.execPath, [

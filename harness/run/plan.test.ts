@@ -109,7 +109,7 @@ test('--out selects outputs like k6: clickhouse with or without a URL, and names
   assert.equal((await loadPlan(file, { report: false })).outputs.report, false);
   await rejects(
     loadPlan(file, { outs: ['influxdb=http://x'] }),
-    /--out influxdb=http:\/\/x: unknown output; use one of clickhouse\[=url\], report/,
+    /--out influxdb=http:\/\/x: unknown output; use one of clickhouse\[=url\], prometheus\[=url\], report, json=<file>, csv=<file>/,
   );
 });
 
@@ -168,4 +168,26 @@ test('what the stack lacks for the run is refused before anything starts', async
        push: { devices: { count: 10 }, pushes: { total: 10 }, sinkFaults: { windos: [] } } }`,
   );
   await rejects(loadPlan(flood), /push\.sinkFaults\.windos: unknown key; did you mean windows\?/);
+});
+
+test('--out json=<file> and csv=<file>: paths from the working directory, repeatable, refused before anything starts', async () => {
+  const file = scenarioFile('k6-files', TINY);
+  const relative = path.relative(process.cwd(), path.join(dir, 'run.json'));
+  const plan = await loadPlan(file, {
+    outs: [`json=${relative}`, `csv=${path.join(dir, 'run.csv.gz')}`, `json=${path.join(dir, 'second.json')}`],
+  });
+  assert.deepEqual(plan.outputs.json, [path.join(dir, 'run.json'), path.join(dir, 'second.json')]);
+  assert.deepEqual(plan.outputs.csv, [path.join(dir, 'run.csv.gz')]);
+  assert.ok(Object.isFrozen(plan.outputs.json));
+  assert.equal((await loadPlan(file)).outputs.json, undefined);
+  await rejects(
+    loadPlan(file, { outs: [`json=${path.join(dir, 'no-such-folder', 'run.json')}`] }),
+    /--out json=.*no-such-folder.*: folder .*no-such-folder does not exist/,
+  );
+  await rejects(loadPlan(file, { outs: ['csv'] }), /--out csv: name the file, e.g. --out csv=results\/run\.csv/);
+  await rejects(loadPlan(file, { outs: [`csv=${dir}`] }), /is a folder; name a file in it/);
+  await rejects(
+    loadPlan(file, { outs: [`json=${path.join(dir, 'same')}`, `csv=${path.join(dir, 'same')}`] }),
+    /--out csv=.*same: .*same is already written by --out json=/,
+  );
 });

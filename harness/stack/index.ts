@@ -27,4 +27,4 @@ export { type StackSpec, type StackSpecInput, StackSpecSchema, servicesFor } fro
 export { parseStackSpec, startStack } from './start-stack.ts';
 export { ensureTools } from './toolchain/ensure-tools.ts';
 export { setup } from './toolchain/setup.ts';
-export { findTool, SERVICE_TOOLS, TOOLS, type ToolId } from './toolchain/tools.ts';
+export { findTool, SERVICE_TOOLS, TEST_TOOLS, TOOLS, type ToolId } from './toolchain/tools.ts';

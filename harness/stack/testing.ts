@@ -2,12 +2,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { newRunId } from '../common/run-id.ts';
-import { parseStackSpec, type Stack, type StackHooks, type StackSpecInput, startStack } from './index.ts';
+import { findTool, parseStackSpec, type Stack, type StackHooks, type StackSpecInput, startStack } from './index.ts';
 
 /** Pieces of the stack that tests and benches outside it drive directly: the generated Centrifugo config, and
  *  the chat app's pre-Centrifugo preparation (for a stack that hosts the app in the bench process). */
 export { centrifugoConfig } from './centrifugo-config.ts';
+export { LocalRuntime } from './local/local-runtime.ts';
 export { prepareChatApp } from './services/chat-app.ts';
+export { PrometheusService, type StartedPrometheus } from './services/prometheus.ts';
 
 /** Starts a stack (tests give the spec as a scenario would: unparsed) whose service logs go to a new temporary folder. */
 async function startWithTemporaryLogs(
@@ -78,4 +80,12 @@ export function processesWithEnv(name: string, value: string): number[] {
     }
   }
   return found;
+}
+
+/**
+ * The headless Chromium for tests that open pages, found as `doctor` and `setup --for-tests` find it
+ * ($CHROMIUM_PATH, else `chromium` on PATH); undefined when there is none.
+ */
+export function findChromium(): string | undefined {
+  return findTool('chromium')?.path;
 }

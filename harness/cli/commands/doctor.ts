@@ -2,7 +2,17 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../common/exit-codes.ts';
 import { findTool, TOOLS, type ToolId } from '../../stack/index.ts';
 
-const LISTED: ToolId[] = ['centrifugo', 'initdb', 'postgres', 'redis-server', 'nats-server', 'clickhouse-server', 'go'];
+const LISTED: ToolId[] = [
+  'centrifugo',
+  'initdb',
+  'postgres',
+  'redis-server',
+  'nats-server',
+  'clickhouse-server',
+  'prometheus',
+  'go',
+  'chromium',
+];
 
 /** `centrifugo-bench doctor`: every external program, its version, path and origin; exit 2 if one is missing. */
 export function registerDoctor(program: Command): void {

@@ -4,6 +4,7 @@ import { registerCompare } from './compare.ts';
 import { registerComposeConfig } from './compose-config.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerGate } from './gate.ts';
+import { registerInit } from './init.ts';
 import { registerReport } from './report.ts';
 import { registerResults } from './results.ts';
 import { registerRun } from './run.ts';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerSink(program, context);
   registerGate(program);
   registerReport(program);
+  registerInit(program);
 }

@@ -5,23 +5,23 @@
  * that is not blank. Skips only when no Chromium is installed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { findChromium } from '../../stack/testing.ts';
 import { MARKER_COLORS } from './prepare-run-report.ts';
 import { renderComparisonReport } from './render-comparison-report.ts';
 import { renderRunReport } from './render-run-report.ts';
 import { fixtureMatrix } from './testing/fixture-matrix.ts';
 import { FIXTURE_FAULT_AT, writeFixtureRun } from './testing/write-fixture-run.ts';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-const executablePath = CANDIDATES.find((p): p is string => Boolean(p && existsSync(p)));
+const executablePath = findChromium();
 const SKIP = executablePath
   ? false
-  : 'no Chromium installed (Debian: apt-get install -y chromium; or set CHROMIUM_PATH)';
+  : 'no Chromium installed (`npm test` installs it as root: apt-get install chromium; or set CHROMIUM_PATH)';
 
 const ARGS = [
   '--headless',

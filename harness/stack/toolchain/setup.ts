@@ -206,17 +206,23 @@ export interface SetupOptions {
   only?: ToolId[];
 }
 
-/** Gets whatever is missing; a second call with everything present returns at once. */
-export async function setup(options: SetupOptions = {}): Promise<void> {
-  const wanted = options.only ?? SERVICE_TOOLS;
-  const missingPackages = new Set<string>();
+/** The Debian packages `setup` would install for these tools: those of the missing ones, without duplicates. */
+export function missingPackages(wanted: readonly ToolId[]): string[] {
+  const packages = new Set<string>();
   for (const id of wanted) {
     const spec = TOOLS[id];
     // A tool pinned by its environment variable is the user's choice: never install over it.
     if (process.env[spec.envVar]) continue;
-    if (!findTool(id) && spec.aptPackage) missingPackages.add(spec.aptPackage);
+    if (!findTool(id) && spec.aptPackage) packages.add(spec.aptPackage);
   }
-  if (missingPackages.size > 0) await installPackages([...missingPackages]);
+  return [...packages];
+}
+
+/** Gets whatever is missing; a second call with everything present returns at once. */
+export async function setup(options: SetupOptions = {}): Promise<void> {
+  const wanted = options.only ?? SERVICE_TOOLS;
+  const packages = missingPackages(wanted);
+  if (packages.length > 0) await installPackages(packages);
   for (const id of wanted) {
     if (id === 'centrifugo' || findTool(id) || process.env[TOOLS[id].envVar]) continue;
     throw new UserError(`${TOOLS[id].label} is still missing after setup; ${TOOLS[id].howToGet}`);

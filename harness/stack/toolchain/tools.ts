@@ -24,7 +24,16 @@ export interface ToolSpec {
   howToGet: string;
 }
 
-export type ToolId = 'centrifugo' | 'initdb' | 'postgres' | 'redis-server' | 'nats-server' | 'clickhouse-server' | 'go';
+export type ToolId =
+  | 'centrifugo'
+  | 'initdb'
+  | 'postgres'
+  | 'redis-server'
+  | 'nats-server'
+  | 'clickhouse-server'
+  | 'prometheus'
+  | 'go'
+  | 'chromium';
 
 /** Debian puts PostgreSQL's server programs in a versioned folder that is not on PATH. */
 function postgresBinDirs(): string[] {
@@ -107,6 +116,18 @@ export const TOOLS: Record<ToolId, ToolSpec> = {
     howToGet:
       'run `centrifugo-bench setup` as root (apt-get install clickhouse-server), or install ClickHouse yourself (any version from 18.16)',
   },
+  prometheus: {
+    id: 'prometheus',
+    label: 'Prometheus (remote-write receiver, for --out prometheus)',
+    envVar: 'CENTRIFUGO_BENCH_PROMETHEUS',
+    candidates: () => [],
+    binary: 'prometheus',
+    versionArgs: ['--version'],
+    parseVersion: firstMatch(/version (\d+\.\d+\.\d+)/),
+    aptPackage: 'prometheus',
+    howToGet:
+      'run `centrifugo-bench setup` as root (apt-get install prometheus), or install Prometheus ≥ 2.33 yourself (it must receive remote write)',
+  },
   go: {
     id: 'go',
     label: 'Go toolchain (builds Centrifugo)',
@@ -116,6 +137,20 @@ export const TOOLS: Record<ToolId, ToolSpec> = {
     versionArgs: ['version'],
     parseVersion: firstMatch(/go(\d+\.\d+(?:\.\d+)?)/),
     howToGet: `install Go ≥ ${CENTRIFUGO_MIN_GO} from go.dev/dl (Debian bookworm's golang-go is 1.19, too old for Centrifugo v6)`,
+  },
+  chromium: {
+    id: 'chromium',
+    label: 'Chromium (headless; the tests open the HTML reports in it)',
+    // Not CENTRIFUGO_BENCH_*: the report test has always read $CHROMIUM_PATH, and users may have it set.
+    envVar: 'CHROMIUM_PATH',
+    candidates: () => [],
+    binary: 'chromium',
+    versionArgs: ['--version'],
+    // "Chromium 156.0.8078.114 built on Debian …", or "Google Chrome for Testing 120.0.6099.109" via $CHROMIUM_PATH.
+    parseVersion: firstMatch(/Chrom(?:e|ium)\D*?(\d+(?:\.\d+)+)/),
+    aptPackage: 'chromium',
+    howToGet:
+      'run `centrifugo-bench setup --for-tests` as root (apt-get install chromium; `npm test` does it), or install Chromium yourself',
   },
 };
 
@@ -128,6 +163,12 @@ export const SERVICE_TOOLS: ToolId[] = [
   'nats-server',
   'clickhouse-server',
 ];
+
+/**
+ * What the test suite needs besides the services (a benchmark needs neither): a browser for the HTML-report
+ * tests, and a Prometheus to read `--out prometheus` back from (a user's own Prometheus receives a real run's).
+ */
+export const TEST_TOOLS: ToolId[] = ['chromium', 'prometheus'];
 
 function isExecutable(file: string): boolean {
   try {
