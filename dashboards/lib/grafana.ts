@@ -285,7 +285,11 @@ export function dashboard(spec: DashboardSpec): Dashboard {
         asDropdown: true,
         includeVars: true,
         keepTime: true,
-      } as never,
+        // Required by Grafana's schema; the values Grafana itself saves for a dashboards dropdown.
+        icon: 'external link',
+        tooltip: '',
+        targetBlank: false,
+      },
     ],
     templating: { list: spec.variables },
     annotations: {
@@ -307,6 +311,8 @@ export function dashboard(spec: DashboardSpec): Dashboard {
                 enable: true,
                 hide: false,
                 iconColor: 'red',
+                // @grafana/schema types `target` as the built-in Grafana annotation target (its TODO: "should be a
+                // regular DataQuery"); a datasource annotation stores its own query here.
                 target: clickhouseTarget(spec.annotationSql, 'table') as never,
               },
             ]
