@@ -1,18 +1,9 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../common/exit-codes.ts';
-import { findTool, TOOLS, type ToolId } from '../../stack/index.ts';
+import { findTool, SERVICE_TOOLS, TEST_TOOLS, TOOLS, type ToolId } from '../../stack/index.ts';
 
-const LISTED: ToolId[] = [
-  'centrifugo',
-  'initdb',
-  'postgres',
-  'redis-server',
-  'nats-server',
-  'clickhouse-server',
-  'prometheus',
-  'go',
-  'chromium',
-];
+/** The services, the Go toolchain that builds Centrifugo, and what only the tests need. */
+const LISTED: ToolId[] = [...SERVICE_TOOLS, 'go', ...TEST_TOOLS];
 
 /** `centrifugo-bench doctor`: every external program, its version, path and origin; exit 2 if one is missing. */
 export function registerDoctor(program: Command): void {

@@ -10,10 +10,8 @@
  * What a row is (one per metric per second; trends as `<trend>.<stat>` metrics): ./k6-samples.ts.
  * Gzipped when the name ends in `.gz`, like k6.
  */
-import type { DeliverySample, TimeseriesPoint } from '../../common/summary-types.ts';
-import { type K6Sample, K6Samples } from './k6-samples.ts';
-import { displayPath, LineFile } from './line-file.ts';
-import type { Output, RunEnd, RunStart } from './output.ts';
+import { K6FileOutput } from './k6-file-output.ts';
+import type { K6Sample } from './k6-samples.ts';
 
 /** k6's default system tags, its column order (sorted), between metric_value and extra_tags. */
 const TAG_COLUMNS = [
@@ -36,40 +34,19 @@ const TAG_COLUMN_SET: ReadonlySet<string> = new Set(TAG_COLUMNS);
 
 export const CSV_HEADER = ['metric_name', 'timestamp', 'metric_value', ...TAG_COLUMNS, 'extra_tags', 'metadata'];
 
-export class CsvOutput implements Output {
-  private file: LineFile | undefined;
-  private samples: K6Samples | undefined;
-
-  /** `target`: an absolute path, checked by the plan (its folder exists). */
-  constructor(private readonly target: string) {}
-
-  description(): string {
-    return `csv ${displayPath(this.target)}`;
+export class CsvOutput extends K6FileOutput {
+  constructor(target: string) {
+    super('csv', target);
   }
 
-  async start(run: RunStart): Promise<void> {
-    this.samples = new K6Samples(run.info);
-    this.file = await LineFile.open(this.target, 'csv');
-    this.file.append(`${CSV_HEADER.join(',')}\n`);
+  protected override header(): string {
+    return `${CSV_HEADER.join(',')}\n`;
   }
 
-  addPoint(point: TimeseriesPoint): void {
-    if (this.samples) this.write(this.samples.fromPoint(point));
-  }
-
-  addSamples(rows: DeliverySample[]): void {
-    if (this.samples) this.write(this.samples.fromDeliveries(rows));
-  }
-
-  /** Finished or not, the file holds every second written and is closed: k6's formats carry no verdict. */
-  async stop(_end: RunEnd | undefined): Promise<void> {
-    await this.file?.close();
-  }
-
-  private write(samples: K6Sample[]): void {
+  protected lines(samples: K6Sample[]): string {
     let text = '';
     for (const sample of samples) text += `${csvRow(sample).map(csvField).join(',')}\n`;
-    this.file?.append(text);
+    return text;
   }
 }
 
