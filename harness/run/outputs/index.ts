@@ -1,10 +1,11 @@
 /**
  * The outputs a run writes to, like k6's `--out`: the terminal progress line and the run's files always;
  * the HTML report unless --no-report (or the scenario's results.report: false); ClickHouse when the
- * scenario's results.clickhouse or `--out clickhouse[=url]` asks for it; k6-format files with `--out json=<file>`
- * and `--out csv=<file>` (repeatable). Selection happens in the plan
- * (frozen data); the outputs themselves are made when the run starts, in this order — the order they stop
- * in, so the files are complete before ClickHouse backfills from them or the report reads them.
+ * scenario's results.clickhouse or `--out clickhouse[=url]` asks for it; Prometheus remote write with
+ * `--out prometheus[=url]`; k6-format files with `--out json=<file>` and `--out csv=<file>` (repeatable).
+ * Selection happens in the plan (frozen data); the outputs themselves are made when the run starts, in this
+ * order — the order they stop in, so the files are complete before ClickHouse backfills from them or the
+ * report reads them.
  *
  * A new output: a file beside this one implementing ./output.ts, a name in OUTPUTS, a line in createOutputs.
  */
