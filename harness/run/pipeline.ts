@@ -40,7 +40,7 @@ export interface RunOutcome {
 }
 
 /** The plan lines printed before anything starts: the scenario, the load, the outputs. */
-export function describePlan(plan: RunPlan): string[] {
+function describePlan(plan: RunPlan): string[] {
   return DRIVERS[plan.driver].describe(plan);
 }
 

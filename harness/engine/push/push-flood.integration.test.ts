@@ -9,12 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TimeseriesPoint } from '../../common/summary-types.ts';
 import type { Stack } from '../../stack/index.ts';
 import { startTestStack } from '../../stack/testing.ts';
-import type { DriverProgress } from '../driver.ts';
+import type { DriverHooks, DriverProgress } from '../driver.ts';
 import { type PushFloodInput, type PushFloodResult, parsePushFlood, runPushFlood } from './push-flood.ts';
 
 let stack: Stack;
 
-function flood(input: PushFloodInput, points?: TimeseriesPoint[]): Promise<PushFloodResult> {
+/** A flood through the stack's relay and sink; `points` collects its seconds when no onPoint hook is given. */
+function flood(input: PushFloodInput, points?: TimeseriesPoint[], hooks: DriverHooks = {}): Promise<PushFloodResult> {
   const sink = stack.endpoints.pushSink!;
   return runPushFlood(
     parsePushFlood(input),
@@ -24,7 +25,7 @@ function flood(input: PushFloodInput, points?: TimeseriesPoint[]): Promise<PushF
       sinkControlUrl: sink.controlUrl,
       caFile: sink.caFile,
     },
-    { onPoint: (p) => points?.push(p) },
+    { onPoint: (p) => points?.push(p), ...hooks },
   );
 }
 
@@ -156,15 +157,9 @@ describe('push flood', () => {
   });
 
   it('stops at an abortOnFail threshold like the engine, and accounts for what it enqueued', async () => {
-    const sink = stack.endpoints.pushSink!;
-    const result = await runPushFlood(
-      parsePushFlood({ devices: { count: 200 }, pushes: { total: 600, rate: 200 }, drainTimeoutS: 30 }),
-      {
-        relayUrl: stack.endpoints.pushRelay!.url,
-        relayApiKey: stack.secrets.centrifugoApiKey,
-        sinkControlUrl: sink.controlUrl,
-        caFile: sink.caFile,
-      },
+    const result = await flood(
+      { devices: { count: 200 }, pushes: { total: 600, rate: 200 }, drainTimeoutS: 30 },
+      undefined,
       {
         checkAbort: (metrics) => {
           const enqueued = metrics.pushes_enqueued;
@@ -181,17 +176,9 @@ describe('push flood', () => {
   it('stopped before it registered its devices: returns a result saying so, nothing pushed', async () => {
     const controller = new AbortController();
     controller.abort('not now');
-    const sink = stack.endpoints.pushSink!;
-    const result = await runPushFlood(
-      parsePushFlood({ devices: { count: 100 }, pushes: { total: 100 } }),
-      {
-        relayUrl: stack.endpoints.pushRelay!.url,
-        relayApiKey: stack.secrets.centrifugoApiKey,
-        sinkControlUrl: sink.controlUrl,
-        caFile: sink.caFile,
-      },
-      { signal: controller.signal },
-    );
+    const result = await flood({ devices: { count: 100 }, pushes: { total: 100 } }, undefined, {
+      signal: controller.signal,
+    });
     assert.deepEqual(result.aborted, { by: 'signal', reason: 'not now' });
     assert.equal(result.pushesAccepted, 0);
     assert.deepEqual([result.push_ledger.enqueued, result.push_ledger.unaccounted], [0, 0]);
@@ -202,15 +189,9 @@ describe('push flood', () => {
   it('stops on the signal, accounts for what it enqueued and says it was aborted', async () => {
     const controller = new AbortController();
     const progress: DriverProgress[] = [];
-    const sink = stack.endpoints.pushSink!;
-    const result = await runPushFlood(
-      parsePushFlood({ devices: { count: 500 }, pushes: { total: 2000, rate: 200 }, drainTimeoutS: 30 }),
-      {
-        relayUrl: stack.endpoints.pushRelay!.url,
-        relayApiKey: stack.secrets.centrifugoApiKey,
-        sinkControlUrl: sink.controlUrl,
-        caFile: sink.caFile,
-      },
+    const result = await flood(
+      { devices: { count: 500 }, pushes: { total: 2000, rate: 200 }, drainTimeoutS: 30 },
+      undefined,
       {
         signal: controller.signal,
         onEvent: (e) => {
