@@ -32,6 +32,17 @@ interface WorkflowStep {
   with?: Record<string, unknown>;
 }
 
+interface WorkflowJob {
+  if?: string;
+  'runs-on': string;
+  permissions?: Record<string, string>;
+  steps: WorkflowStep[];
+}
+
+function readWorkflow(file: string): { on: Record<string, unknown>; jobs: Record<string, WorkflowJob> } {
+  return parse(readFileSync(file, 'utf8'));
+}
+
 const repo = tempDir('cb-init-');
 
 test('init writes a scenario, a baselines folder and a CI workflow whose steps use them', () => {
@@ -47,12 +58,12 @@ test('init writes a scenario, a baselines folder and a CI workflow whose steps u
     readFileSync(path.join(repo, SCENARIO), 'utf8'),
     new RegExp(`from '${path.join(REPO_ROOT, 'scenarios/lib/scenario.ts')}'`),
   );
-  assert.match(readFileSync(path.join(repo, BASELINES_README), 'utf8'), /cp -r results\/<run-id> baselines\/smoke/);
+  const baselinesReadme = readFileSync(path.join(repo, BASELINES_README), 'utf8');
+  assert.match(baselinesReadme, /baseline save results\/runs\/\*\/\*\/ --name main --dir baselines/);
+  assert.match(baselinesReadme, /baseline show smoke\/main/);
+  assert.match(baselinesReadme, /baseline promote <entry-id>/);
 
-  const workflow = parse(readFileSync(path.join(repo, WORKFLOW), 'utf8')) as {
-    on: Record<string, unknown>;
-    jobs: Record<string, { 'runs-on': string; steps: WorkflowStep[] }>;
-  };
+  const workflow = readWorkflow(path.join(repo, WORKFLOW));
   assert.ok('pull_request' in workflow.on && 'push' in workflow.on);
   const job = workflow.jobs.bench!;
   assert.match(job['runs-on'], /^ubuntu-/);
@@ -65,18 +76,31 @@ test('init writes a scenario, a baselines folder and a CI workflow whose steps u
   const run = steps.find((s) => s.run?.includes('centrifugo-bench run '));
   const scenarioArg = run?.run?.match(/centrifugo-bench run (\S+)/)?.[1];
   assert.equal(scenarioArg, SCENARIO, 'the workflow runs the scaffolded scenario');
+  assert.match(run?.run ?? '', /for i in \$\(seq 8\)/, 'k runs, not one: the gate judges runs');
 
   const gate = steps.find((s) => s.run?.includes('centrifugo-bench gate '));
   assert.ok(gate?.run, 'a gate step');
   assert.match(gate.run, /--junit \S+/);
   assert.match(gate.run, /--markdown "\$GITHUB_STEP_SUMMARY"/);
-  const baseline = gate.run.match(/--baseline (\S+?)\)/)?.[1];
-  assert.equal(baseline, 'baselines/smoke');
-  assert.ok(existsSync(path.join(repo, path.dirname(baseline))), 'the baseline goes into the scaffolded folder');
+  assert.match(gate.run, /centrifugo-bench gate results\/runs\/\*\/\*\/ /, 'the gate judges the k runs together');
+  assert.equal(gate.run.match(/--baseline (\S+)/)?.[1], 'smoke/main');
+  const baselinesDir = gate.run.match(/--baselines-dir (\S+?)\)/)?.[1];
+  assert.equal(baselinesDir, 'baselines');
+  assert.ok(existsSync(path.join(repo, baselinesDir)), 'the baselines folder it names is in the scaffold');
   assert.match(gate.if ?? '', /!cancelled\(\)/, 'the gate reports a failed run too');
+  assert.ok(!steps.some((s) => s.run?.includes('baseline save')), 'the job that runs pull requests saves nothing');
 
   const upload = uses('actions/upload-artifact');
   assert.equal(upload?.with?.path, 'results/');
+
+  // On main only, the runs become the next baseline entry, in the folder the gate reads.
+  const saveJobs = Object.values(workflow.jobs).filter((j) => j.steps.some((s) => s.run?.includes('baseline save')));
+  assert.equal(saveJobs.length, 1, 'one job saves the baseline');
+  const saveJob = saveJobs[0]!;
+  assert.match(saveJob.if ?? '', /github\.ref == 'refs\/heads\/main'/);
+  assert.match(saveJob.if ?? '', /github\.event_name == 'push'/);
+  const save = saveJob.steps.find((s) => s.run?.includes('baseline save'))!;
+  assert.match(save.run!, /centrifugo-bench baseline save results\/runs\/\*\/\*\/ --name main --dir baselines\b/);
 });
 
 test('init refuses to overwrite (exit 2, one line) unless --force', () => {
@@ -136,4 +160,46 @@ test('where centrifugo-bench is installed, the scenario imports the package and 
   const plan = await loadPlan(file);
   assert.equal(plan.scenario.name, 'smoke');
   assert.equal(plan.driver, 'websocket');
+});
+
+test("this repository's example workflow: interleaved A/B on pull requests, baseline history on main", () => {
+  const workflow = readWorkflow(path.join(REPO_ROOT, WORKFLOW));
+  assert.ok('pull_request' in workflow.on && 'push' in workflow.on);
+
+  const abJob = workflow.jobs.ab!;
+  assert.match(abJob['runs-on'], /^ubuntu-/);
+  const ab = abJob.steps.find((s) => s.run?.includes('centrifugo-bench ab '))?.run;
+  assert.ok(ab, 'the ab job runs centrifugo-bench ab');
+  assert.match(ab, /centrifugo-bench ab scenarios\/smoke\.ts /);
+  assert.ok(existsSync(path.join(REPO_ROOT, 'scenarios/smoke.ts')));
+  assert.match(ab, /--pairs \S+/);
+  assert.match(ab, /--a-env CENTRIFUGO_BENCH_CENTRIFUGO=\S+/);
+  assert.match(ab, /--b-env CENTRIFUGO_BENCH_CENTRIFUGO=\S+/);
+  assert.match(ab, /--junit \S+/);
+  assert.match(ab, /--markdown "\$GITHUB_STEP_SUMMARY"/);
+  assert.ok(!abJob.steps.some((s) => s.run?.includes('baseline save')), 'pull requests save no baseline');
+  const actions = Object.values(workflow.jobs).flatMap((j) => j.steps.flatMap((s) => (s.uses ? [s.uses] : [])));
+  assert.deepEqual(
+    actions.filter((action) => !action.startsWith('actions/')),
+    [],
+    "GitHub's own actions only (the PR comment uses gh)",
+  );
+
+  const history = workflow.jobs.history!;
+  assert.match(history.if ?? '', /github\.event_name == 'push'/);
+  assert.match(history.if ?? '', /github\.ref == 'refs\/heads\/main'/);
+  assert.equal(history.permissions?.contents, 'write', 'it commits baselines/ back');
+  const runs = history.steps.find((s) => s.run?.includes('centrifugo-bench run '))?.run;
+  assert.match(runs ?? '', /for i in \$\(seq \d+\)/, 'k runs');
+  const save = history.steps.find((s) => s.run?.includes('baseline save'))?.run;
+  assert.match(save ?? '', /centrifugo-bench baseline save \S+ --name main --dir baselines\b/);
+  assert.match(save ?? '', /centrifugo-bench baseline show smoke\/main --dir baselines\b/);
+  const saveJobs = Object.entries(workflow.jobs).filter(([, j]) =>
+    j.steps.some((s) => s.run?.includes('baseline save')),
+  );
+  assert.deepEqual(
+    saveJobs.map(([name]) => name),
+    ['history'],
+    'only the main-only job saves',
+  );
 });

@@ -14,6 +14,9 @@ export const ExitCode = {
   /** The run finished but its numbers cannot be trusted: the load generator itself saturated
    *  (event-loop delay or CPU), so the latency it measured is partly its own. */
   invalidRun: 3,
+  /** A comparison could not decide at the requested effect size: its confidence interval is too wide
+   *  (too few runs for the noise). Never a pass: run more repetitions, or calibrate the runner. */
+  inconclusive: 4,
   /** At least one threshold failed (k6: ThresholdsHaveFailed). */
   thresholdsFailed: 99,
   /** Stopped by SIGINT / SIGTERM (k6: ExternalAbort). Teardown still ran. */

@@ -32,7 +32,7 @@ import {
 } from './ipc.ts';
 import { MetricsAggregator } from './metrics/aggregator.ts';
 import { ProcessMonitor, type ProcessSample } from './metrics/process-monitor.ts';
-import { rampDurationMs } from './plan.ts';
+import { describeSlowdown, rampDurationMs } from './plan.ts';
 import { WorkerProcess } from './worker-process.ts';
 import { DEFAULT_CONNECT_RATE, type Workload } from './workload.ts';
 
@@ -445,6 +445,9 @@ class EngineRun {
     const publisher = this.publisher!;
     if (this.stop.signal.aborted) throw this.stop.signal.reason;
     this.enterPhase('publish', `${this.workload.publishers.executor} → ${this.workload.publishers.target}`);
+    // The injected slowdown is a fault of the whole publish phase: stamped once, where it begins.
+    const slowdownMs = this.workload.publishers.slowdown;
+    if (slowdownMs > 0) this.event('fault', 'slowdown', describeSlowdown(slowdownMs));
     this.faults = new FaultTimeline(
       this.workload.faults,
       this.hooks.faults ?? {},

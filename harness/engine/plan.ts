@@ -30,6 +30,8 @@ export interface WorkloadPlan {
     /** What startTime counts from: the fleet connected, or the start of the connection ramp. */
     startAfter: Workload['publishers']['startAfter'];
     gracefulStopMs: number;
+    /** The injected slowdown (publishers.slowdown), ms; 0 = off. */
+    slowdownMs: number;
   };
   drainMs: number;
   faults: string[];
@@ -83,11 +85,18 @@ export function planWorkload(w: Workload, options: { nodeCount?: number } = {}):
       startTimeMs: w.publishers.startTime,
       startAfter: w.publishers.startAfter,
       gracefulStopMs: executor.gracefulStopMs,
+      slowdownMs: w.publishers.slowdown,
     },
     drainMs: w.drain,
     faults: w.faults.map((f) => `at ${formatK6Duration(f.at)} ${describeFault(f)}`),
     maxDurationMs: (alongsideRamp ? Math.max(rampMs, publishMs) : rampMs + s.rampGrace + publishMs) + w.drain,
   };
+}
+
+/** The injected slowdown in words, for the plan line and the run's timeline: `every publication held 1.5 ms longer …`. */
+export function describeSlowdown(ms: number): string {
+  // Rounded to the microsecond: units add up with float noise ('9us' is 0.009000000000000001 ms).
+  return `every publication held ${Number(ms.toFixed(3))} ms longer before it is sent`;
 }
 
 /** When publishing starts, for the plan line. */
@@ -136,7 +145,8 @@ export function describeWorkload(w: Workload, options: { nodeCount?: number } = 
     `subscribers: ${p.subscribers.count} connections, ${p.subscribers.ramp}, ${workers}, round-robin over ${p.subscribers.nodes}`,
     `publishers:  ${p.publishers.executor} → ${p.publishers.target}: ${p.publishers.description}` +
       (p.publishers.iterations !== null ? `, ${p.publishers.iterations} messages` : '') +
-      publishingStart(p.publishers),
+      publishingStart(p.publishers) +
+      (p.publishers.slowdownMs > 0 ? `; injected slowdown: ${describeSlowdown(p.publishers.slowdownMs)}` : ''),
     `drain:       ${formatK6Duration(p.drainMs)} (ends early once every owed message arrived)`,
   ];
   if (rampUncovered) {

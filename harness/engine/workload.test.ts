@@ -162,6 +162,35 @@ test('publishers.startAfter: waits for the fleet by default; ramp-start publishe
   assert.match(describeWorkload(parseWorkload(short)), /publishing ends 10s before the ramp does/);
 });
 
+test('publishers.slowdown: a k6 duration down to microseconds, 0 (off) by default, at most 10 s', () => {
+  const slowdown = (value: unknown) => ({ ...minimal, publishers: { ...minimal.publishers, slowdown: value } });
+  assert.equal(parseWorkload(minimal).publishers.slowdown, 0);
+  assert.equal(planWorkload(parseWorkload(minimal)).publishers.slowdownMs, 0);
+  assert.doesNotMatch(describeWorkload(parseWorkload(minimal)), /slowdown/);
+  for (const [value, ms] of [
+    ['1.5ms', 1.5],
+    ['250us', 0.25],
+    ['1ms200us', 1.2],
+    ['2ms', 2],
+    [3, 3],
+    ['10s', 10_000],
+    [0, 0],
+  ] as const) {
+    assert.equal(parseWorkload(slowdown(value)).publishers.slowdown, ms, String(value));
+  }
+  assert.match(
+    describeWorkload(parseWorkload(slowdown('1ms200us'))),
+    /^publishers: .*, 300 messages; injected slowdown: every publication held 1\.2 ms longer before it is sent$/m,
+  );
+  assert.match(
+    problem(slowdown('10001ms')),
+    /^invalid workload: workload\.publishers\.slowdown: at most 10,000 ms of injected slowdown per publication: longer is an outage, not a slowdown \(use workload\.faults\)$/,
+  );
+  assert.match(problem(slowdown('a bit')), /workload\.publishers\.slowdown: invalid duration 'a bit'/);
+  assert.match(problem(slowdown('1.5 ms')), /workload\.publishers\.slowdown: invalid duration/);
+  assert.match(problem(slowdown(-1)), /workload\.publishers\.slowdown: invalid duration -1/);
+});
+
 test('honesty: a process over a limit for `sustained` seconds while measuring invalidates, with a reason', () => {
   const watch = new SaturationWatch({ maxEventLoopDelayP99Ms: 50, maxCpuShare: 0.9, sustained: 3000 });
   const sample = (loop: number, cpu = 0.2) => ({ cpu, cpuSeconds: cpu, eventLoopDelayP99Ms: loop, rssBytes: 0 });

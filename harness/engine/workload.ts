@@ -101,6 +101,9 @@ const SubscribersSchema = z.strictObject({
   socketsPerSourceAddress: positiveInt.max(28_000).default(25_000),
 });
 
+/** Longest injected slowdown (publishers.slowdown), ms. */
+export const MAX_SLOWDOWN_MS = 10_000;
+
 /** When publishing starts: once the fleet is connected (default), or together with the connection ramp. */
 export const START_AFTER = ['subscribers-connected', 'ramp-start'] as const;
 
@@ -120,6 +123,25 @@ const publisherOptions = {
   channelsPerCall: positiveInt.max(100_000).default(1000),
   /** Per-call HTTP timeout. */
   requestTimeout: positiveDurationMs.default(10_000),
+  /**
+   * An injected, known slowdown (a documented fault, e.g. to calibrate a gate): every publication is held
+   * this much longer before it is sent, and latency still counts from its intended time, so every delivery's
+   * latency grows by exactly this much. '1.5ms', '250us'; default 0 = off. The hold occupies its VU, as a
+   * slower publish path would (give maxVUs room for rate × slowdown more in flight).
+   */
+  slowdown: durationMs
+    .pipe(
+      z
+        .number()
+        .max(
+          MAX_SLOWDOWN_MS,
+          atMost(
+            MAX_SLOWDOWN_MS,
+            'ms of injected slowdown per publication: longer is an outage, not a slowdown (use workload.faults)',
+          ),
+        ),
+    )
+    .default(0),
 };
 
 const PublishersSchema = z.discriminatedUnion('executor', [

@@ -1,42 +1,28 @@
 /**
  * Judging a finished run (the `gate` command): its thresholds re-evaluated from its metrics and
- * histograms — the summary's own results are only a record —, the comparison with a baseline run when
- * there is one, and the verdict. Reads run directories; writes nothing.
+ * histograms — the summary's own results are only a record —, its run-level values for a comparison,
+ * and its verdict. Reads run directories; writes nothing.
  */
-import { UserError } from '../common/errors.ts';
 import { log } from '../common/log.ts';
 import type { RunInfo, RunSummary } from '../common/summary-types.ts';
 import { readRun } from '../results/files/index.ts';
-import { type BaselineComparison, COMPARE_DEFAULTS, compareRuns } from './baseline.ts';
 import { percentileLookupFromHdr } from './hdr-percentiles.ts';
+import { type RunValues, runValuesOf } from './run-values.ts';
 import { evaluateThresholds, thresholdsFromResults } from './thresholds.ts';
 import { decideVerdict, type Verdict } from './verdict.ts';
-
-export interface JudgeOptions {
-  /** A baseline run directory to compare with. */
-  baseline?: string;
-  alpha?: number;
-  tolerance?: number;
-  trimS?: number;
-}
 
 export interface Judgement {
   /** The run's summary with its thresholds re-evaluated. */
   summary: RunSummary;
   info: RunInfo | null;
   dir: string;
-  comparison: BaselineComparison | null;
+  /** One value per metric, from the re-judged summary (what a comparison of runs takes). */
+  values: RunValues;
   verdict: Verdict;
 }
 
-export async function judgeRun(runDir: string, options: JudgeOptions = {}): Promise<Judgement> {
+export async function judgeRun(runDir: string): Promise<Judgement> {
   const run = await readRun(runDir);
-  const baseline = options.baseline ? await readRun(options.baseline) : null;
-  if (baseline && !baseline.summary.valid) {
-    throw new UserError(
-      `baseline run ${baseline.summary.runId} is marked invalid (${baseline.summary.invalidReasons.join('; ') || 'no reason recorded'}); compare against a valid run`,
-    );
-  }
 
   const stored = run.summary.thresholds;
   const thresholds = evaluateThresholds(thresholdsFromResults(stored), run.summary.metrics, {
@@ -51,23 +37,17 @@ export async function judgeRun(runDir: string, options: JudgeOptions = {}): Prom
     }
   });
   const summary: RunSummary = { ...run.summary, thresholds };
+  const verdict = decideVerdict(summary, { rejudging: true });
 
-  const comparison = baseline
-    ? await compareRuns(
-        { dir: baseline.dir, runId: baseline.summary.runId },
-        { dir: run.dir, runId: summary.runId },
-        {
-          alpha: options.alpha ?? COMPARE_DEFAULTS.alpha,
-          tolerance: options.tolerance ?? COMPARE_DEFAULTS.tolerance,
-          trimS: options.trimS ?? COMPARE_DEFAULTS.trimS,
-        },
-      )
-    : null;
-  return {
-    summary,
-    info: run.info,
-    dir: run.dir,
-    comparison,
-    verdict: decideVerdict(summary, comparison, { rejudging: true }),
-  };
+  // A comparison must refuse what the run's own verdict refuses: an interrupted run is invalid when
+  // re-judged (verdict.ts), even one an older harness saved as valid.
+  const values = runValuesOf(summary, run.info, run.dir);
+  if (verdict.status === 'invalid' && values.valid) {
+    values.valid = false;
+    values.invalidReasons = [
+      `interrupted (${summary.aborted?.by}): ${summary.aborted?.reason}`,
+      ...values.invalidReasons,
+    ];
+  }
+  return { summary, info: run.info, dir: run.dir, values, verdict };
 }

@@ -7,8 +7,8 @@
  *      Either way it is a partial run: it was not judged, whatever its thresholds say.
  *   3. the run is invalid (summary.valid false)                                          → 3 invalidRun
  *      Its numbers cannot be trusted either way: a failed p99 may be the generator's own delay, a passed
- *      one proves nothing. So "invalid" outranks every threshold and baseline result.
- *   4. a threshold failed, or the baseline comparison found a regression                 → 99 thresholdsFailed
+ *      one proves nothing. So "invalid" outranks every threshold.
+ *   4. a threshold failed                                                                → 99 thresholdsFailed
  *   5. otherwise                                                                         → 0 ok
  * Re-judging a saved run (`gate`): a run that was stopped or failed is invalid (3) — it never passes a gate,
  * and the gate's own process was neither stopped nor broken. Not decided here: bad input (2) is thrown as
@@ -17,9 +17,10 @@
  */
 import { ExitCode, type ExitCodeValue } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
-import type { BaselineComparison } from './baseline.ts';
+import type { RunComparison } from './compare-runs.ts';
+import type { RunValues } from './run-values.ts';
 
-export type VerdictStatus = 'passed' | 'failed' | 'invalid' | 'stopped' | 'error';
+export type VerdictStatus = 'passed' | 'failed' | 'inconclusive' | 'invalid' | 'stopped' | 'error';
 
 export interface Verdict {
   status: VerdictStatus;
@@ -35,13 +36,9 @@ export interface VerdictOptions {
   rejudging?: boolean;
 }
 
-export function decideVerdict(
-  summary: RunSummary,
-  comparison?: BaselineComparison | null,
-  options: VerdictOptions = {},
-): Verdict {
+export function decideVerdict(summary: RunSummary, options: VerdictOptions = {}): Verdict {
   const failedThresholds = summary.thresholds.filter((t) => !t.ok).length;
-  const regressions = comparison?.regressions ?? 0;
+  const regressions = 0;
   const verdict = (status: VerdictStatus, exitCode: ExitCodeValue, headline: string): Verdict => ({
     status,
     exitCode,
@@ -67,27 +64,63 @@ export function decideVerdict(
       `INVALID RUN — its numbers cannot be trusted${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
     );
   }
-  if (failedThresholds > 0 || regressions > 0) {
-    const parts = [
-      failedThresholds > 0 ? `${failedThresholds} of ${summary.thresholds.length} thresholds failed` : null,
-      regressions > 0
-        ? `${regressions} regression${regressions > 1 ? 's' : ''} against baseline ${comparison?.baselineRunId}`
-        : null,
-    ].filter(Boolean);
-    return verdict('failed', ExitCode.thresholdsFailed, `FAILED — ${parts.join(', ')}`);
+  if (failedThresholds > 0) {
+    return verdict(
+      'failed',
+      ExitCode.thresholdsFailed,
+      `FAILED — ${failedThresholds} of ${summary.thresholds.length} thresholds failed`,
+    );
   }
-  const checked = [
-    `${summary.thresholds.length} threshold${summary.thresholds.length === 1 ? '' : 's'} passed`,
-    comparison ? `no regression against baseline ${comparison.baselineRunId}` : null,
-  ].filter(Boolean);
-  return verdict('passed', ExitCode.ok, `PASSED — ${checked.join(', ')}`);
+  const passed = `${summary.thresholds.length} threshold${summary.thresholds.length === 1 ? '' : 's'} passed`;
+  return verdict('passed', ExitCode.ok, `PASSED — ${passed}`);
 }
 
 /** The exit code alone. */
-export function exitCodeFor(
-  summary: RunSummary,
-  comparison?: BaselineComparison | null,
-  options: VerdictOptions = {},
-): ExitCodeValue {
-  return decideVerdict(summary, comparison, options).exitCode;
+export function exitCodeFor(summary: RunSummary, options: VerdictOptions = {}): ExitCodeValue {
+  return decideVerdict(summary, options).exitCode;
+}
+
+/**
+ * The verdict of a comparison of runs (gate with a baseline, ab, calibrate). Precedence, first match wins:
+ *   1. a run on either side is invalid (its load generator saturated)      → 3  invalidRun
+ *   2. a candidate run failed a threshold, or a metric regressed              → 99 thresholdsFailed
+ *   3. a metric is inconclusive at the effect size                            → 4  inconclusive
+ *   4. otherwise                                                              → 0  passed
+ * Inconclusive is never a pass: the data could not rule out a regression of the size asked about.
+ */
+export function decideComparisonVerdict(
+  comparison: RunComparison,
+  runs: { baseline: readonly RunValues[]; current: readonly RunValues[] },
+): Verdict {
+  const invalid = [...runs.baseline, ...runs.current].filter((run) => !run.valid);
+  const failed = runs.current.filter((run) => run.failedThresholds.length > 0);
+  const regressions = comparison.metrics.filter((m) => m.verdict === 'regression').length;
+  const verdict = (status: VerdictStatus, exitCode: ExitCodeValue, headline: string): Verdict => ({
+    status,
+    exitCode,
+    headline,
+    failedThresholds: failed.reduce((n, run) => n + run.failedThresholds.length, 0),
+    regressions,
+  });
+  if (invalid.length) {
+    const reasons = invalid.map((run) => `${run.runId}: ${run.invalidReasons.join('; ') || 'no reason recorded'}`);
+    return verdict(
+      'invalid',
+      ExitCode.invalidRun,
+      `INVALID — ${invalid.length} run${invalid.length > 1 ? 's' : ''} cannot be trusted (${reasons.join(' · ')})`,
+    );
+  }
+  if (failed.length || regressions) {
+    const parts = [
+      failed.length
+        ? `thresholds failed in ${failed.map((run) => `${run.runId} (${run.failedThresholds.join(', ')})`).join(', ')}`
+        : null,
+      regressions ? comparison.summary : null,
+    ].filter(Boolean);
+    return verdict('failed', ExitCode.thresholdsFailed, `FAILED — ${parts.join('; ')}`);
+  }
+  if (comparison.verdict === 'inconclusive') {
+    return verdict('inconclusive', ExitCode.inconclusive, `INCONCLUSIVE — ${comparison.summary}`);
+  }
+  return verdict('passed', ExitCode.ok, `PASSED — ${comparison.summary}`);
 }

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.ts';
+import { registerAb } from './ab.ts';
+import { registerBaseline } from './baseline.ts';
+import { registerCalibrate } from './calibrate.ts';
 import { registerCompare } from './compare.ts';
 import { registerComposeConfig } from './compose-config.ts';
 import { registerDoctor } from './doctor.ts';
@@ -23,6 +26,9 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerComposeConfig(program);
   registerSink(program, context);
   registerGate(program);
+  registerAb(program, context);
+  registerCalibrate(program, context);
+  registerBaseline(program);
   registerReport(program);
   registerInit(program);
 }

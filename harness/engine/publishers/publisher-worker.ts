@@ -22,6 +22,7 @@ import { MetricsRecorder } from '../metrics/recorder.ts';
 import type { OutgoingMessage, PublishTarget, SendOutcome } from '../targets/publish-target.ts';
 import { loadTarget } from '../targets/registry.ts';
 import { installFatalHandlers, onParentMessage, sendToParent } from '../worker-runtime.ts';
+import { holdUntil } from './slowdown.ts';
 
 installFatalHandlers();
 const send = (message: PublisherToParent) => sendToParent(message);
@@ -44,7 +45,7 @@ onParentMessage<ParentToPublisher>(async (message) => {
         Object.keys(config.target.context.streams),
         config.publishers.payloadBytes,
         recorder,
-        { recordIntended: config.recordIntended },
+        { recordIntended: config.recordIntended, slowdownMs: config.publishers.slowdown },
       );
       send({ type: 'ready' });
       return;
@@ -88,15 +89,18 @@ class Publisher {
   /** Aborts sends still running when the executor is done (gracefulStop over) or the run stops. */
   private readonly sends = new AbortController();
   private finished = false;
+  /** The injected slowdown (workload.publishers.slowdown), µs; 0 = off. */
+  private readonly slowdownUs: number;
 
   constructor(
     private readonly target: PublishTarget,
     streams: string[],
     private readonly payloadBytes: number,
     private readonly recorder: MetricsRecorder,
-    options: { recordIntended?: boolean } = {},
+    options: { recordIntended?: boolean; slowdownMs?: number } = {},
   ) {
     this.ledger = new PublishLedger(options);
+    this.slowdownUs = (options.slowdownMs ?? 0) * 1000;
     if (!streams.length) throw new Error('the target has no streams to publish to (empty audience?)');
     this.streams = streams;
     this.padding = 'x'.repeat(payloadBytes);
@@ -121,6 +125,11 @@ class Publisher {
     const q = this.ledger.nextSeq(stream, t);
     const message: OutgoingMessage = { marker: { s: stream, q, t }, padding: '' };
     message.padding = this.padding.slice(0, Math.max(0, this.payloadBytes - markerBytes(message)));
+    // The injected slowdown: held this long from when it would have been sent (not from the intended time,
+    // which would absorb the publisher's own lateness, ~1 ms of timer, and add less than the slowdown).
+    // Latency counts from the marker's intended time, so it grows by exactly this much. The hold occupies
+    // the VU, as a slower publish path would.
+    if (this.slowdownUs > 0) await holdUntil(monoUs() + this.slowdownUs, this.sends.signal);
     const sentUs = monoUs();
     this.recorder.recordUs('publish_delay', sentUs - intendedUs);
     let outcome: SendOutcome;

@@ -1,17 +1,11 @@
 /**
  * `junit.xml`: one <testsuite> per run, one <testcase> per threshold (a <failure> carries the measured
- * value), a testcase "run is valid", and with a baseline one testcase per compared series (failing on a
- * regression). CI systems (GitHub, GitLab, Jenkins) show these as tests.
+ * value) and a testcase "run is valid"; a comparison of runs has its own (comparison-summary.ts). CI
+ * systems (GitHub, GitLab, Jenkins) show these as tests.
  */
 
-import { formatPercentChange, formatPValue } from '../../common/format.ts';
 import type { RunSummary } from '../../common/summary-types.ts';
-import type { BaselineComparison } from '../baseline.ts';
-import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
-
-export interface JunitOptions {
-  comparison?: BaselineComparison | null;
-}
+import { formatThresholdValue } from './measured-values.ts';
 
 // Characters XML 1.0 cannot carry at all (even escaped): most C0 controls, lone surrogates, U+FFFE/FFFF.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the characters XML forbids is the point
@@ -45,7 +39,7 @@ function testcase(c: Case): string {
   return `${open}/>`;
 }
 
-export function renderJunit(summary: RunSummary, options: JunitOptions = {}): string {
+export function renderJunit(summary: RunSummary): string {
   const cases: Case[] = [];
   cases.push({
     classname: 'run',
@@ -68,15 +62,6 @@ export function renderJunit(summary: RunSummary, options: JunitOptions = {}): st
       ...(t.ok ? {} : { failure: { type: 'threshold', message: `${t.metric} ${measured}, expected ${t.expression}` } }),
     });
   }
-  for (const s of options.comparison?.series ?? []) {
-    const detail = `${formatSeriesValue(s.baseline.median, s.unit)} → ${formatSeriesValue(s.current.median, s.unit)} (${formatPercentChange(s.relativeChange)}, ${formatPValue(s.pValue)})`;
-    const name = `${s.id} vs baseline ${options.comparison?.baselineRunId}`;
-    if (s.verdict === '?') cases.push({ classname: 'baseline', name, skipped: s.note ?? 'not comparable' });
-    else if (s.regression)
-      cases.push({ classname: 'baseline', name, failure: { type: 'regression', message: `worse: ${detail}` } });
-    else cases.push({ classname: 'baseline', name });
-  }
-
   const failures = cases.filter((c) => c.failure).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const suite = `centrifugo-bench ${summary.scenario}`;

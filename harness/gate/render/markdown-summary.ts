@@ -1,6 +1,6 @@
 /**
  * `summary.md`: the run as a CI job summary or PR comment (GitHub-flavoured Markdown). Headline verdict,
- * invalid reasons as a warning, thresholds table, key metrics tables, and the baseline comparison.
+ * invalid reasons as a warning, thresholds table, key metrics tables (a comparison of runs has its own: comparison-summary.ts).
  */
 import {
   formatBytes,
@@ -8,23 +8,19 @@ import {
   formatMs,
   formatNumber,
   formatPercent,
-  formatPercentChange,
   formatPerSecond,
-  formatPValue,
   formatRunLength,
   formatSeconds,
   NO_DATA,
 } from '../../common/format.ts';
 import type { RunInfo, RunSummary } from '../../common/summary-types.ts';
-import type { BaselineComparison } from '../baseline.ts';
 import { decideVerdict, type Verdict, type VerdictStatus } from '../verdict.ts';
-import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
+import { formatThresholdValue } from './measured-values.ts';
 import { metricOrder } from './metric-order.ts';
 
 export interface MarkdownSummaryOptions {
   /** The verdict the process returns; decided from the summary when not given. */
   verdict?: Verdict;
-  comparison?: BaselineComparison | null;
   /** run.json, for the commit and host line. */
   info?: RunInfo | null;
   /** Link or path to report.html. */
@@ -52,10 +48,17 @@ function table(header: string[], align: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${align.join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
-const ICONS: Record<VerdictStatus, string> = { passed: '✅', failed: '❌', invalid: '⚠️', stopped: '⏹️', error: '❌' };
+const ICONS: Record<VerdictStatus, string> = {
+  passed: '✅',
+  failed: '❌',
+  inconclusive: '❔',
+  invalid: '⚠️',
+  stopped: '⏹️',
+  error: '❌',
+};
 
 export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSummaryOptions = {}): string {
-  const verdict = options.verdict ?? decideVerdict(summary, options.comparison);
+  const verdict = options.verdict ?? decideVerdict(summary);
   const icon = ICONS[verdict.status];
   const out: string[] = [];
   const headline = verdict.status === 'invalid' ? 'INVALID RUN — its numbers cannot be trusted' : verdict.headline;
@@ -157,36 +160,6 @@ export function renderMarkdownSummary(summary: RunSummary, options: MarkdownSumm
     const failed = Object.values(l.failed).reduce((a, b) => a + b, 0);
     out.push(
       `**Push ledger**: enqueued ${formatCount(l.enqueued)} = delivered ${formatCount(l.delivered)} + failed ${formatCount(failed)} + queued ${formatCount(l.queued)} + unaccounted ${formatCount(l.unaccounted)} ${l.unaccounted === 0 ? '✅' : '❌'}`,
-      '',
-    );
-  }
-
-  const comparison = options.comparison;
-  if (comparison) {
-    out.push(`#### Against baseline ${code(comparison.baselineRunId)}`, '');
-    out.push(
-      `Mann-Whitney U test over per-second samples (medians shown); \`~\` = no significant change (p ≥ ${comparison.alpha}) or within ±${formatPercent(comparison.tolerance)}.`,
-      '',
-    );
-    out.push(
-      ...table(
-        ['Series', 'Baseline', 'Current', 'Δ', 'p', 'Verdict'],
-        ['---', '--:', '--:', '--:', '--:', ':-:'],
-        comparison.series.map((s) => [
-          escapeCell(s.id),
-          formatSeriesValue(s.baseline.median, s.unit),
-          formatSeriesValue(s.current.median, s.unit),
-          formatPercentChange(s.relativeChange),
-          formatPValue(s.pValue),
-          s.regression
-            ? '❌ worse'
-            : s.verdict === 'better'
-              ? '✅ better'
-              : s.verdict === '?'
-                ? `? ${escapeCell(s.note ?? '')}`
-                : '~',
-        ]),
-      ),
       '',
     );
   }

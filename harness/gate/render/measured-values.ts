@@ -1,12 +1,11 @@
 /**
  * What the gate's renderings (terminal, Markdown, JUnit) say about a measured value: a threshold's
- * aggregate with its label (`p(99)=10.5 ms`), a baseline series' median. The numbers themselves are
+ * aggregate with its label (`p(99)=10.5 ms`). The numbers themselves are
  * written by common/format.ts, so they read as in the HTML report.
  */
-import { formatMetricValue, formatMs, formatPerSecond, NO_DATA } from '../../common/format.ts';
+import { formatMetricValue } from '../../common/format.ts';
 import { isMetricName, METRICS } from '../../common/metrics-catalogue.ts';
 import type { ThresholdResult } from '../../common/summary-types.ts';
-import type { SeriesComparison } from '../baseline.ts';
 import { aggregationLabel, parseThresholdExpression } from '../thresholds.ts';
 
 /** The measured side of a threshold line: `p(99)=10.5 ms`, `count=0`, `rate=20.5/s`, `avg: no data`. */
@@ -18,10 +17,4 @@ export function formatThresholdValue(result: ThresholdResult): string {
   // A counter that never counted is evaluated as 0 (thresholds.ts); anything else without data failed.
   if (result.value === null) return kind === 'counter' ? `${label}=0 (no data)` : `${label}: no data`;
   return `${label}=${formatMetricValue(result.metric, aggregate, result.value)}`;
-}
-
-/** A baseline series' median in the series' unit: `15 ms`, `2,000/s`, `—` for a side without samples. */
-export function formatSeriesValue(value: number | null, unit: SeriesComparison['unit']): string {
-  if (value === null) return NO_DATA;
-  return unit === 'ms' ? formatMs(value) : formatPerSecond(value);
 }

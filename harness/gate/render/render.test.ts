@@ -3,11 +3,11 @@ import { describe, test } from 'node:test';
 import { formatMs } from '../../common/format.ts';
 import type { RunSummary, ThresholdResult } from '../../common/summary-types.ts';
 import { sampleSummary } from '../../results/files/testing.ts';
-import { type BaselineComparison, compareSeries } from '../baseline.ts';
 import { escapeXml, renderJunit } from './junit-report.ts';
 import { code, escapeCell, renderMarkdownSummary } from './markdown-summary.ts';
 import { formatThresholdValue } from './measured-values.ts';
 import { renderTerminalSummary } from './terminal-summary.ts';
+import { assertWellFormedXml } from './testing.ts';
 
 const failed: ThresholdResult = {
   metric: 'delivery_latency',
@@ -19,50 +19,6 @@ const failed: ThresholdResult = {
 
 function summaryWith(overrides: Partial<RunSummary> = {}): RunSummary {
   return sampleSummary(overrides);
-}
-
-function regression(): BaselineComparison {
-  const slow = [11, 12, 13, 14, 15, 16, 17, 18, 19];
-  const fast = [1, 2, 3, 4, 5, 6, 7, 8, 9];
-  return compareSeries(
-    { 'delivery_latency p99': fast, 'messages_delivered /s': [5, 5, 5, 5, 5, 5, 5, 5, 5], 'publish_duration p99': [1] },
-    { 'delivery_latency p99': slow, 'messages_delivered /s': [5, 5, 5, 5, 5, 5, 5, 5, 5], 'publish_duration p99': [1] },
-    { baselineRunId: 'base-1', currentRunId: 'cur' },
-  );
-}
-
-/**
- * Minimal XML well-formedness check: the whole text tokenises into a declaration, properly nested
- * elements with quoted attributes, and text; no raw "<" or stray "&" anywhere.
- */
-function assertWellFormedXml(xml: string): void {
-  const entity = /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/;
-  const body = xml.replace(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n/, '');
-  assert.notEqual(body, xml, 'XML declaration first');
-  const token = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*(\/?)>|([^<]+)/y;
-  const stack: string[] = [];
-  let roots = 0;
-  let index = 0;
-  while (index < body.length) {
-    token.lastIndex = index;
-    const match = token.exec(body);
-    assert.ok(match, `not well-formed at: ${body.slice(index, index + 60)}`);
-    index = token.lastIndex;
-    const [, closing, name, attributes, selfClosing, text] = match;
-    if (text !== undefined) {
-      assert.doesNotMatch(text, entity, `stray & in text: ${text}`);
-      if (!stack.length) assert.match(text, /^\s*$/, 'text outside the root');
-      continue;
-    }
-    assert.doesNotMatch(attributes ?? '', entity, `stray & in attributes of <${name}>`);
-    if (closing) assert.equal(stack.pop(), name, `</${name}> closes the wrong element`);
-    else if (!selfClosing) {
-      if (!stack.length) roots++;
-      stack.push(name ?? '');
-    } else if (!stack.length) roots++;
-  }
-  assert.deepEqual(stack, [], 'unclosed elements');
-  assert.equal(roots, 1, 'exactly one root element');
 }
 
 describe('formatting', () => {
@@ -123,22 +79,19 @@ describe('terminal summary', () => {
     assert.match(lines.filter(Boolean).at(-1) ?? '', /INVALID RUN .*generator CPU 97% > 80%.*\(exit 3\)$/);
   });
 
-  test('aborted runs, errors, the push ledger, the baseline, colours on request', () => {
+  test('aborted runs, errors, the push ledger, colours on request', () => {
     const text = renderTerminalSummary(
       summaryWith({
         aborted: { by: 'threshold', reason: "threshold delivery_latency 'avg<50' crossed at 12s: avg=80" },
         errorsByCode: { http_503: 5, ws_close_3012: 9 },
         push_ledger: { enqueued: 10, delivered: 7, failed: { unregistered: 2 }, queued: 0, unaccounted: 1 },
       }),
-      { comparison: regression(), color: true },
+      { color: true },
     );
     assert.match(text, /⚠ ABORTED by threshold: threshold delivery_latency 'avg<50' crossed at 12s: avg=80/);
     assert.ok(text.indexOf('ws_close_3012') < text.indexOf('http_503'), 'errors by count, largest first');
     assert.match(text, /enqueued=10 delivered=7 failed=2 queued=0 unaccounted=1 .*✗ 1 unaccounted/);
-    assert.match(text, /delivery_latency p99 +5 ms → 15 ms +\+200\.0 % +p<0\.001 +n=9\+9 +worse/);
-    assert.match(text, /publish_duration p99 .*\? baseline has 1 samples, current run has 1 samples \(< 8\)/);
     assert.ok(text.includes('\u001b[31m'), 'red when coloured');
-    assert.match(text, /FAILED — 1 regression against baseline base-1/);
   });
 });
 
@@ -163,9 +116,8 @@ describe('summary.md', () => {
     assert.doesNotMatch(md, /<script>/);
   });
 
-  test('baseline comparison table and run facts from run.json', () => {
+  test('run facts from run.json', () => {
     const md = renderMarkdownSummary(summaryWith(), {
-      comparison: regression(),
       info: {
         schemaVersion: 1,
         runId: 'r',
@@ -187,9 +139,6 @@ describe('summary.md', () => {
       },
     });
     assert.match(md, /commit `0123456789ab` \(dirty\) · Xeon \\\| E5 × 2, 8 GiB/);
-    assert.match(md, /#### Against baseline `base-1`/);
-    assert.match(md, /\| delivery_latency p99 \| 5 ms \| 15 ms \| \+200\.0 % \| p<0\.001 \| ❌ worse \|/);
-    assert.match(md, /\| messages_delivered \/s \| 5\/s \| 5\/s \| ±0\.0 % \| p=1\.000 \| ~ \|/);
   });
 
   test('cell and code escaping', () => {
@@ -213,25 +162,14 @@ describe('junit.xml', () => {
     assert.match(xml, /<testcase classname="thresholds.messages_lost" name="count==0" time="0"\/>/);
   });
 
-  test('an invalid run fails "run is valid" with its reasons; baseline series are testcases', () => {
-    const xml = renderJunit(summaryWith({ valid: false, invalidReasons: ['cpu > 80%', 'loop delay'] }), {
-      comparison: regression(),
-    });
+  test('an invalid run fails "run is valid" with its reasons', () => {
+    const xml = renderJunit(summaryWith({ valid: false, invalidReasons: ['cpu > 80%', 'loop delay'] }));
     assertWellFormedXml(xml);
     assert.match(
       xml,
       /<failure type="invalid-run" message="invalid run: cpu &gt; 80%; loop delay">cpu &gt; 80%\nloop delay<\/failure>/,
     );
-    assert.match(
-      xml,
-      /name="delivery_latency p99 vs baseline base-1" time="0">\n {6}<failure type="regression" message="worse: 5 ms → 15 ms/,
-    );
-    assert.match(xml, /name="messages_delivered \/s vs baseline base-1" time="0"\/>/);
-    assert.match(
-      xml,
-      /name="publish_duration p99 vs baseline base-1" time="0">\n {6}<skipped message="baseline has 1 samples/,
-    );
-    assert.match(xml, /tests="6" failures="2" errors="0" skipped="1"/);
+    assert.match(xml, /tests="3" failures="1" errors="0" skipped="0"/);
   });
 
   test('escaping: markup, quotes, ampersands and control characters in any field', () => {

@@ -1,7 +1,7 @@
 /**
  * The end-of-run summary printed to the terminal, shaped like k6's: thresholds first (✓/✗ with the
  * measured value), then the metrics grouped (delivery, push), then errors, push ledger, generator cost,
- * the baseline comparison and the report path; the verdict is the last line. Validity comes first of all
+ * and the report path (a comparison of runs has its own rendering: comparison-summary.ts); the verdict is the last line. Validity comes first of all
  * when the run is invalid. Plain text (colour only when asked), so it reads the same in a CI log.
  */
 import {
@@ -10,22 +10,18 @@ import {
   formatMs,
   formatNumber,
   formatPercent,
-  formatPercentChange,
   formatPerSecond,
-  formatPValue,
   formatRunLength,
   formatSeconds,
 } from '../../common/format.ts';
 import type { MetricSummary, RunSummary } from '../../common/summary-types.ts';
-import type { BaselineComparison, SeriesComparison } from '../baseline.ts';
 import { decideVerdict, type Verdict } from '../verdict.ts';
-import { formatSeriesValue, formatThresholdValue } from './measured-values.ts';
+import { formatThresholdValue } from './measured-values.ts';
 import { metricGroup, metricOrder } from './metric-order.ts';
 
 export interface TerminalSummaryOptions {
   /** The verdict the process returns; decided from the summary when not given. */
   verdict?: Verdict;
-  comparison?: BaselineComparison | null;
   /** Path of report.html, printed as its own line. */
   reportPath?: string | null;
   /** ANSI colours (pass `process.stdout.isTTY && !process.env.NO_COLOR`). */
@@ -64,23 +60,9 @@ function dotted(name: string, width: number): string {
   return `${name}${'.'.repeat(Math.max(2, width + 2 - name.length))}:`;
 }
 
-function comparisonLine(series: SeriesComparison, idWidth: number): string {
-  const verdict = series.verdict === '?' ? `? ${series.note ?? ''}`.trim() : series.verdict;
-  return [
-    series.id.padEnd(idWidth),
-    `${formatSeriesValue(series.baseline.median, series.unit)} → ${formatSeriesValue(series.current.median, series.unit)}`.padEnd(
-      24,
-    ),
-    formatPercentChange(series.relativeChange).padEnd(9),
-    formatPValue(series.pValue).padEnd(9),
-    `n=${series.baseline.n}+${series.current.n}`.padEnd(10),
-    verdict,
-  ].join(' ');
-}
-
 export function renderTerminalSummary(summary: RunSummary, options: TerminalSummaryOptions = {}): string {
   const paint = (style: Style, text: string) => (options.color ? `\u001b[${ANSI[style]}m${text}\u001b[0m` : text);
-  const verdict = options.verdict ?? decideVerdict(summary, options.comparison);
+  const verdict = options.verdict ?? decideVerdict(summary);
   const out: string[] = [''];
   const section = (title: string) => out.push('', `  ${paint('bold', `█ ${title}`)}`, '');
 
@@ -149,22 +131,6 @@ export function renderTerminalSummary(summary: RunSummary, options: TerminalSumm
   if (sut.length) {
     // The generator's cost beside the system's: a load generator should be far cheaper than what it loads.
     out.push(`    system under test cpu: ${sut.map(([service, s]) => `${service}=${formatSeconds(s)}`).join(' ')}`);
-  }
-
-  const comparison = options.comparison;
-  if (comparison) {
-    section(`BASELINE vs run ${comparison.baselineRunId}`);
-    out.push(
-      `    Mann-Whitney U over per-second samples, significant at p<${comparison.alpha}, tolerance ±${formatPercent(comparison.tolerance)}; median baseline → current`,
-    );
-    if (!comparison.series.length) out.push('    no comparable series (neither run has per-second samples)');
-    const idWidth = Math.max(0, ...comparison.series.map((s) => s.id.length));
-    for (const series of comparison.series) {
-      const line = comparisonLine(series, idWidth);
-      out.push(
-        `    ${series.regression ? paint('red', line) : series.verdict === 'better' ? paint('green', line) : line}`,
-      );
-    }
   }
 
   out.push('');
