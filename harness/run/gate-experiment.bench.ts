@@ -74,6 +74,8 @@ async function session(dir: string, setup: Setup, signal: AbortSignal): Promise<
     overrides: shared,
     arms: setup.arms,
     rounds: setup.rounds - done,
+    // A resumed session keeps the rotation where it stopped.
+    rotationStart: done,
     signal,
     setup: true,
     logArea: 'experiment',

@@ -184,7 +184,7 @@ describe('runGate', () => {
       assert.match(metric.reason, /^1 \+ 1 runs cannot reach 98\.75 % confidence; it takes ≥ \d+ runs per side$/);
     }
     assert.match(outcome.output, /baseline pass \(.*pass\), 1 run\n/);
-    assert.match(outcome.output, /\? INCONCLUSIVE — inconclusive at 5\.0 %: 4 of 4 metrics .* {2}\(exit 4\)/);
+    assert.match(outcome.output, /\? INCONCLUSIVE — inconclusive at 5 %: 4 of 4 metrics .* {2}\(exit 4\)/);
   });
 
   test(`${K} candidate runs against a stored baseline of ${K}: +30 % latency → 99; JUnit and Markdown written`, async () => {
