@@ -22,6 +22,7 @@
  */
 import { UserError } from '../common/errors.ts';
 import { formatPercent, formatPercentChange as percent } from '../common/format.ts';
+import { median } from '../common/median.ts';
 import { RUN_METRICS, type RunMetricSpec, type RunValues } from './run-values.ts';
 import { pairedShift, type ShiftInterval, twoSampleShift } from './statistics/rank-intervals.ts';
 
@@ -102,10 +103,7 @@ export function judgeShift(
 
 function sideOf(values: Array<number | null>): SideValues {
   const present = values.filter((v): v is number => v !== null);
-  const sorted = [...present].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length === 0 ? null : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { values: present, median };
+  return { values: present, median: median(present) };
 }
 
 function compareMetric(

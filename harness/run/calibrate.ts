@@ -12,6 +12,7 @@ import { UserError } from '../common/errors.ts';
 import { ExitCode, type ExitCodeValue } from '../common/exit-codes.ts';
 import { formatMs } from '../common/format.ts';
 import { log, redact } from '../common/log.ts';
+import { median } from '../common/median.ts';
 import { newRunId, resultsRoot } from '../common/run-id.ts';
 import {
   COMPARISON_DEFAULTS,
@@ -90,13 +91,6 @@ function standardDeviation(values: readonly number[]): number | null {
   if (values.length < 2) return null;
   const mean = values.reduce((s, v) => s + v, 0) / values.length;
   return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
-}
-
-function medianOf(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function logRatios(id: string, a: readonly RunValues[], b: readonly RunValues[]): number[] {
@@ -241,9 +235,9 @@ export async function runCalibrate(input: CalibrateInput): Promise<CalibrateOutc
   const metrics: MetricCalibration[] = RUN_METRICS.filter((spec) => judged.includes(spec.id)).map((spec) => {
     const ratios = logRatios(spec.id, a, aPrime);
     const sd = standardDeviation(ratios);
-    const medianAbs = medianOf(ratios.map(Math.abs));
+    const medianAbs = median(ratios.map(Math.abs));
     const worse = ratios.map((r) => (spec.better === 'lower' ? r : -r));
-    const baseMedian = medianOf(a.map((run) => run.values[spec.id]).filter((v): v is number => v != null));
+    const baseMedian = median(a.map((run) => run.values[spec.id]).filter((v): v is number => v != null));
     return {
       id: spec.id,
       aaLogRatios: ratios,

@@ -19,6 +19,7 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { median } from '../common/median.ts';
 import { newRunId, resultsRoot } from '../common/run-id.ts';
 import {
   compareRunValues,
@@ -43,12 +44,6 @@ interface RoundLine {
   round: number;
   runs: Array<{ label: string; runId: string; dir: string }>;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 interface Setup {
   pairs: number;
@@ -114,7 +109,7 @@ async function collect(): Promise<string> {
     setup: true,
     logArea: 'pilot',
   });
-  const p50 = median(pilot.arms[0]!.values.map((v) => v.values['delivery_latency p50']!));
+  const p50 = median(pilot.arms[0]!.values.map((v) => v.values['delivery_latency p50']!))!;
   const slowdownMs = slowdowns.map((pct) => Math.max(0.1, Math.round((p50 * pct) / 100 / 0.1) * 0.1));
   const arms = [
     { label: 'A', overrides: [], env: {} },
@@ -182,7 +177,7 @@ async function judge(dir: string): Promise<void> {
       details.push(`## ${type.name}, decision ${block + 1}`, '', renderComparisonMarkdown(comparison, verdict));
     }
     out.push(
-      `| ${type.name} | ${counts.failed} | ${counts.inconclusive} | ${counts.passed} | ${counts.invalid} | ${changes.length ? `${(median(changes) * 100).toFixed(1)} %` : '—'} |`,
+      `| ${type.name} | ${counts.failed} | ${counts.inconclusive} | ${counts.passed} | ${counts.invalid} | ${changes.length ? `${(median(changes)! * 100).toFixed(1)} %` : '—'} |`,
     );
   }
   const text = `${out.join('\n')}\n\n${details.join('\n')}`;

@@ -13,6 +13,7 @@
 import { ExitCode } from '../common/exit-codes.ts';
 import { formatMs } from '../common/format.ts';
 import { log } from '../common/log.ts';
+import { median } from '../common/median.ts';
 import { type RunValues, readRunValues } from '../gate/index.ts';
 import { runPlan } from './pipeline.ts';
 import { loadPlan } from './plan.ts';
@@ -124,13 +125,6 @@ export const runPipelineOnce: RunOnce = async (file, overrides, options) => {
 
 const resolveOverrides = (arm: InterleavedArm): readonly string[] =>
   typeof arm.overrides === 'function' ? arm.overrides() : arm.overrides;
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** "A 12.1 ms · B 12.9 ms": each arm's median p50 delivery latency so far. */
 function runningMedians(arms: readonly ArmResult[]): string {

@@ -28,6 +28,8 @@
  * Cost: one segment's best split is O(L²) from running sums of distances, so a test is O(R·L²); n = 200
  * with 199 permutations takes well under a second.
  */
+
+import { median } from '../../common/median.ts';
 import { mulberry32 } from '../../common/seeded-random.ts';
 
 export interface EDivisiveOptions {
@@ -56,12 +58,6 @@ export const E_DIVISIVE_DEFAULTS = { permutations: 199, significance: 0.05, minS
 interface Split {
   index: number;
   q: number;
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The split of x[start, end) with the largest divergence Q, or null when the segment is too short. */
@@ -147,8 +143,8 @@ export function eDivisive(series: readonly number[], options: EDivisiveOptions =
     points.push({
       index,
       pValue: pValues.get(index)!,
-      before: median(series.slice(bounds[s - 1], index)),
-      after: median(series.slice(index, bounds[s + 1])),
+      before: median(series.slice(bounds[s - 1], index))!,
+      after: median(series.slice(index, bounds[s + 1]))!,
     });
   }
   return points;

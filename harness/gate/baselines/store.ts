@@ -16,6 +16,7 @@
 import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors.ts';
+import { median } from '../../common/median.ts';
 import { newRunId } from '../../common/run-id.ts';
 import type { RunInfo } from '../../common/summary-types.ts';
 import { RUN_METRICS, type RunValues, readRunValues } from '../run-values.ts';
@@ -67,20 +68,10 @@ export interface StoreOptions {
 
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
-function medianOf(values: readonly number[]): number | null {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 export function entryMedians(runs: readonly StoredRun[]): Record<string, number | null> {
   const ids = [...new Set([...RUN_METRICS.map((spec) => spec.id), ...runs.flatMap((run) => Object.keys(run.values))])];
   return Object.fromEntries(
-    ids.map((id) => [
-      id,
-      medianOf(runs.flatMap((run) => (typeof run.values[id] === 'number' ? [run.values[id]] : []))),
-    ]),
+    ids.map((id) => [id, median(runs.flatMap((run) => (typeof run.values[id] === 'number' ? [run.values[id]] : [])))]),
   );
 }
 
