@@ -4,6 +4,7 @@ import { UserError } from '../common/errors.ts';
 import { mulberry32 } from '../common/seeded-random.ts';
 import { compareRunValues, type MetricComparison, type RunComparison } from './compare-runs.ts';
 import { RUN_METRICS, type RunValues } from './run-values.ts';
+import { sampleRunValues } from './testing.ts';
 
 const P50 = 'delivery_latency p50';
 const P99 = 'delivery_latency p99';
@@ -15,18 +16,10 @@ const TYPICAL: Record<string, number> = { [P50]: 4, [P99]: 12, [MEAN]: 5, [DELIV
 
 /** A run reduced to its values; metrics not given are absent (null), as pushes are in a delivery scenario. */
 function run(runId: string, values: Record<string, number | null>, overrides: Partial<RunValues> = {}): RunValues {
-  return {
-    runId,
-    dir: null,
-    startedAt: '2026-12-04T12:00:00.000Z',
-    scenario: 'fanout-smoke',
-    valid: true,
-    invalidReasons: [],
-    failedThresholds: [],
+  return sampleRunValues(runId, {
     values: Object.fromEntries(RUN_METRICS.map((spec) => [spec.id, values[spec.id] ?? null])),
-    info: null,
     ...overrides,
-  };
+  });
 }
 
 /**

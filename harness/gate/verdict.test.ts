@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
 import { sampleSummary } from '../results/files/testing.ts';
 import type { MetricComparison, MetricVerdict, RunComparison } from './compare-runs.ts';
-import type { RunValues } from './run-values.ts';
+import { sampleRunValues as runValues } from './testing.ts';
 import { decideComparisonVerdict, decideVerdict, exitCodeFor } from './verdict.ts';
 
 const failing = [
@@ -66,22 +66,6 @@ test('re-judged by gate, an interrupted run is invalid (3) — even one saved as
   const threshold = sampleSummary({ thresholds: failing, aborted: { by: 'threshold', reason: 'crossed' } });
   assert.equal(exitCodeFor(threshold, { rejudging: true }), ExitCode.thresholdsFailed);
 });
-
-/** A run as a comparison sees it: valid, no threshold failed, unless told otherwise. */
-function runValues(runId: string, overrides: Partial<RunValues> = {}): RunValues {
-  return {
-    runId,
-    dir: null,
-    startedAt: '2026-12-04T12:00:00.000Z',
-    scenario: 'fanout-smoke',
-    valid: true,
-    invalidReasons: [],
-    failedThresholds: [],
-    values: {},
-    info: null,
-    ...overrides,
-  };
-}
 
 /** A comparison whose metrics have these verdicts, and the summary line compare-runs would write. */
 function comparisonWith(verdicts: MetricVerdict[], summary: string): RunComparison {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { MetricComparison, MetricVerdict, RunComparison } from '../compare-runs.ts';
 import type { RunValues } from '../run-values.ts';
+import { sampleRunValues as runValues } from '../testing.ts';
 import { decideComparisonVerdict, type Verdict } from '../verdict.ts';
 import {
   describeDesign,
@@ -57,21 +58,6 @@ function comparisonOf(
         ? 'inconclusive'
         : 'pass',
     summary,
-  };
-}
-
-function runValues(runId: string, overrides: Partial<RunValues> = {}): RunValues {
-  return {
-    runId,
-    dir: null,
-    startedAt: '2026-12-04T12:00:00.000Z',
-    scenario: 'fanout-smoke',
-    valid: true,
-    invalidReasons: [],
-    failedThresholds: [],
-    values: {},
-    info: null,
-    ...overrides,
   };
 }
 
