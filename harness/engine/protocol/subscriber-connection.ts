@@ -6,7 +6,6 @@
  * It only speaks the protocol; what a publication means (latency, sequence accounting) is the listener's
  * business, so one listener object serves every connection of a worker.
  */
-import WebSocket from 'ws';
 import { monoUs } from '../../common/mono-clock.ts';
 import { backoffDelay } from './backoff.ts';
 import { classifyClose, isTemporaryReplyError, shouldResubscribe } from './close-codes.ts';
@@ -19,6 +18,7 @@ import {
   type Publication,
   type ReplyError,
 } from './frame-codec.ts';
+import { RawWebSocket } from './raw-websocket.ts';
 
 export interface SubscriberListener {
   /** Connect reply received; `durationUs` = dial start → connect reply. */
@@ -58,8 +58,6 @@ export interface SubscriberConnectionOptions {
   reconnect: { enabled: boolean; minDelayMs: number; maxDelayMs: number };
   localAddress?: string;
   clientName?: string;
-  /** Injectable for tests (artillery's dependency-object pattern). */
-  WebSocketImpl?: typeof WebSocket;
 }
 
 export type ConnectionState = 'idle' | 'dialing' | 'connected' | 'subscribed' | 'waiting' | 'closed';
@@ -78,7 +76,7 @@ export class SubscriberConnection {
   /** Free slot for the owner (index of its accounting state). */
   slot = -1;
 
-  private ws: WebSocket | undefined;
+  private ws: RawWebSocket | undefined;
   private urlIndex = 0;
   private attempt = 0;
   private pong = false;
@@ -118,17 +116,12 @@ export class SubscriberConnection {
     this.pong = false;
     this.nextId = CONNECT_ID;
     this.dialStartUs = monoUs();
-    const Impl = this.options.WebSocketImpl ?? WebSocket;
-    const ws = new Impl(this.url, {
-      perMessageDeflate: false,
-      skipUTF8Validation: true,
-      handshakeTimeout: this.options.connectTimeoutMs,
-      ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
-    });
+    // The dial, handshake and subscribe are bounded by the connect timeout below (abandon).
+    const ws = new RawWebSocket(this.url, this.options.localAddress ? { localAddress: this.options.localAddress } : {});
     this.ws = ws;
     this.timer = setTimeout(() => this.abandon('connect_timeout'), this.options.connectTimeoutMs);
     ws.on('open', () => this.onOpen(ws));
-    ws.on('message', (data: Buffer) => this.onFrame(ws, data));
+    ws.on('message', (text: string) => this.onFrame(ws, text));
     ws.on('error', (error: NodeJS.ErrnoException) => {
       if (ws === this.ws) this.listener.error(this, `ws_${error.code ?? 'error'}`);
     });
@@ -155,7 +148,7 @@ export class SubscriberConnection {
     this.ws.terminate();
   }
 
-  private onOpen(ws: WebSocket): void {
+  private onOpen(ws: RawWebSocket): void {
     if (ws !== this.ws) return;
     const commands: Command[] = [
       {
@@ -180,11 +173,10 @@ export class SubscriberConnection {
     return { id: this.subscribeId, subscribe };
   }
 
-  private onFrame(ws: WebSocket, data: Buffer): void {
+  private onFrame(ws: RawWebSocket, frame: string): void {
     if (ws !== this.ws) return;
     const receivedUs = monoUs();
     this.lastFrameAtMs = receivedUs / 1000;
-    const frame = data.toString();
     let start = 0;
     const length = frame.length;
     while (start < length) {
@@ -195,7 +187,7 @@ export class SubscriberConnection {
     }
   }
 
-  private onLine(ws: WebSocket, line: string, receivedUs: number): void {
+  private onLine(ws: RawWebSocket, line: string, receivedUs: number): void {
     if (line === PING_LINE) {
       // Exactly one pong per server ping, and only when the connect reply asked for pongs (§3 Ping/pong).
       if (this.pong) ws.send(PONG_FRAME);
@@ -222,7 +214,7 @@ export class SubscriberConnection {
   }
 
   private onConnectReply(
-    ws: WebSocket,
+    ws: RawWebSocket,
     result: Record<string, unknown> | undefined,
     error: ReplyError | undefined,
     receivedUs: number,
@@ -240,7 +232,7 @@ export class SubscriberConnection {
   }
 
   private onSubscribeReply(
-    ws: WebSocket,
+    ws: RawWebSocket,
     result: Record<string, unknown> | undefined,
     error: ReplyError | undefined,
     receivedUs: number,
@@ -286,7 +278,7 @@ export class SubscriberConnection {
     }
   }
 
-  private onServerUnsubscribe(ws: WebSocket, code: number): void {
+  private onServerUnsubscribe(ws: RawWebSocket, code: number): void {
     if (this.state === 'subscribed') this.listener.unsubscribed(this);
     this.listener.error(this, `unsubscribe_${code}`);
     if (shouldResubscribe(code)) {
@@ -297,13 +289,13 @@ export class SubscriberConnection {
     } else this.giveUp(`unsubscribed by the server with code ${code}`);
   }
 
-  private resubscribe(ws: WebSocket): void {
+  private resubscribe(ws: RawWebSocket): void {
     if (ws !== this.ws || this.state === 'closed') return;
     this.subscribeSentUs = monoUs();
     ws.send(encodeCommands([this.subscribeCommand()]));
   }
 
-  private onClose(ws: WebSocket, code: number, reason: string): void {
+  private onClose(ws: RawWebSocket, code: number, reason: string): void {
     if (ws !== this.ws) return;
     this.ws = undefined;
     this.clearTimer();

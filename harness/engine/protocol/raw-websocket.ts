@@ -1,0 +1,271 @@
+/**
+ * A minimal RFC 6455 client for the subscriber hot path: the HTTP upgrade written by hand over a plain
+ * `net.Socket`, then server frames parsed straight out of the socket's reads. Reads use `onread` with ONE
+ * buffer shared by every socket of the process (a read is consumed synchronously in its callback, so no
+ * socket ever needs the buffer after its callback returns): no allocation per read, no stream machinery,
+ * no per-frame objects. Only a frame split across reads keeps its bytes (copied once) until the rest arrives.
+ *
+ * The surface is the subset of `ws` that `subscriber-connection.ts` uses — events `open`, `message` (the
+ * frame's text), `error`, `close(code, reason)`, and `send(text)`, `terminate()` — so the connection
+ * logic is unchanged. Client frames are masked (RFC 6455 §5.3); server frames must not be.
+ *
+ * Errors of the peer's framing (reserved bits, unknown opcodes, masked or oversized frames, a bad
+ * handshake) are one `error` with a `WS_ERR_*` code, then the socket is closed (1002 / 1009 sent when
+ * the upgrade was done) and `close` follows with 1006, like `ws`: the connection counts it and reconnects.
+ */
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** One read buffer for every socket of the process: reads are consumed synchronously. */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+/** Frames above this are refused (close 1009): a reply with a long recovery is well below it. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+const OP_CONTINUATION = 0x0;
+const OP_TEXT = 0x1;
+const OP_BINARY = 0x2;
+const OP_CLOSE = 0x8;
+const OP_PING = 0x9;
+const OP_PONG = 0xa;
+
+export interface RawWebSocketOptions {
+  localAddress?: string;
+  maxPayloadBytes?: number;
+}
+
+export class WebSocketProtocolError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly closeCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export class RawWebSocket extends EventEmitter {
+  private readonly socket: Socket;
+  private readonly key = randomBytes(16).toString('base64');
+  private readonly maxPayloadBytes: number;
+  private upgraded = false;
+  private closed = false;
+  /** Bytes of an incomplete handshake response or frame, kept until the next read completes them. */
+  private pending: Buffer | undefined;
+  /** Payloads of a fragmented message so far (RFC 6455 §5.4), and its total length. */
+  private fragments: Buffer[] | undefined;
+  private fragmentsBytes = 0;
+  private closeFrame: { code: number; reason: string } | undefined;
+
+  constructor(url: string, options: RawWebSocketOptions = {}) {
+    super();
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    const target = new URL(url);
+    if (target.protocol !== 'ws:') throw new Error(`raw WebSocket: only ws:// URLs are supported, got ${url}`);
+    const port = Number(target.port || 80);
+    this.socket = connect({
+      host: target.hostname,
+      port,
+      noDelay: true,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      onread: {
+        buffer: SHARED_READ_BUFFER,
+        callback: (n: number) => {
+          this.onRead(SHARED_READ_BUFFER, n);
+          return true;
+        },
+      },
+    });
+    this.socket.once('connect', () => {
+      this.socket.write(
+        `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\n` +
+          `Connection: Upgrade\r\nSec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    this.socket.on('error', (error) => this.emit('error', error));
+    this.socket.once('close', () => this.onSocketClose());
+  }
+
+  /** Sends one text frame, masked. */
+  send(text: string): void {
+    if (this.closed || !this.upgraded) return;
+    this.socket.write(encodeClientFrame(OP_TEXT, Buffer.from(text)));
+  }
+
+  /** Cuts the connection at once; `close` (1006) follows. */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  private onSocketClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const frame = this.closeFrame;
+    this.emit('close', frame?.code ?? 1006, Buffer.from(frame?.reason ?? ''));
+  }
+
+  private onRead(buf: Buffer, n: number): void {
+    if (this.closed) return;
+    let data = buf;
+    let end = n;
+    if (this.pending) {
+      data = Buffer.concat([this.pending, buf.subarray(0, n)]);
+      end = data.length;
+      this.pending = undefined;
+    }
+    try {
+      let at = 0;
+      if (!this.upgraded) {
+        at = this.readHandshake(data, end);
+        if (at < 0) return;
+      }
+      at = this.readFrames(data, at, end);
+      if (at < end && !this.closed) this.pending = Buffer.from(data.subarray(at, end));
+    } catch (error) {
+      if (!(error instanceof WebSocketProtocolError)) throw error;
+      this.fail(error);
+    }
+  }
+
+  /** Parses the 101 response; returns where frames start, or -1 when the headers are not complete yet. */
+  private readHandshake(data: Buffer, end: number): number {
+    const headerEnd = data.subarray(0, end).indexOf('\r\n\r\n');
+    if (headerEnd < 0) {
+      if (end > 16 * 1024) throw new WebSocketProtocolError('WS_ERR_HANDSHAKE', 'handshake response too long', 0);
+      this.pending = Buffer.from(data.subarray(0, end));
+      return -1;
+    }
+    const head = data.toString('latin1', 0, headerEnd);
+    const status = head.slice(0, head.indexOf('\r\n'));
+    if (!/^HTTP\/1\.1 101 /.test(status)) {
+      throw new WebSocketProtocolError('WS_ERR_HANDSHAKE', `unexpected handshake response: ${status}`, 0);
+    }
+    const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
+    const expected = createHash('sha1')
+      .update(this.key + GUID)
+      .digest('base64');
+    if (accept !== expected) throw new WebSocketProtocolError('WS_ERR_HANDSHAKE', 'bad Sec-WebSocket-Accept', 0);
+    this.upgraded = true;
+    this.emit('open');
+    return headerEnd + 4;
+  }
+
+  /** Handles every complete frame in data[at, end); returns where the first incomplete frame starts. */
+  private readFrames(data: Buffer, at: number, end: number): number {
+    while (at < end && !this.closed) {
+      if (end - at < 2) return at;
+      const b0 = data[at]!;
+      const b1 = data[at + 1]!;
+      const fin = (b0 & 0x80) !== 0;
+      const opcode = b0 & 0x0f;
+      if ((b0 & 0x70) !== 0) throw protocolError('WS_ERR_UNEXPECTED_RSV', 'reserved bits set (no extension agreed)');
+      if ((b1 & 0x80) !== 0) throw protocolError('WS_ERR_UNEXPECTED_MASK', 'a server frame must not be masked');
+      let length = b1 & 0x7f;
+      let header = 2;
+      if (length === 126) {
+        if (end - at < 4) return at;
+        length = data.readUInt16BE(at + 2);
+        header = 4;
+      } else if (length === 127) {
+        if (end - at < 10) return at;
+        const high = data.readUInt32BE(at + 2);
+        if (high > 0x1fffff) throw tooLarge(this.maxPayloadBytes);
+        length = high * 2 ** 32 + data.readUInt32BE(at + 6);
+        header = 10;
+      }
+      if (opcode >= 0x8) {
+        if (!fin) throw protocolError('WS_ERR_EXPECTED_FIN', 'a control frame must not be fragmented');
+        if (length > 125) throw protocolError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'control frame over 125 bytes');
+      } else if (length + this.fragmentsBytes > this.maxPayloadBytes) throw tooLarge(this.maxPayloadBytes);
+      const start = at + header;
+      const stop = start + length;
+      if (stop > end) return at;
+      this.onFrame(fin, opcode, data, start, stop);
+      at = stop;
+    }
+    return at;
+  }
+
+  private onFrame(fin: boolean, opcode: number, data: Buffer, start: number, stop: number): void {
+    switch (opcode) {
+      case OP_TEXT:
+      case OP_BINARY:
+        if (this.fragments) throw protocolError('WS_ERR_INVALID_OPCODE', 'a new message inside a fragmented one');
+        if (fin) this.emit('message', data.toString('utf8', start, stop));
+        else {
+          this.fragments = [Buffer.from(data.subarray(start, stop))];
+          this.fragmentsBytes = stop - start;
+        }
+        return;
+      case OP_CONTINUATION: {
+        const fragments = this.fragments;
+        if (!fragments) throw protocolError('WS_ERR_INVALID_OPCODE', 'a continuation frame without a message');
+        fragments.push(Buffer.from(data.subarray(start, stop)));
+        this.fragmentsBytes += stop - start;
+        if (fin) {
+          this.fragments = undefined;
+          this.fragmentsBytes = 0;
+          this.emit('message', Buffer.concat(fragments).toString('utf8'));
+        }
+        return;
+      }
+      case OP_PING:
+        this.socket.write(encodeClientFrame(OP_PONG, data.subarray(start, stop)));
+        return;
+      case OP_PONG:
+        return;
+      case OP_CLOSE: {
+        const code = stop - start >= 2 ? data.readUInt16BE(start) : 1005;
+        this.closeFrame = { code, reason: stop - start > 2 ? data.toString('utf8', start + 2, stop) : '' };
+        // Echo the code (RFC 6455 §5.5.1), then end: the server closes the TCP connection first.
+        const echo = Buffer.alloc(code === 1005 ? 0 : 2);
+        if (code !== 1005) echo.writeUInt16BE(code);
+        this.socket.end(encodeClientFrame(OP_CLOSE, echo));
+        return;
+      }
+      default:
+        throw protocolError('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`);
+    }
+  }
+
+  private fail(error: WebSocketProtocolError): void {
+    this.emit('error', error);
+    if (this.upgraded && error.closeCode && !this.socket.destroyed) {
+      const payload = Buffer.alloc(2);
+      payload.writeUInt16BE(error.closeCode);
+      this.socket.write(encodeClientFrame(OP_CLOSE, payload));
+    }
+    this.pending = undefined;
+    this.fragments = undefined;
+    this.socket.destroy();
+  }
+}
+
+function protocolError(code: string, message: string): WebSocketProtocolError {
+  return new WebSocketProtocolError(code, message, 1002);
+}
+
+function tooLarge(max: number): WebSocketProtocolError {
+  return new WebSocketProtocolError('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `frame over ${max} bytes`, 1009);
+}
+
+/** A final client frame: FIN + opcode, the length, a random 4-byte mask and the masked payload. */
+export function encodeClientFrame(opcode: number, payload: Buffer): Buffer {
+  const length = payload.length;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + 4 + length);
+  frame[0] = 0x80 | opcode;
+  if (header === 2) frame[1] = 0x80 | length;
+  else if (header === 4) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  randomFillSync(frame, header, 4);
+  for (let i = 0; i < length; i++) frame[header + 4 + i] = payload[i]! ^ frame[header + (i & 3)]!;
+  return frame;
+}

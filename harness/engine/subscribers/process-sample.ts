@@ -1,0 +1,41 @@
+/**
+ * CPU and RSS of one process from /proc, for benches that compare processes over the same window
+ * (`sdk-comparison.bench.ts`). Reads /proc/<pid>/stat: utime + stime in clock ticks, RSS in pages.
+ */
+import { readFileSync } from 'node:fs';
+
+/** USER_HZ: /proc's clock ticks per second (100 on Linux). */
+const TICKS_PER_SECOND = 100;
+const PAGE_BYTES = 4096;
+
+export interface ProcessSample {
+  pid: number;
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+/** The process's CPU and RSS now, or undefined when it is gone. */
+export function sampleProcess(pid: number): ProcessSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces), counted from field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[11]) + Number(fields[12]);
+    return { pid, cpuSeconds: cpuTicks / TICKS_PER_SECOND, rssBytes: Number(fields[21]) * PAGE_BYTES };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sums of CPU and RSS over processes (gone ones count as zero). */
+export function sampleProcesses(pids: readonly number[]): { cpuSeconds: number; rssBytes: number } {
+  let cpuSeconds = 0;
+  let rssBytes = 0;
+  for (const pid of pids) {
+    const s = sampleProcess(pid);
+    if (!s) continue;
+    cpuSeconds += s.cpuSeconds;
+    rssBytes += s.rssBytes;
+  }
+  return { cpuSeconds, rssBytes };
+}
