@@ -8,6 +8,8 @@ const share = z
   .number()
   .min(0)
   .max(1_000_000, atMost(1_000_000, '(shares are normalised; use fractions or percentages)'));
+/** Recipients per call for tokens and device ids: a number, or `'auto'` (see `recipientsPerCall`). */
+const perCall = z.union([z.literal('auto'), positiveInt.max(10_000)]);
 /** Seconds of one phase of the flood (a fault window, a drain): a day at most. */
 const phaseSeconds = (base: z.ZodNumber) => base.max(86_400, atMost(86_400, 's (24h) per flood phase'));
 
@@ -88,16 +90,19 @@ export const PushFloodSchema = z
         /** Enqueue calls in flight at most. */
         concurrency: positiveInt.max(4096).default(64),
         /**
-         * Who one push goes to: `token` = `count` raw tokens of one provider (fcm_tokens / webpush_tokens);
-         * `device` = `count` device ids (filter.ids); `topic` = `count` topics (filter.topics).
+         * Who one `send_push_notification` call goes to, the way apps push (one call, many devices):
+         * `token` = `count` raw tokens of one provider (fcm_tokens / webpush_tokens); `device` = `count` device
+         * ids (filter.ids); `topic` = `count` topics (filter.topics). For `token` and `device`, `total` and `rate`
+         * count device messages and a call carries `count` of them (`'auto'`: see `recipientsPerCall`); for
+         * `topic` they count calls (the API resolves how many devices a topic has).
          */
         recipients: z
           .discriminatedUnion('kind', [
-            z.object({ kind: z.literal('token'), count: positiveInt.max(10_000).default(1) }).strict(),
-            z.object({ kind: z.literal('device'), count: positiveInt.max(10_000).default(1) }).strict(),
+            z.object({ kind: z.literal('token'), count: perCall.default('auto') }).strict(),
+            z.object({ kind: z.literal('device'), count: perCall.default('auto') }).strict(),
             z.object({ kind: z.literal('topic'), count: positiveInt.max(100).default(1) }).strict(),
           ])
-          .default({ kind: 'token', count: 1 }),
+          .default({ kind: 'token', count: 'auto' }),
         /** Approximate payload size: FCM message / Web Push plaintext, bytes. */
         payloadBytes: z.number().int().min(0).max(3900).default(256),
         /** notification.expire_at = enqueue time + this; pushes not sent by then fail as `expired`. */
@@ -110,7 +115,7 @@ export const PushFloodSchema = z
         total: 1_000_000,
         rate: 'max',
         concurrency: 64,
-        recipients: { kind: 'token', count: 1 },
+        recipients: { kind: 'token', count: 'auto' },
         payloadBytes: 256,
       }),
     /** After the last enqueue: how long to wait for the queue to drain before accounting. */
@@ -138,6 +143,24 @@ export const PushFloodSchema = z
   .strict();
 
 export type PushFlood = z.infer<typeof PushFloodSchema>;
+
+/** `'auto'` at `rate: 'max'`: the size at which the reference relay's enqueue stopped being its limit (README). */
+export const AUTO_RECIPIENTS_AT_MAX_RATE = 500;
+/** `'auto'` at a fixed rate: at most this many calls a second, so a call still carries a 10 ms slice of the schedule. */
+export const AUTO_CALLS_PER_SECOND = 100;
+
+/**
+ * Device messages one call carries (token and device recipients): the explicit count, or for `'auto'` 500 at
+ * `rate: 'max'` and rate/100 (at least 1) at a fixed rate — calls 10 ms apart, so batching does not change
+ * what an open-model latency measures. Topic recipients: 1 (one call is one unit; the API fans it out).
+ */
+export function recipientsPerCall(pushes: PushFlood['pushes']): number {
+  const { recipients, rate } = pushes;
+  if (recipients.kind === 'topic') return 1;
+  if (recipients.count !== 'auto') return recipients.count;
+  if (rate === 'max') return AUTO_RECIPIENTS_AT_MAX_RATE;
+  return Math.max(1, Math.min(AUTO_RECIPIENTS_AT_MAX_RATE, Math.floor(rate / AUTO_CALLS_PER_SECOND)));
+}
 export type PushFloodInput = z.input<typeof PushFloodSchema>;
 
 /**

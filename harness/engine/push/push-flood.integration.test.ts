@@ -116,6 +116,59 @@ describe('push flood', () => {
     assert.ok(deadShare > 0.02 && deadShare < 0.09, `dead share ${deadShare}`);
   });
 
+  // Issue 17: many recipients per call (the default shape) must not blur the ledger — every device message
+  // of a call is settled on its own, through 429s, 503s and dead tokens at once. The sink mints the same
+  // tokens for every flood of this file, so each variant's population reaches past the earlier floods' (whose
+  // dead tokens the relay already knows) to tokens it has not seen. token: 6,000 messages over 4,000 devices
+  // (some tokens twice, in concurrent calls); device: ids of 8,000 devices, each once (a dead device is
+  // deleted, so a second push to its id would have no recipient).
+  for (const variant of [
+    { kind: 'token', count: 100, rate: 2000, devices: 4000 },
+    { kind: 'device', count: 'auto', rate: 'max', devices: 8000 },
+  ] as const) {
+    it(`keeps the ledger exact with ${variant.kind}:${variant.count} per call under a 429 / 503 / dead-token mix`, async () => {
+      const result = await flood({
+        devices: { count: variant.devices },
+        pushes: { total: 6000, rate: variant.rate, recipients: { kind: variant.kind, count: variant.count } },
+        sinkFaults: {
+          deadFraction: { fcm: 0.05, webpush: 0.05 },
+          windows: [
+            {
+              startSeconds: 0,
+              durationSeconds: 2.5,
+              provider: 'fcm',
+              status: 429,
+              probability: 0.3,
+              retryAfterSeconds: 1,
+            },
+            {
+              startSeconds: 0.3,
+              durationSeconds: 2.5,
+              provider: 'all',
+              status: 503,
+              probability: 0.3,
+              retryAfterSeconds: 1,
+            },
+          ],
+        },
+        drainTimeoutS: 90,
+      });
+      assertExact(result);
+      assert.equal(result.pushesAccepted, 6000, 'pushes count device messages, not calls');
+      assert.equal(result.push_ledger.enqueued, 6000, JSON.stringify(result.push_ledger));
+      assert.equal(result.metrics.pushes_enqueued?.type === 'counter' && result.metrics.pushes_enqueued.count, 6000);
+      assert.ok((result.retries ?? 0) > 0, 'the 429 / 503 windows caused retries');
+      const failed = result.push_ledger.failed;
+      // Fresh dead tokens answered 404 / 410 once; every other message to a dead token was never sent.
+      assert.ok((failed.unregistered ?? 0) > 0 && (failed.webpush_gone ?? 0) > 0, JSON.stringify(failed));
+      assert.ok((failed.dead_token ?? 0) > 0, JSON.stringify(failed));
+      assert.equal(result.sink?.deadTokenRepeatHits, 0);
+      const dead = (failed.unregistered ?? 0) + (failed.webpush_gone ?? 0) + (failed.dead_token ?? 0);
+      assert.equal(result.push_ledger.delivered + dead, 6000, 'transient errors were retried until delivered');
+      assert.equal(result.sink?.receipts, result.push_ledger.delivered);
+    });
+  }
+
   it('counts latency from the intended send time: a 1 s Redis pause shows up, it is not hidden', async () => {
     // Open model, 200 pushes/s for 3 s. Redis stops for 1 s in the middle: the relay's API cannot enqueue,
     // the flood's calls pile up — and every push due during the pause must carry that wait in its latency.

@@ -6,7 +6,7 @@ import { buildPopulation } from './device-population.ts';
 import { sinkFaultProfile } from './fault-variants.ts';
 import { CumulativeHistogramDiff } from './histogram-diff.ts';
 import { FLOOD_SATURATION_LIMITS } from './push-flood.ts';
-import { PushFloodSchema, parsePushFlood } from './push-flood-schema.ts';
+import { PushFloodSchema, parsePushFlood, recipientsPerCall } from './push-flood-schema.ts';
 import { accountFor, ledgerProgress } from './push-ledger.ts';
 
 const apiLedger = {
@@ -123,7 +123,7 @@ describe('PushFloodSchema', () => {
     const flood = PushFloodSchema.parse({});
     assert.equal(flood.pushes.total, 1_000_000);
     assert.equal(flood.devices.count, 100_000);
-    assert.deepEqual(flood.pushes.recipients, { kind: 'token', count: 1 });
+    assert.deepEqual(flood.pushes.recipients, { kind: 'token', count: 'auto' });
   });
 
   it('refuses unknown fields and bad values, naming them', () => {
@@ -140,6 +140,21 @@ describe('PushFloodSchema', () => {
       /^UserError: invalid push flood: push\.pushes\.rate: /,
     );
     assert.equal(parsePushFlood({ pushes: { total: 5 } }).pushes.total, 5);
+  });
+});
+
+describe('recipientsPerCall', () => {
+  const pushes = (input: object) => parsePushFlood({ pushes: input }).pushes;
+
+  it('packs 500 device messages into a call at max rate, 10 ms of the schedule at a fixed rate', () => {
+    assert.equal(recipientsPerCall(pushes({})), 500);
+    assert.equal(recipientsPerCall(pushes({ rate: 200 })), 2);
+    assert.equal(recipientsPerCall(pushes({ rate: 50 })), 1);
+    assert.equal(recipientsPerCall(pushes({ rate: 1_000_000 })), 500);
+    assert.equal(recipientsPerCall(pushes({ recipients: { kind: 'device', count: 7 } })), 7);
+    assert.equal(recipientsPerCall(pushes({ recipients: { kind: 'token', count: 1 } })), 1);
+    // A topic call is one unit whatever its topics resolve to.
+    assert.equal(recipientsPerCall(pushes({ recipients: { kind: 'topic', count: 3 } })), 1);
   });
 });
 

@@ -24,7 +24,13 @@ import { buildPopulation, type Population, registerPopulation } from './device-p
 import { sinkFaultProfile } from './fault-variants.ts';
 import { CumulativeHistogramDiff } from './histogram-diff.ts';
 import { PushApi } from './push-api.ts';
-import { type PushFlood, type PushFloodInput, type PushFloodTargets, parsePushFlood } from './push-flood-schema.ts';
+import {
+  type PushFlood,
+  type PushFloodInput,
+  type PushFloodTargets,
+  parsePushFlood,
+  recipientsPerCall,
+} from './push-flood-schema.ts';
 import { accountFor, ledgerProgress, sum } from './push-ledger.ts';
 import { PushRequests } from './push-requests.ts';
 import { SinkControl, type SinkStats } from './sink-control.ts';
@@ -45,7 +51,7 @@ export interface PushFloodResult extends DriverResult {
   ledgerSource: 'api' | 'sink' | 'none';
   /** Cross-checks against the sink, when it was reachable. */
   sink?: { receipts: number; duplicates: number; deadTokenRepeatHits: number };
-  /** Pushes the API accepted (uids) — the denominator of the ledger in push units. */
+  /** Pushes the API accepted, in flood units: device messages (token / device recipients) or calls (topics). */
   pushesAccepted: number;
   /** Device messages the API scheduled for another attempt (429, 5xx, network), when its ledger says. */
   retries?: number;
@@ -112,7 +118,10 @@ class PushFloodRun {
   private sinkStatsReset = false;
 
   private registered = 0;
+  /** Flood units accepted: device messages (token / device recipients) or calls (topics). */
   private accepted = 0;
+  /** Calls the API accepted (uids): what its ledger counts as pushes. */
+  private acceptedCalls = 0;
   private delivered = 0;
   /** Device messages the pushes asked for (raw tokens). */
   private expectedTargets = 0;
@@ -281,19 +290,27 @@ class PushFloodRun {
       `${pushes.total} pushes at ${pushes.rate === 'max' ? 'max rate' : `${pushes.rate}/s`}`,
     );
     this.phase = 'enqueue';
+    // Calls, not units: call c carries units [c·perCall, min((c+1)·perCall, total)); its intended time is its
+    // first unit's, so batching never sends a unit later than it is due.
+    const perCall = Math.max(1, Math.min(recipientsPerCall(pushes), requests.distinctPerCall));
+    const calls = Math.ceil(pushes.total / perCall);
+    const sizeOf = (c: number) => Math.min(perCall, pushes.total - c * perCall);
     let next = 0;
     const started = monoUs();
     if (pushes.rate === 'max') {
       await Promise.all(
         Array.from({ length: pushes.concurrency }, async () => {
-          while (next < pushes.total && !signal.aborted) await this.enqueueOne(requests, next++, monoUs());
+          while (next < calls && !signal.aborted) {
+            const c = next++;
+            await this.enqueueOne(requests, c, monoUs(), sizeOf(c));
+          }
         }),
       );
     } else {
-      // Open model: push i is due at start + i/rate; late pushes go at once (lateness is in their latency).
-      const intervalUs = 1e6 / pushes.rate;
+      // Open model: unit u is due at start + u/rate; late calls go at once (lateness is in their latency).
+      const intervalUs = (1e6 * perCall) / pushes.rate;
       const inflight = new Set<Promise<void>>();
-      while (next < pushes.total && !signal.aborted) {
+      while (next < calls && !signal.aborted) {
         const now = monoUs();
         const due = started + next * intervalUs;
         if (due > now) {
@@ -304,7 +321,8 @@ class PushFloodRun {
           await Promise.race(inflight);
           continue;
         }
-        const task = this.enqueueOne(requests, next++, Math.round(due));
+        const c = next++;
+        const task = this.enqueueOne(requests, c, Math.round(due), sizeOf(c));
         inflight.add(task);
         void task.finally(() => inflight.delete(task));
       }
@@ -315,8 +333,8 @@ class PushFloodRun {
     this.event('phase', 'enqueue done', `${this.accepted} accepted in ${this.enqueueS.toFixed(1)}s (${rate}/s)`);
   }
 
-  private async enqueueOne(requests: PushRequests, i: number, intendedUs: number): Promise<void> {
-    const push = requests.build(i, intendedUs);
+  private async enqueueOne(requests: PushRequests, i: number, intendedUs: number, size: number): Promise<void> {
+    const push = requests.build(i, intendedUs, size);
     const started = monoUs();
     this.lateness.recordValue(Math.max(1, started - intendedUs));
     const reply = await this.api.call<{ uid: string }>('send_push_notification', push.body);
@@ -324,8 +342,9 @@ class PushFloodRun {
     this.enqueueAll.recordValue(tookUs);
     this.enqueueSecond.recordValue(tookUs);
     if (reply.ok) {
-      this.accepted++;
-      this.enqueuedSecond++;
+      this.acceptedCalls++;
+      this.accepted += push.units;
+      this.enqueuedSecond += push.units;
       this.expectedTargets += push.targets;
     } else {
       this.countError(reply.code);
@@ -350,7 +369,7 @@ class PushFloodRun {
         if (ledger) {
           this.lastLedger = ledger;
           const progress = ledgerProgress(ledger, this.ledgerBaseline);
-          if (progress.pushes >= this.accepted && progress.pending <= 0) {
+          if (progress.pushes >= this.acceptedCalls && progress.pending <= 0) {
             drained = true;
             break;
           }
@@ -463,7 +482,8 @@ class PushFloodRun {
       source: this.ledgerSource,
       api: lastLedger,
       baseline: ledgerBaseline,
-      accepted: this.accepted,
+      accepted: this.acceptedCalls,
+      acceptedUnits: this.accepted,
       expectedTargets: flood.pushes.recipients.kind === 'token' ? this.expectedTargets : undefined,
       sinkReceipts: sinkIsOurs ? finalSink.receipts : undefined,
     });

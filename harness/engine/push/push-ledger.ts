@@ -18,7 +18,10 @@ export function accountFor(input: {
   source: 'api' | 'sink' | 'none';
   api?: LedgerCounters;
   baseline?: LedgerCounters;
+  /** Calls the API acknowledged with a uid (its ledger's `pushes`). */
   accepted: number;
+  /** Device messages those calls named (token / device recipients); without it, one per call. */
+  acceptedUnits?: number;
   /** Device messages the flood asked for (raw-token recipients only; filters resolve inside the API). */
   expectedTargets?: number;
   /** Sink receipts since its stats were reset (only this flood used the sink). */
@@ -56,7 +59,7 @@ export function accountFor(input: {
       unaccounted,
     };
   }
-  const enqueued = input.expectedTargets ?? input.accepted;
+  const enqueued = input.expectedTargets ?? input.acceptedUnits ?? input.accepted;
   const delivered = input.source === 'sink' ? Math.min(enqueued, input.sinkReceipts ?? 0) : 0;
   return { enqueued, delivered, failed: {}, queued: enqueued - delivered, unaccounted: 0 };
 }

@@ -7,6 +7,8 @@ export interface FloodPush {
   body: SendPushRequest;
   /** Tokens in the push; 0 for filters (ids, topics), which the API resolves itself. */
   targets: number;
+  /** Flood units in the call: tokens or device ids it names; 1 for topics (see `recipientsPerCall`). */
+  units: number;
 }
 
 /** Provider of push i in the token mode: the population's mix, interleaved evenly. */
@@ -20,7 +22,7 @@ function providerSequence(population: Population): (i: number) => Provider {
 }
 
 /**
- * The flood's pushes, in order: push i goes to the next `recipients.count` tokens, device ids or topics of the
+ * The flood's calls, in order: call i goes to the next `size` tokens or device ids, or `recipients.count` topics of the
  * population (round-robin), carries its intended send time (`bench_t` / `X-Bench-T`, µs CLOCK_MONOTONIC) so the
  * sink measures latency from it, and has `uid = <runTag>-<i>` (plus `ledger_scope = <runTag>` for the relay).
  */
@@ -42,7 +44,21 @@ export class PushRequests {
     this.includeBenchHeaders = flood.api !== 'centrifugo-pro';
   }
 
-  build(i: number, intendedUs: number): FloodPush {
+  /**
+   * The most tokens / device ids one call can name without naming one twice (a real app never does): the
+   * smallest provider pool in use for tokens, the population for device ids.
+   */
+  get distinctPerCall(): number {
+    const { population } = this;
+    const kind = this.flood.pushes.recipients.kind;
+    if (kind === 'device') return population.devices.length;
+    if (kind === 'topic') return Number.POSITIVE_INFINITY;
+    const pools = [population.byProvider.fcm.length, population.byProvider.webpush.length].filter((n) => n > 0);
+    return Math.min(...pools);
+  }
+
+  /** Call i with `size` tokens / device ids (token and device recipients; topics use `recipients.count`). */
+  build(i: number, intendedUs: number, size: number): FloodPush {
     const t = String(intendedUs);
     const fcm = {
       message: { notification: { title: 'bench', body: `push ${i}` }, data: { pad: this.padding, bench_t: t } },
@@ -63,19 +79,18 @@ export class PushRequests {
     let recipient: SendPushRequest['recipient'];
     let notification: Notification;
     let targets = 0;
+    let units = size;
     if (recipients.kind === 'token') {
       const provider = this.providerOf(i);
       const pool = population.byProvider[provider];
       const tokens: string[] = [];
-      for (let k = 0; k < recipients.count; k++)
-        tokens.push(population.devices[pool[cursor[provider]++ % pool.length]!]!.token);
+      for (let k = 0; k < size; k++) tokens.push(population.devices[pool[cursor[provider]++ % pool.length]!]!.token);
       recipient = provider === 'fcm' ? { fcm_tokens: tokens } : { webpush_tokens: tokens };
       notification = provider === 'fcm' ? { fcm, ...expire } : { webpush, ...expire };
       targets = tokens.length;
     } else if (recipients.kind === 'device') {
       const ids: string[] = [];
-      for (let k = 0; k < recipients.count; k++)
-        ids.push(population.devices[cursor.device++ % population.devices.length]!.id!);
+      for (let k = 0; k < size; k++) ids.push(population.devices[cursor.device++ % population.devices.length]!.id!);
       recipient = { filter: { ids } };
       notification = { fcm, webpush, ...expire };
     } else {
@@ -84,6 +99,7 @@ export class PushRequests {
         topics.push(population.topics[cursor.topic++ % population.topics.length]!);
       recipient = { filter: { topics } };
       notification = { fcm, webpush, ...expire };
+      units = 1;
     }
     return {
       body: {
@@ -93,6 +109,7 @@ export class PushRequests {
         ...(this.ledgerScope && { ledger_scope: this.ledgerScope }),
       },
       targets,
+      units,
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { GoogleAccessToken, readServiceAccount } from './google-access-token.ts';
+import type { H2Sessions } from './h2-sessions.ts';
 import { fcmRequestBody } from './notification.ts';
 import { classifyFcm, type Outcome } from './outcome.ts';
 
@@ -13,24 +14,24 @@ export interface FcmSenderOptions {
 }
 
 /**
- * FCM HTTP v1: one message per request (push.md §1), over the shared HTTP/2 dispatcher (long-lived
- * sessions, many streams each — not a session per batch). Requests are marked idempotent so undici
- * multiplexes POSTs on one session; a duplicate after a connection reset is at worst a duplicate receipt.
+ * FCM HTTP v1: one message per request (push.md §1), over raw `node:http2` sessions (`H2Sessions`: long-lived,
+ * many streams each — not a session per batch); the rare OAuth token exchange goes through the shared undici
+ * dispatcher. A send that fails on the network is retried by the caller: at worst a duplicate receipt.
  */
 export class FcmSender {
-  private readonly origin: string;
   private readonly path: string;
-  private readonly dispatcher: Dispatcher;
   private readonly auth: GoogleAccessToken;
   private readonly timeoutMs: number;
 
-  constructor(options: FcmSenderOptions, dispatcher: Dispatcher) {
+  constructor(
+    options: FcmSenderOptions,
+    dispatcher: Dispatcher,
+    private readonly sessions: H2Sessions,
+  ) {
     const account = readServiceAccount(options.credentialsFile);
     const base = new URL(options.url);
-    this.origin = base.origin;
     const projectId = options.projectId ?? account.project_id;
     this.path = `${base.pathname.replace(/\/$/, '')}/projects/${encodeURIComponent(projectId)}/messages:send`;
-    this.dispatcher = dispatcher;
     this.auth = new GoogleAccessToken(account, dispatcher, options.tokenUrl);
     this.timeoutMs = options.requestTimeoutMs;
   }
@@ -47,22 +48,14 @@ export class FcmSender {
       return { kind: 'retry', cause: 'server' };
     }
     try {
-      const response = await this.dispatcher.request({
-        origin: this.origin,
-        path: this.path,
-        method: 'POST',
-        headers: { authorization: `Bearer ${access}`, 'content-type': 'application/json' },
-        body: fcmRequestBody(preparedMessage, token),
-        idempotent: true,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      if (response.statusCode === 200) {
-        await response.body.dump();
-        return { kind: 'delivered' };
-      }
-      const body = await response.body.text();
-      const outcome = classifyFcm(response.statusCode, body, response.headers['retry-after']);
+      const response = await this.sessions.request(
+        this.path,
+        { authorization: `Bearer ${access}`, 'content-type': 'application/json' },
+        fcmRequestBody(preparedMessage, token),
+        this.timeoutMs,
+      );
+      if (response.status === 200) return { kind: 'delivered' };
+      const outcome = classifyFcm(response.status, response.body, response.retryAfter);
       if (outcome.kind === 'retry' && outcome.cause === 'auth') this.auth.invalidate(access);
       return outcome;
     } catch {

@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import type { DeviceStore } from './device-store.ts';
 import { FanoutWorker } from './fanout-worker.ts';
 import { FcmSender } from './fcm-sender.ts';
+import { H2Sessions } from './h2-sessions.ts';
 import type { PushQueue } from './push-queue.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { SendWorker } from './send-worker.ts';
@@ -34,7 +35,10 @@ export function startRelayWorkers(
     connect: ca ? { ca } : {},
   });
   const timeoutMs = config.workers.requestTimeoutMs;
-  const fcm = config.fcm && new FcmSender({ ...config.fcm, requestTimeoutMs: timeoutMs }, dispatcher);
+  const fcmSessions =
+    config.fcm && new H2Sessions(new URL(config.fcm.url).origin, config.http.connectionsPerOrigin, ca);
+  const fcm =
+    config.fcm && fcmSessions && new FcmSender({ ...config.fcm, requestTimeoutMs: timeoutMs }, dispatcher, fcmSessions);
   const webpush = config.webpush && new WebPushSender({ ...config.webpush, requestTimeoutMs: timeoutMs }, dispatcher);
 
   const send = new SendWorker({
@@ -82,6 +86,7 @@ export function startRelayWorkers(
     async stop() {
       clearInterval(mover);
       await Promise.all([send.stop(), fanout.stop()]);
+      fcmSessions?.close();
       await dispatcher.close().catch(() => {});
     },
   };

@@ -8,10 +8,15 @@ import { backoffMs, type Outcome, type RetryPolicy } from './outcome.ts';
 import type { PushQueue, QueueEntry, Settlement } from './push-queue.ts';
 import type { WebPushSender } from './webpush-sender.ts';
 
-/** A small counting semaphore: at most `limit` provider requests in flight. */
+/**
+ * A small counting semaphore: at most `limit` provider requests in flight. Waiters sit in a FIFO read by an
+ * advancing head (compacted now and then), not `Array.shift()`: with tens of thousands waiting, shift's
+ * O(n) copy was ~10 % of the relay's self time under a flood (issue 17).
+ */
 class Slots {
   private free: number;
-  private readonly waiting: (() => void)[] = [];
+  private waiting: (() => void)[] = [];
+  private head = 0;
 
   constructor(limit: number) {
     this.free = limit;
@@ -23,10 +28,25 @@ class Slots {
     try {
       return await fn();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
+      this.release();
     }
+  }
+
+  private release(): void {
+    if (this.head === this.waiting.length) {
+      this.free++;
+      return;
+    }
+    const next = this.waiting[this.head]!;
+    this.waiting[this.head++] = undefined as never;
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    next();
   }
 }
 
@@ -77,6 +97,13 @@ export class SendWorker {
   private readonly active = new Set<Promise<void>>();
   private wake: (() => void) | undefined;
   private readonly deadToRemove: Record<SupportedProvider, Set<string>> = { fcm: new Set(), webpush: new Set() };
+  /** Sends in flight by dead key (a settled send resolves, never rejects: errors are outcomes). */
+  private readonly inFlight = new Map<string, Promise<Outcome>>();
+  /**
+   * Tokens this process saw die, at once — the Redis dead set learns them only when their batch settles, and
+   * other processes read it from there. Bounded by the dead tokens of the run.
+   */
+  private readonly deadHere = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -174,12 +201,26 @@ export class SendWorker {
         const keys = batch.tg.map(deadKey);
         await Promise.all(
           batch.tg.map(async (target, i) => {
-            if (dead[i]) {
+            const key = keys[i]!;
+            // One send per token at a time in this process: a push to many devices puts the same token in
+            // concurrent batches, and a second send racing the first's 404 / 410 would hit a dead token again.
+            for (let previous = this.inFlight.get(key); previous; previous = this.inFlight.get(key)) {
+              await previous.catch(() => undefined);
+            }
+            if (dead[i] || this.deadHere.has(key)) {
               this.stats.skippedDead++;
               fail('dead_token');
               return;
             }
-            const outcome = await this.slots.run(() => this.send(target, batch));
+            const sending = this.slots.run(() => this.send(target, batch));
+            this.inFlight.set(key, sending);
+            let outcome: Outcome;
+            try {
+              outcome = await sending;
+            } finally {
+              if (this.inFlight.get(key) === sending) this.inFlight.delete(key);
+            }
+            if (outcome.kind === 'failed' && outcome.dead) this.deadHere.add(key);
             this.stats.sent++;
             if (outcome.kind === 'delivered') {
               settlement.delivered++;
