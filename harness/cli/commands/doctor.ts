@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../common/exit-codes.ts';
-import { findTool, SERVICE_TOOLS, TEST_TOOLS, TOOLS, type ToolId } from '../../stack/index.ts';
+import { findTool, probeEngine, SERVICE_TOOLS, TEST_TOOLS, TOOLS, type ToolId } from '../../stack/index.ts';
 
 /** The services, the Go toolchain that builds Centrifugo, and what only the tests need. */
 const LISTED: ToolId[] = [...SERVICE_TOOLS, 'go', ...TEST_TOOLS];
@@ -11,7 +11,7 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('list the external programs the harness drives: version, path, where each came from')
     .option('--json', 'print one JSON object instead of a table')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
       const rows = LISTED.map((id) => {
         const found = findTool(id);
         const spec = TOOLS[id];
@@ -26,9 +26,11 @@ export function registerDoctor(program: Command): void {
         };
       });
       const missing = rows.filter((r) => !r.found);
+      // The container engine is optional (only provider containers needs it): reported, never a failure here.
+      const engine = await probeEngine();
       if (options.json) {
         process.stdout.write(
-          `${JSON.stringify({ ok: missing.length === 0, node: process.version, tools: rows }, null, 2)}\n`,
+          `${JSON.stringify({ ok: missing.length === 0, node: process.version, tools: rows, containerEngine: engine }, null, 2)}\n`,
         );
       } else {
         const width = (key: 'id' | 'version' | 'path') => Math.max(...rows.map((r) => String(r[key] ?? '—').length), 7);
@@ -40,6 +42,10 @@ export function registerDoctor(program: Command): void {
               `${String(r.path ?? '—').padEnd(width('path') + 2)}${r.source ?? ''}\n`,
           );
         }
+        process.stdout.write(
+          `container engine: ${engine.version ?? 'none'}, socket ${engine.socket}, provider containers: ` +
+            `${engine.problem ?? 'engine reachable'}\n`,
+        );
         for (const r of missing) process.stdout.write(`\n${r.id}: ${r.howToGet}`);
         if (missing.length) process.stdout.write('\n');
       }

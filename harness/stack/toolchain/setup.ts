@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
+import { containerEngineOnPath } from '../containers/engine.ts';
 import { CENTRIFUGO_MIN_GO, CENTRIFUGO_MODULE, CENTRIFUGO_VERSION } from '../versions.ts';
 import { cachedCentrifugoPath, toolsCacheDir } from './paths.ts';
 import { findTool, SERVICE_TOOLS, TOOLS, type ToolId } from './tools.ts';
@@ -222,6 +223,9 @@ export function missingPackages(wanted: readonly ToolId[]): string[] {
 export async function setup(options: SetupOptions = {}): Promise<void> {
   const wanted = options.only ?? SERVICE_TOOLS;
   const packages = missingPackages(wanted);
+  // The containers provider (and its tests) need an engine: Podman + runc from the system packages when
+  // neither Podman nor Docker exists (runc, not crun: crun fails on this kind of machine's hybrid cgroups).
+  if (!options.only && !containerEngineOnPath()) packages.push('podman', 'runc');
   if (packages.length > 0) await installPackages(packages);
   for (const id of wanted) {
     if (id === 'centrifugo' || findTool(id) || process.env[TOOLS[id].envVar]) continue;

@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Finding the container engine the `containers` provider would drive: Docker or Podman's
+ * Docker-compatible API, reached through a unix socket (DOCKER_HOST when set).
+ * Measured recipe for this project's machines: /work/shared/reference/containers.md.
+ */
+
+/** What `doctor` prints and the provider checks before doing anything. */
+export interface EngineProbe {
+  /** Which engine binary was found on PATH (null when none). */
+  kind: 'docker' | 'podman' | null;
+  /** The engine binary's version line, e.g. "podman version 4.3.1". */
+  version: string | null;
+  /** The API socket the provider would talk to. */
+  socket: string;
+  /** Whether the API answered `/_ping` with OK. */
+  reachable: boolean;
+  /** One line: why the provider cannot run (null when it can). */
+  problem: string | null;
+}
+
+/** Podman's rootful API socket, the one `podman system service` serves by default. */
+export const PODMAN_ROOT_SOCKET = '/run/podman/podman.sock';
+const DOCKER_ROOT_SOCKET = '/var/run/docker.sock';
+
+/**
+ * The Podman configuration measured to work here: without it containers fail with rc 126
+ * (crun cannot raise RLIMIT_NOFILE; crun does not support hybrid cgroups). nofile 20000 is the most
+ * the engine may grant without CAP_SYS_RESOURCE.
+ */
+export const PODMAN_CONF = `[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+`;
+
+/** Where the harness keeps its containers.conf (shared by every clone, like the tools cache). */
+export function podmanConfPath(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'centrifugo-bench', 'containers.conf');
+}
+
+/** Writes the containers.conf above when missing or different; returns its path (for CONTAINERS_CONF). */
+export function writePodmanConf(): string {
+  const file = podmanConfPath();
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+  if (current !== PODMAN_CONF) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, PODMAN_CONF);
+  }
+  return file;
+}
+
+/** The socket path DOCKER_HOST names, or the default socket of the engine found. */
+export function engineSocket(env: NodeJS.ProcessEnv, kind: EngineProbe['kind']): string | { invalid: string } {
+  const dockerHost = env.DOCKER_HOST;
+  if (dockerHost) {
+    if (!dockerHost.startsWith('unix://')) return { invalid: dockerHost };
+    return dockerHost.slice('unix://'.length);
+  }
+  return kind === 'podman' || !fs.existsSync(DOCKER_ROOT_SOCKET) ? PODMAN_ROOT_SOCKET : DOCKER_ROOT_SOCKET;
+}
+
+function binaryVersion(binary: string): string | null {
+  try {
+    return (
+      execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n')[0] ?? null
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a Podman or Docker CLI is installed (setup installs Podman when neither is). */
+export function containerEngineOnPath(): boolean {
+  return binaryVersion('podman') !== null || binaryVersion('docker') !== null;
+}
+
+/** GET /_ping on the socket; resolves true on a 200 "OK", false on anything else within the timeout. */
+export function pingSocket(socket: string, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    // No keep-alive agent: a probe must not leave a socket open that keeps the process alive.
+    const options = { socketPath: socket, path: '/_ping', timeout: timeoutMs, agent: false };
+    const request = http.get(options, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve(response.statusCode === 200 && body.trim() === 'OK'));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+    // A peer that hangs up without answering may end the request with neither response nor error.
+    request.on('close', () => resolve(false));
+  });
+}
+
+/**
+ * Looks for an engine and asks its API whether it is up. Podman is preferred when both CLIs exist:
+ * a Docker CLI alone (no daemon) is common on machines like this project's.
+ */
+export async function probeEngine(env: NodeJS.ProcessEnv = process.env): Promise<EngineProbe> {
+  const podmanVersion = binaryVersion('podman');
+  const dockerVersion = podmanVersion ? null : binaryVersion('docker');
+  const kind: EngineProbe['kind'] = podmanVersion ? 'podman' : dockerVersion ? 'docker' : null;
+  const version = podmanVersion ?? dockerVersion;
+  const socket = engineSocket(env, kind);
+  if (typeof socket !== 'string') {
+    return {
+      kind,
+      version,
+      socket: socket.invalid,
+      reachable: false,
+      problem: `DOCKER_HOST=${socket.invalid} is not a unix:// socket; the containers provider only talks to a local engine`,
+    };
+  }
+  const reachable = fs.existsSync(socket) && (await pingSocket(socket));
+  let problem: string | null = null;
+  if (!reachable) {
+    if (kind === null && !env.DOCKER_HOST) {
+      problem = 'no container engine found (neither podman nor docker on PATH); run `centrifugo-bench setup` as root';
+    } else if (kind === 'podman' && !env.DOCKER_HOST) {
+      problem =
+        `Podman's API is not running at ${socket}; start it with ` +
+        `\`mkdir -p ${path.dirname(socket)} && CONTAINERS_CONF=${writePodmanConf()} podman system service --time=0 unix://${socket} &\``;
+    } else {
+      problem = `container engine unreachable at ${socket} (no answer to /_ping); start it or set DOCKER_HOST`;
+    }
+  }
+  return { kind, version, socket, reachable, problem };
+}
