@@ -25,13 +25,21 @@ const TESTS = ['\\.test\\.ts$', '\\.bench\\.ts$', '/testing(\\.ts$|/)', 'micro-b
 
 /** What each layer may import besides itself and harness/common. The order of this table is the flow. */
 const MAY_IMPORT = {
-  'harness/cli': ['harness/run', 'harness/stack', 'harness/results', 'harness/gate', 'harness/sut/push-sink'],
+  'harness/cli': [
+    'harness/run',
+    'harness/stack',
+    'harness/results',
+    'harness/gate',
+    'harness/sut/push-sink',
+    'harness/distributed',
+  ],
   'harness/run': [
     'harness/stack',
     'harness/seed',
     'harness/engine',
     'harness/gate',
     'harness/results',
+    'harness/distributed',
     'scenarios/lib',
   ],
   'harness/stack': ['harness/sut'],
@@ -39,6 +47,7 @@ const MAY_IMPORT = {
   'harness/engine': [],
   'harness/gate': ['harness/results'],
   'harness/results': [],
+  'harness/distributed': [],
   'harness/sut': [],
   'harness/common': [],
   'scenarios/lib': ['harness/engine', 'harness/gate', 'harness/seed', 'harness/stack'],

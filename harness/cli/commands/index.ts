@@ -5,9 +5,11 @@ import { registerBaseline } from './baseline.ts';
 import { registerCalibrate } from './calibrate.ts';
 import { registerCompare } from './compare.ts';
 import { registerComposeConfig } from './compose-config.ts';
+import { registerCoordinate } from './coordinate.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerGate } from './gate.ts';
 import { registerInit } from './init.ts';
+import { registerK8s } from './k8s.ts';
 import { registerReport } from './report.ts';
 import { registerResults } from './results.ts';
 import { registerRun } from './run.ts';
@@ -31,4 +33,6 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerBaseline(program);
   registerReport(program);
   registerInit(program);
+  registerK8s(program);
+  registerCoordinate(program, context);
 }

@@ -1,0 +1,108 @@
+import { request } from 'undici';
+import { UserError } from '../common/errors.ts';
+import { type ClockOffset, estimateClockOffset } from './clock-sync.ts';
+import type { RunIdentity } from './coordinator.ts';
+
+/**
+ * A shard's side of the coordinator protocol. Every call has a timeout; an unreachable coordinator or a refused
+ * registration (hash / version mismatch) is one UserError line (exit 2); an aborted run is one too.
+ */
+export class CoordinatorClient {
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly identity: RunIdentity & { shardIndex: number },
+    private readonly requestTimeoutMs = 5_000,
+  ) {}
+
+  register(): Promise<void> {
+    return this.call('POST', '/register', this.identity).then(() => undefined);
+  }
+
+  /** This shard's clock offset to the coordinator's time base (run it before and after the run). */
+  clockOffset(roundTrips = 16): Promise<ClockOffset> {
+    return estimateClockOffset(async () => ((await this.call('GET', '/time')) as { nowUs: number }).nowUs, {
+      roundTrips,
+      localClock: () => (performance.timeOrigin + performance.now()) * 1000,
+    });
+  }
+
+  /**
+   * Reports this shard's subscribers connected, then waits for the start instant (coordinator µs).
+   * Rejects when the run aborts (registration timeout, a dead shard) or `timeoutMs` passes.
+   */
+  async startBarrier(timeoutMs: number): Promise<number> {
+    await this.call('POST', '/ready', { shardIndex: this.identity.shardIndex });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const waitMs = Math.max(1, Math.min(5_000, deadline - Date.now()));
+      const answer = (await this.call('GET', `/start?waitMs=${waitMs}`, undefined, waitMs + this.requestTimeoutMs)) as {
+        startAtUs?: number;
+        abortReason?: string;
+      };
+      if (answer.abortReason !== undefined) throw new UserError(`distributed run aborted: ${answer.abortReason}`);
+      if (answer.startAtUs !== undefined) return answer.startAtUs;
+    }
+    throw new UserError(`start barrier: no start from the coordinator at ${this.url} within ${timeoutMs} ms`);
+  }
+
+  /** Heartbeats every `everyMs`; `onStop` is called once with the reason when the coordinator says stop. */
+  startHeartbeats(everyMs: number, onStop: (reason: string) => void): void {
+    this.heartbeatTimer = setInterval(() => {
+      this.heartbeat(false).then(
+        (stop) => {
+          if (stop !== undefined) {
+            this.stopHeartbeats();
+            onStop(stop);
+          }
+        },
+        (error: unknown) => {
+          this.stopHeartbeats();
+          onStop(error instanceof Error ? error.message : String(error));
+        },
+      );
+    }, everyMs);
+  }
+
+  stopHeartbeats(): void {
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  /** Tells the coordinator this shard finished; returns the abort reason if the run was aborted meanwhile. */
+  async done(): Promise<string | undefined> {
+    this.stopHeartbeats();
+    return this.heartbeat(true);
+  }
+
+  private async heartbeat(done: boolean): Promise<string | undefined> {
+    const answer = (await this.call('POST', '/heartbeat', { shardIndex: this.identity.shardIndex, done })) as {
+      stop?: string;
+    };
+    return answer.stop;
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = this.requestTimeoutMs) {
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(`${this.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UserError(`coordinator at ${this.url} is unreachable (${path}): ${reason}`, { cause: error });
+    }
+    const answer = (await response.body.json()) as { error?: string };
+    if (response.statusCode >= 400) {
+      throw new UserError(
+        `coordinator refused shard ${this.identity.shardIndex}: ${answer.error ?? response.statusCode}`,
+      );
+    }
+    return answer;
+  }
+}

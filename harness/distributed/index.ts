@@ -1,0 +1,19 @@
+export {
+  type ClockOffset,
+  type CoordinatorClock,
+  clockInvalidReason,
+  DEFAULT_MAX_UNCERTAINTY_US,
+  estimateClockOffset,
+  type LocalClock,
+} from './clock-sync.ts';
+export {
+  type Coordinator,
+  type CoordinatorOptions,
+  coordinatorNowUs,
+  type RunIdentity,
+  startCoordinator,
+} from './coordinator.ts';
+export { CoordinatorClient } from './coordinator-client.ts';
+export { buildManifests, type ManifestInput, manifestsToJson } from './k8s-manifest.ts';
+export { ownsKey, sliceCount, sliceItems, sliceRange, sliceRate } from './segments.ts';
+export { parseShardFlag, resolveShard, type Shard, WHOLE_RUN } from './shard.ts';
