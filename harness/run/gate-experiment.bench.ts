@@ -15,7 +15,8 @@
  *   A/B+15%  A vs S15   (must say regression)
  *   A/B+5%   A′ vs S5   (must never say pass)
  * Progress is saved after every round (rounds.ndjson), so `judge` works on a partial session too, and
- * `resume <dir>` goes on where a session stopped (a harness error ends a session: a service crashed).
+ * `resume <dir>` goes on where a session stopped (a harness error ends a session: a service crashed);
+ * `ROUNDS=240 … resume <dir>` extends a finished experiment to more rounds, with its recorded settings.
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,6 +47,9 @@ interface RoundLine {
 }
 
 interface Setup {
+  scenario: string;
+  /** The overrides every arm shares; a resumed session uses the recorded ones, not today's SET. */
+  shared: string[];
   pairs: number;
   slowdowns: number[];
   slowdownMs: number[];
@@ -65,8 +69,8 @@ function roundsDone(dir: string): number {
 async function session(dir: string, setup: Setup, signal: AbortSignal): Promise<void> {
   const done = roundsDone(dir);
   await runInterleaved({
-    file: scenario,
-    overrides: shared,
+    file: setup.scenario,
+    overrides: setup.shared,
     arms: setup.arms,
     rounds: setup.rounds - done,
     // A resumed session keeps the rotation where it stopped.
@@ -88,6 +92,11 @@ async function session(dir: string, setup: Setup, signal: AbortSignal): Promise<
 
 async function resume(dir: string): Promise<string> {
   const setup = JSON.parse(readFileSync(path.join(dir, 'experiment.json'), 'utf8')) as Setup;
+  // ROUNDS above the recorded count extends a finished experiment (more decisions at a larger JUDGE_PAIRS).
+  if (process.env.ROUNDS && rounds > setup.rounds) {
+    setup.rounds = rounds;
+    writeFileSync(path.join(dir, 'experiment.json'), `${JSON.stringify(setup, null, 2)}\n`);
+  }
   const signal = new AbortController();
   process.once('SIGINT', () => signal.abort());
   await session(dir, setup, signal.signal);
@@ -124,7 +133,7 @@ async function collect(): Promise<string> {
     path.join(dir, 'experiment.json'),
     `${JSON.stringify({ scenario, shared, rounds, pairs, pilotP50Ms: p50, slowdowns, slowdownMs, arms, startedAt: new Date().toISOString() }, null, 2)}\n`,
   );
-  await session(dir, { pairs, slowdowns, slowdownMs, pilotP50Ms: p50, rounds, arms }, signal.signal);
+  await session(dir, { scenario, shared, pairs, slowdowns, slowdownMs, pilotP50Ms: p50, rounds, arms }, signal.signal);
   return dir;
 }
 
