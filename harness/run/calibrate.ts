@@ -29,7 +29,7 @@ import { type InterleavedArm, type InterleavedOutcome, runInterleaved } from './
 import { loadPlan } from './plan.ts';
 
 /** The numbers of pairs the minimum detectable effect is reported for, beside --pairs. */
-export const CALIBRATION_PAIRS: readonly number[] = [5, 8, 10, 15, 20];
+export const CALIBRATION_PAIRS: readonly number[] = [5, 8, 10, 12, 15, 20];
 export const DEFAULT_POWER = 0.95;
 /** A slowdown converted from a percentage is rounded to this, and is at least this (ms). */
 const SLOWDOWN_STEP_MS = 0.1;

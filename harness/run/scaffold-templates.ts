@@ -186,7 +186,7 @@ export function workflowTemplate(): string {
 #
 # Comparing two builds (e.g. your Centrifugo fork's base and head), run them interleaved on one runner
 # instead — the recommended recipe when there is a second build, since drift then hits both sides alike:
-#   npx centrifugo-bench ab ${SCAFFOLD_FILES.scenario} --pairs 8 \\
+#   npx centrifugo-bench ab ${SCAFFOLD_FILES.scenario} --pairs 12 \\
 #     --a-env CENTRIFUGO_BENCH_CENTRIFUGO=/path/to/base/centrifugo --b-env CENTRIFUGO_BENCH_CENTRIFUGO=/path/to/head/centrifugo \\
 #     --junit results/junit.xml --markdown "$GITHUB_STEP_SUMMARY"
 #

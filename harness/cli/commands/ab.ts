@@ -94,7 +94,7 @@ export function registerAb(program: Command, context: CommandContext): void {
       'run a baseline (A) and a candidate (B) interleaved A B, B A, … and judge them pair by pair; exit 0 passed, 99 regression, 4 inconclusive, 3 invalid run, 2 bad input',
     )
     .argument('<scenario>', 'scenario file')
-    .option('--pairs <n>', 'pairs of runs (A and B once each per pair)', '8')
+    .option('--pairs <n>', 'pairs of runs (A and B once each per pair)', '12')
     .option('--set <path=value>', 'override a scenario field on both sides (repeatable)', collect, [])
     .option('--a-set <path=value>', 'override a scenario field for A only (repeatable)', collect, [])
     .option('--b-set <path=value>', 'override a scenario field for B only (repeatable)', collect, [])

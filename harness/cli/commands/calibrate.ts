@@ -58,7 +58,7 @@ export function registerCalibrate(program: Command, context: CommandContext): vo
       "measure this machine's noise (A/A) and a known slowdown (A vs S), and report the minimum detectable effect per number of pairs",
     )
     .argument('<scenario>', 'scenario file (WebSocket publishers: the slowdown holds each publication)')
-    .option('--pairs <n>', 'rounds (A, A′ and S once each per round)', '8')
+    .option('--pairs <n>', 'rounds (A, A′ and S once each per round)', '12')
     .option('--slowdown <amount>', "the injected slowdown: a share of A's p50 (15%) or a delay (1.2ms)", '15%')
     .option('--effect <fraction>', `the gate's effect size, e.g. 5% (default ${COMPARISON_DEFAULTS.effect * 100}%)`)
     .option('--alpha <p>', `error rate over all metrics compared (default ${COMPARISON_DEFAULTS.alpha})`)
