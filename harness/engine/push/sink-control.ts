@@ -91,6 +91,13 @@ export class SinkControl {
     return this.request('GET', `dead-hits?limit=${limit}`);
   }
 
+  /** The receipts of these pushes (≤ 1000 push ids): what the sink accepted, when (µs CLOCK_MONOTONIC). */
+  receipts(
+    pushIds: string[],
+  ): Promise<{ receipts: { pushId: string | null; acceptedUs: number; provider: string }[] }> {
+    return this.request('GET', `receipts?${pushIds.map((id) => `pushId=${encodeURIComponent(id)}`).join('&')}`);
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
   }

@@ -10,9 +10,10 @@ const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS } = http2.co
 
 /**
  * A few long-lived HTTP/2 sessions to one origin, requests spread round-robin over them, a session replaced
- * when it closes, errors or goes away. Raw `node:http2` rather than undici for FCM's one-message-per-request
- * traffic: measured ~45 µs of CPU per send against undici's ~86 µs (issue 17). nghttp2 holds streams beyond
- * the peer's SETTINGS_MAX_CONCURRENT_STREAMS until one frees, so the caller's own limit is the only one.
+ * when it closes, errors or goes away. Raw `node:http2` rather than undici for FCM's and Web Push's
+ * one-message-per-request traffic: measured ~45 µs of CPU per send against undici's ~86 µs (issue 17).
+ * nghttp2 holds streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS until one frees, so the caller's own
+ * limit is the only one.
  */
 export class H2Sessions {
   private readonly sessions: (http2.ClientHttp2Session | undefined)[];
@@ -45,7 +46,12 @@ export class H2Sessions {
   }
 
   /** One request; rejects on a network error, a reset stream or the timeout (the caller retries). */
-  request(path: string, headers: http2.OutgoingHttpHeaders, body: string, timeoutMs: number): Promise<H2Response> {
+  request(
+    path: string,
+    headers: http2.OutgoingHttpHeaders,
+    body: string | Buffer,
+    timeoutMs: number,
+  ): Promise<H2Response> {
     if (this.closed) return Promise.reject(new Error('sessions closed'));
     return new Promise((resolve, reject) => {
       const stream = this.session().request({ [HTTP2_HEADER_METHOD]: 'POST', [HTTP2_HEADER_PATH]: path, ...headers });

@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { startCpuProfile } from './cpu-profile.ts';
 import { DeviceStore } from './device-store.ts';
 import { PushQueue } from './push-queue.ts';
 import { buildRelayApi } from './relay-api.ts';
@@ -34,6 +35,8 @@ let workers: RelayWorkers | undefined;
 let stopping = false;
 
 async function main(): Promise<void> {
+  const stopProfile = await startCpuProfile(role);
+  if (stopProfile) shutdownHooks.push(stopProfile);
   if (role === 'worker') {
     workers = startRelayWorkers(config, queue, store, log);
     process.send?.({ ready: true });

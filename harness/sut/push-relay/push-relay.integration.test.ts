@@ -571,4 +571,43 @@ describe('push relay API', () => {
       await client.close();
     }
   });
+
+  it('fans a topic push out page by page to exactly the devices of its topics, direct and through users', async () => {
+    // 2,600 devices: three fan-out pages of 1,000. Topic A on every 3rd device and on every 5th user (both of
+    // the user's devices), topic B on every 7th device; the push also filters android only. Overlaps on purpose.
+    const count = 2600;
+    const start = 60_000;
+    const { tokens } = await sink<{ tokens: string[] }>('POST', 'fcm/tokens', { start, count });
+    const [topicA, topicB] = ['fanout-a', 'fanout-b'];
+    const user = (i: number) => `fanout-user-${i % 1300}`;
+    const devices = tokens.map((token, i) => ({
+      provider: 'fcm',
+      token,
+      platform: i % 2 ? 'ios' : 'android',
+      user: user(i),
+      topics: [...(i % 3 === 0 ? [topicA] : []), ...(i % 7 === 0 ? [topicB] : [])],
+    }));
+    await result('device_register_bulk', { devices });
+    for (let u = 0; u < 1300; u += 5)
+      await result('user_topic_update', { user: `fanout-user-${u}`, op: 'add', topics: [topicA] });
+    const expected = new Set<number>();
+    for (let i = 0; i < count; i++) {
+      const inTopic = i % 3 === 0 || (i % 1300) % 5 === 0 || i % 7 === 0;
+      if (inTopic && i % 2 === 0) expected.add(start + i);
+    }
+    const { uid } = await result<{ uid: string }>('send_push_notification', {
+      recipient: { filter: { topics: [topicA, topicB], platforms: ['android'] } },
+      notification: fcmNotification,
+    });
+    const ledger = await ledgerWhenDone(uid);
+    assert.equal(ledger.enqueued, expected.size, JSON.stringify(ledger));
+    assert.equal(ledger.delivered, expected.size, JSON.stringify(ledger));
+    const receipts = await sink<{ receipts: { device: number }[] }>('GET', `receipts?pushId=${uid}`);
+    assert.deepEqual(
+      receipts.receipts.map((r) => r.device).sort((a, b) => a - b),
+      [...expected].sort((a, b) => a - b),
+      'each device of the topics exactly once',
+    );
+    await result('device_remove', { users: Array.from({ length: 1300 }, (_, u) => `fanout-user-${u}`) });
+  });
 });

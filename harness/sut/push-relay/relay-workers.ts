@@ -17,7 +17,8 @@ export interface RelayWorkers {
 
 /**
  * Everything that moves pushes after the API accepted them, in one process: fan-out, sending, the movers
- * that bring due retries and scheduled pushes back to the streams, and one shared HTTP/2 dispatcher.
+ * that bring due retries and scheduled pushes back to the streams; raw HTTP/2 sessions per provider origin, and
+ * an undici dispatcher for the rare OAuth token exchange.
  */
 export function startRelayWorkers(
   config: RelayConfig,
@@ -39,7 +40,14 @@ export function startRelayWorkers(
     config.fcm && new H2Sessions(new URL(config.fcm.url).origin, config.http.connectionsPerOrigin, ca);
   const fcm =
     config.fcm && fcmSessions && new FcmSender({ ...config.fcm, requestTimeoutMs: timeoutMs }, dispatcher, fcmSessions);
-  const webpush = config.webpush && new WebPushSender({ ...config.webpush, requestTimeoutMs: timeoutMs }, dispatcher);
+  const webpush =
+    config.webpush &&
+    new WebPushSender({
+      ...config.webpush,
+      requestTimeoutMs: timeoutMs,
+      connectionsPerOrigin: config.http.connectionsPerOrigin,
+      ca,
+    });
 
   const send = new SendWorker({
     queue,
@@ -87,6 +95,7 @@ export function startRelayWorkers(
       clearInterval(mover);
       await Promise.all([send.stop(), fanout.stop()]);
       fcmSessions?.close();
+      webpush?.close();
       await dispatcher.close().catch(() => {});
     },
   };

@@ -50,16 +50,24 @@ class Slots {
   }
 }
 
+/** Web Push dead keys by subscription JSON: a flood sends to the same subscriptions again and again. */
+const webPushDeadKeys = new Map<string, string>();
+const WEBPUSH_DEAD_KEY_CACHE_SIZE = 200_000;
+
 /** The key a dead token is remembered by: provider + FCM token, or provider + Web Push endpoint. */
 export function deadKey(target: Target): string {
-  if (target.p === 'webpush') {
+  if (target.p !== 'webpush') return `${target.p}:${target.k}`;
+  let key = webPushDeadKeys.get(target.k);
+  if (key === undefined) {
     try {
-      return `webpush:${(JSON.parse(target.k) as { endpoint: string }).endpoint}`;
+      key = `webpush:${(JSON.parse(target.k) as { endpoint: string }).endpoint}`;
     } catch {
-      return `webpush:${target.k}`;
+      key = `webpush:${target.k}`;
     }
+    if (webPushDeadKeys.size >= WEBPUSH_DEAD_KEY_CACHE_SIZE) webPushDeadKeys.clear();
+    webPushDeadKeys.set(target.k, key);
   }
-  return `${target.p}:${target.k}`;
+  return key;
 }
 
 export interface SendWorkerStats {
@@ -153,10 +161,12 @@ export class SendWorker {
       }
       // One dead-token lookup for the whole read, not one per entry.
       let batches: SendBatch[];
+      let keys: string[][];
       let dead: boolean[];
       try {
         batches = entries.map((entry) => JSON.parse(entry.m) as SendBatch);
-        dead = await this.deps.queue.isDead(batches.flatMap((b) => b.tg.map(deadKey)));
+        keys = batches.map((b) => b.tg.map(deadKey));
+        dead = await this.deps.queue.isDead(keys.flat());
       } catch (error) {
         this.deps.log(`dead-token lookup failed: ${(error as Error).message}; entries stay pending for a claim`);
         continue;
@@ -166,7 +176,7 @@ export class SendWorker {
         const batch = batches[i]!;
         const deadFlags = dead.slice(offset, offset + batch.tg.length);
         offset += batch.tg.length;
-        const task = this.process(entry, batch, deadFlags).catch((error: Error) =>
+        const task = this.process(entry, batch, keys[i]!, deadFlags).catch((error: Error) =>
           this.deps.log(`batch ${entry.id} of push ${entry.uid} left for a retry after: ${error.message}`),
         );
         this.active.add(task);
@@ -187,7 +197,7 @@ export class SendWorker {
     return this.deps.webpush.send(target.k, batch.n.w);
   }
 
-  private async process(entry: QueueEntry, batch: SendBatch, dead: boolean[]): Promise<void> {
+  private async process(entry: QueueEntry, batch: SendBatch, keys: string[], dead: boolean[]): Promise<void> {
     const held = batch.tg.length;
     this.held += held;
     this.stats.entries++;
@@ -198,7 +208,6 @@ export class SendWorker {
       if (batch.x && Date.now() > batch.x) {
         for (const _ of batch.tg) fail('expired');
       } else {
-        const keys = batch.tg.map(deadKey);
         await Promise.all(
           batch.tg.map(async (target, i) => {
             const key = keys[i]!;

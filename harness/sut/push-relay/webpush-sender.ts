@@ -1,35 +1,48 @@
-import type { Dispatcher } from 'undici';
 import webpush from 'web-push';
 import type { PushSubscriptionJson } from './api-schemas.ts';
+import { H2Sessions } from './h2-sessions.ts';
 import { classifyWebPush, type Outcome } from './outcome.ts';
+import { encryptWebPush, type UserAgentKeys, userAgentKeys } from './webpush-encrypt.ts';
 
 export interface WebPushSenderOptions {
   vapidPublicKey: string;
   vapidPrivateKey: string;
   subject: string;
   requestTimeoutMs: number;
+  /** HTTP/2 sessions per push-service origin. */
+  connectionsPerOrigin: number;
+  /** The CA the push services' certificates chain to (the sink's), or the system's. */
+  ca?: Buffer;
 }
 
 const HEADER_CACHE_MS = 12 * 3600 * 1000;
 /** JWT lifetime: a header reused for 12 h still has ~12 h left, and never exceeds RFC 8292's 24 h. */
 const JWT_LIFETIME_S = 24 * 3600 - 300;
+/** RFC 8030 §5.2: TTL is required; web-push's default (4 weeks) when the notification names none. */
+const DEFAULT_TTL = '2419200';
+/** Decoded subscriptions kept; a flood repeats the same devices, a long-running relay sees new ones. */
+const SUBSCRIPTION_CACHE_SIZE = 200_000;
+
+interface Subscription {
+  origin: string;
+  path: string;
+  keys: UserAgentKeys;
+}
 
 /**
- * Web Push (RFC 8030/8291/8292): the request is built by web-push's `generateRequestDetails` (aes128gcm
- * encryption), with the VAPID `Authorization` header signed once per audience (push service origin) and
- * reused for 12 h — re-signing per message costs 4× the encryption (push.md §5). Sent with undici so it
- * shares the HTTP/2 sessions and trusts the sink's CA.
+ * Web Push (RFC 8030/8291/8292): aes128gcm encryption per message on node:crypto (`encryptWebPush`: a fresh
+ * sender key pair and salt each time, as the RFC requires), the VAPID `Authorization` header signed once per
+ * audience (push service origin) and reused for 12 h — re-signing per message costs 4× the encryption
+ * (push.md §5) — and the request sent over raw `node:http2` sessions per origin (`H2Sessions`, as FCM: about
+ * half undici's CPU per request). A subscription's JSON is decoded once and kept.
  */
 export class WebPushSender {
-  private readonly options: WebPushSenderOptions;
-  private readonly dispatcher: Dispatcher;
   private readonly vapid = new Map<string, { header: string; untilMs: number }>();
+  private readonly sessions = new Map<string, H2Sessions>();
+  private readonly subscriptions = new Map<string, Subscription | null>();
   vapidSignatures = 0;
 
-  constructor(options: WebPushSenderOptions, dispatcher: Dispatcher) {
-    this.options = options;
-    this.dispatcher = dispatcher;
-  }
+  constructor(private readonly options: WebPushSenderOptions) {}
 
   private authorization(audience: string): string {
     const cached = this.vapid.get(audience);
@@ -48,48 +61,70 @@ export class WebPushSender {
     return headers.Authorization;
   }
 
-  async send(subscriptionJson: string, prepared: { h: Record<string, string>; p: string }): Promise<Outcome> {
-    let subscription: PushSubscriptionJson;
-    let url: URL;
-    let details: ReturnType<typeof webpush.generateRequestDetails>;
+  /** The subscription decoded, or null when its keys cannot encrypt (remembered: it never will). */
+  private subscription(json: string): Subscription | null {
+    const cached = this.subscriptions.get(json);
+    if (cached !== undefined) return cached;
+    let decoded: Subscription | null;
     try {
-      subscription = JSON.parse(subscriptionJson) as PushSubscriptionJson;
-      url = new URL(subscription.endpoint);
-      const { TTL, Urgency, Topic, ...extra } = prepared.h;
-      const options: webpush.RequestOptions = {
-        TTL: TTL === undefined ? undefined : Number(TTL),
-        urgency: Urgency as webpush.Urgency | undefined,
-        topic: Topic,
-        headers: { ...extra, Authorization: this.authorization(url.origin) },
-        // Falsy on purpose: the Authorization header above is the cached VAPID signature.
-        vapidDetails: null as never,
-      };
-      details = prepared.p
-        ? webpush.generateRequestDetails(subscription, prepared.p, options)
-        : webpush.generateRequestDetails(subscription, null, options);
-    } catch {
-      // A subscription whose keys do not encrypt (wrong length, not on the curve) can never be sent to.
-      return { kind: 'failed', reason: 'invalid_subscription', dead: true };
-    }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(details.headers)) {
-      if (name.toLowerCase() !== 'content-length') headers[name] = String(value);
-    }
-    try {
-      const response = await this.dispatcher.request({
+      const parsed = JSON.parse(json) as PushSubscriptionJson;
+      const url = new URL(parsed.endpoint);
+      decoded = {
         origin: url.origin,
         path: url.pathname + url.search,
-        method: 'POST',
+        keys: userAgentKeys(parsed.keys.p256dh, parsed.keys.auth),
+      };
+    } catch {
+      decoded = null;
+    }
+    if (this.subscriptions.size >= SUBSCRIPTION_CACHE_SIZE) this.subscriptions.clear();
+    this.subscriptions.set(json, decoded);
+    return decoded;
+  }
+
+  private sessionsFor(origin: string): H2Sessions {
+    let sessions = this.sessions.get(origin);
+    if (!sessions) {
+      sessions = new H2Sessions(origin, this.options.connectionsPerOrigin, this.options.ca);
+      this.sessions.set(origin, sessions);
+    }
+    return sessions;
+  }
+
+  async send(subscriptionJson: string, prepared: { h: Record<string, string>; p: string }): Promise<Outcome> {
+    const subscription = this.subscription(subscriptionJson);
+    // A subscription whose keys do not encrypt (wrong length, not on the curve) can never be sent to.
+    if (!subscription) return { kind: 'failed', reason: 'invalid_subscription', dead: true };
+    const headers: Record<string, string> = {
+      ttl: DEFAULT_TTL,
+      authorization: this.authorization(subscription.origin),
+    };
+    for (const [name, value] of Object.entries(prepared.h)) headers[name.toLowerCase()] = value;
+    let body: Buffer | string = '';
+    if (prepared.p) {
+      try {
+        body = encryptWebPush(subscription.keys, Buffer.from(prepared.p));
+      } catch {
+        return { kind: 'failed', reason: 'invalid_subscription', dead: true };
+      }
+      headers['content-type'] = 'application/octet-stream';
+      headers['content-encoding'] = 'aes128gcm';
+    }
+    try {
+      const response = await this.sessionsFor(subscription.origin).request(
+        subscription.path,
         headers,
-        body: details.body ?? undefined,
-        idempotent: true,
-        headersTimeout: this.options.requestTimeoutMs,
-        bodyTimeout: this.options.requestTimeoutMs,
-      });
-      await response.body.dump();
-      return classifyWebPush(response.statusCode, response.headers['retry-after']);
+        body,
+        this.options.requestTimeoutMs,
+      );
+      return classifyWebPush(response.status, response.retryAfter);
     } catch {
       return { kind: 'retry', cause: 'network' };
     }
+  }
+
+  close(): void {
+    for (const sessions of this.sessions.values()) sessions.close();
+    this.sessions.clear();
   }
 }

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import http2 from 'node:http2';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { AccessTokenChecker } from './access-tokens.ts';
 import { nowUs } from './clock.ts';
 import { handleControl } from './control-api.ts';
@@ -23,6 +24,19 @@ import { handleWebPush, MAX_BODY_BYTES } from './webpush-receive.ts';
  * A sink worker process (node:cluster): serves FCM, Web Push and the control API on the shared TLS port.
  * State that must be global (quota bucket, fault profile, stats aggregation, files) lives in the primary.
  */
+/**
+ * Node 20 builds an Error, stack trace and all, for nearly every HTTP/2 response: when a response's last write
+ * completes after its stream has closed, `errorBuffer` (internal/streams/writable) evaluates
+ * `new ERR_STREAM_DESTROYED('end')` whether or not anyone listens, and Node's internal errors raise
+ * Error.stackTraceLimit to capture their trace: 11.5 % of this worker's CPU profile under FCM load (issue 17).
+ * Pinned at 0 (not writable, so Node cannot raise it), that costs next to nothing (README: fcm-vs-bare.bench.ts).
+ * The price: this worker's own error logs carry no stack frames; CENTRIFUGO_BENCH_SINK_STACKS=1 keeps them
+ * (Node's default) for debugging.
+ */
+if (process.env.CENTRIFUGO_BENCH_SINK_STACKS !== '1') {
+  Object.defineProperty(Error, 'stackTraceLimit', { value: 0, writable: false, configurable: true });
+}
+
 const MAX_REQUEST_BYTES = 64 * 1024;
 const UA_KEY_CACHE = 10_000;
 const VERDICT_CACHE = 100_000;
@@ -111,19 +125,25 @@ function buildContext(init: WorkerInit, worker: number, origin: string): SinkCon
 
 type Dispatch = { route: Route | 'control' | 'other'; outcome: Outcome | Promise<Outcome> };
 
-function route(ctx: SinkContext, req: http2.Http2ServerRequest, body: Buffer, truncated: boolean): Dispatch {
-  const method = req.method;
-  const url = req.url;
+type RequestHeaders = http2.IncomingHttpHeaders;
+
+function route(
+  ctx: SinkContext,
+  method: string,
+  url: string,
+  headers: RequestHeaders,
+  body: Buffer,
+  truncated: boolean,
+): Dispatch {
   if (method === 'POST') {
     if (url.startsWith('/v1/projects/') && url.endsWith('/messages:send')) {
       const project = url.slice('/v1/projects/'.length, -'/messages:send'.length);
-      return { route: 'fcm', outcome: handleFcmSend(ctx, project, req.headers.authorization, body, truncated) };
+      return { route: 'fcm', outcome: handleFcmSend(ctx, project, headers.authorization, body, truncated) };
     }
     if (url.startsWith('/wp/')) {
-      return { route: 'webpush', outcome: handleWebPush(ctx, url.slice(4), req.headers, body, truncated) };
+      return { route: 'webpush', outcome: handleWebPush(ctx, url.slice(4), headers, body, truncated) };
     }
-    if (url === '/token')
-      return { route: 'token', outcome: handleTokenRequest(ctx, req.headers['content-type'], body) };
+    if (url === '/token') return { route: 'token', outcome: handleTokenRequest(ctx, headers['content-type'], body) };
   }
   if (url === '/health' && method === 'GET') {
     return {
@@ -140,11 +160,28 @@ function route(ctx: SinkContext, req: http2.Http2ServerRequest, body: Buffer, tr
   return { route: 'other', outcome: { reply: notFoundPage(url), reason: 'not_found' } };
 }
 
-function write(res: http2.Http2ServerResponse, reply: SinkReply): void {
-  if (res.stream?.destroyed || res.writableEnded) return;
-  reply.headers['content-length'] = String(Buffer.byteLength(reply.body));
-  res.writeHead(reply.status, reply.headers);
-  res.end(reply.body);
+/** Writes a reply: over an HTTP/2 stream directly, or through HTTP/1.1's response object. */
+type Respond = (reply: SinkReply) => void;
+
+function streamResponder(stream: http2.ServerHttp2Stream): Respond {
+  return (reply) => {
+    if (stream.destroyed || stream.closed || stream.headersSent) return;
+    stream.respond({
+      ...reply.headers,
+      ':status': reply.status,
+      'content-length': String(Buffer.byteLength(reply.body)),
+    });
+    stream.end(reply.body);
+  };
+}
+
+function http1Responder(res: http2.Http2ServerResponse): Respond {
+  return (reply) => {
+    if (res.stream?.destroyed || res.writableEnded) return;
+    reply.headers['content-length'] = String(Buffer.byteLength(reply.body));
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+  };
 }
 
 async function start(init: WorkerInit): Promise<void> {
@@ -156,47 +193,59 @@ async function start(init: WorkerInit): Promise<void> {
     allowHTTP1: true,
     settings: { maxConcurrentStreams: init.config.http2.maxConcurrentStreams },
   });
-  server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    const limit = req.url.startsWith('/wp/') ? MAX_BODY_BYTES : MAX_REQUEST_BYTES;
+  /** Reads the body (up to the route's limit), routes it, counts and answers it (after a fault's delay). */
+  const serve = (method: string, url: string, headers: RequestHeaders, body: Readable, respond: Respond): void => {
+    const limit = url.startsWith('/wp/') ? MAX_BODY_BYTES : MAX_REQUEST_BYTES;
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
-    req.on('data', (chunk: Buffer) => {
+    body.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) truncated = true;
       else chunks.push(chunk);
     });
-    req.on('error', () => {});
-    res.on('error', () => {});
-    req.on('end', () => {
-      if (!ctx) return write(res, jsonReply(503, { error: 'starting' }));
+    body.on('error', () => {});
+    body.on('end', () => {
+      if (!ctx) return respond(jsonReply(503, { error: 'starting' }));
       const c = ctx;
-      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       let dispatch: Dispatch;
       try {
-        dispatch = route(c, req, body, truncated);
+        dispatch = route(c, method, url, headers, whole, truncated);
       } catch (error) {
         process.stderr.write(`push sink worker ${worker}: ${(error as Error).stack}\n`);
-        return write(res, jsonReply(500, { error: 'internal error' }));
+        return respond(jsonReply(500, { error: 'internal error' }));
       }
       const finish = (outcome: Outcome) => {
         if (dispatch.route !== 'other' && dispatch.route !== 'control') {
           c.stats.count(dispatch.route, outcome.reply.status, outcome.reason);
           const delay = c.faults.delayMs(dispatch.route);
           if (delay > 0) {
-            setTimeout(() => write(res, outcome.reply), delay);
+            setTimeout(() => respond(outcome.reply), delay);
             return;
           }
         }
-        write(res, outcome.reply);
+        respond(outcome.reply);
       };
       if (dispatch.outcome instanceof Promise) {
         dispatch.outcome.then(finish, (error: Error) => {
           process.stderr.write(`push sink worker ${worker}: ${error.stack}\n`);
-          write(res, jsonReply(500, { error: 'internal error' }));
+          respond(jsonReply(500, { error: 'internal error' }));
         });
       } else finish(dispatch.outcome);
     });
+  };
+  // HTTP/1.1 (allowHTTP1) arrives as 'request'. Listening for 'request' also makes node:http2 wrap every HTTP/2
+  // stream in its compatibility objects (Http2ServerRequest/Response), ~20 % of a send's CPU here (issue 17):
+  // that wrapper is removed, and HTTP/2 streams are served from 'stream' directly.
+  server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    res.on('error', () => {});
+    serve(req.method, req.url, req.headers, req, http1Responder(res));
+  });
+  server.removeAllListeners('stream');
+  server.on('stream', (stream: http2.ServerHttp2Stream, headers: RequestHeaders) => {
+    stream.on('error', () => {});
+    serve(String(headers[':method']), String(headers[':path']), headers, stream, streamResponder(stream));
   });
   // A client that resets or half-opens a session must not take the worker down.
   server.on('sessionError', () => {});
