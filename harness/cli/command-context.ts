@@ -8,3 +8,11 @@ export interface CommandContext {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/**
+ * `--provider containers` is `--set stack.provider=containers`, put first so that an explicit `--set` of the same
+ * field still wins; the scenario schema validates the value (a wrong one: exit 2 naming the allowed ones).
+ */
+export function withProvider(provider: string | undefined, overrides: string[]): string[] {
+  return provider === undefined ? overrides : [`stack.provider=${provider}`, ...overrides];
+}

@@ -19,6 +19,8 @@ export interface StackEndpoints {
   redis?: { url: string };
   nats?: { url: string };
   clickhouse?: { url: string };
+  /** The cdc modes' chain: the Kafka broker (`127.0.0.1:PORT`) and, when it runs, Kafka Connect's REST URL. */
+  kafka?: { bootstrap: string; connectUrl?: string };
   /** Services of the reference system under test, when the stack runs them. */
   chatApp?: { url: string };
   pushRelay?: { url: string };
@@ -53,6 +55,11 @@ export interface StackFaults {
   startCentrifugoNode(index: number): Promise<void>;
   pauseService(service: 'redis' | 'postgres' | 'nats'): Promise<void>;
   resumeService(service: 'redis' | 'postgres' | 'nats'): Promise<void>;
+  /**
+   * Stops a service and starts it again (`kill`: SIGKILL, a crash; otherwise a graceful stop); resolves when it
+   * is ready again. Only the cdc modes' Kafka Connect for now; optional: a provider without it says so.
+   */
+  restartService?(service: 'kafka-connect', options?: { kill?: boolean }): Promise<void>;
 }
 
 export interface StackInfo {

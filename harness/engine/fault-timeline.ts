@@ -13,6 +13,7 @@ const FUNCTION_OF: Record<FaultAction, keyof StackFaults> = {
   'start-centrifugo-node': 'startCentrifugoNode',
   'pause-service': 'pauseService',
   'resume-service': 'resumeService',
+  'restart-service': 'restartService',
 };
 
 /** What a fault acts on: 'node 1', 'redis'. */
@@ -51,7 +52,9 @@ export class FaultTimeline {
     const call = async () => {
       if (!fn) throw new Error('no fault function');
       if ('node' in step) await (fn as (index: number) => Promise<void>)(step.node - 1);
-      else await (fn as (service: 'redis' | 'postgres' | 'nats') => Promise<void>)(step.service);
+      else if (step.action === 'restart-service') {
+        await (fn as NonNullable<StackFaults['restartService']>)(step.service, { kill: step.kill });
+      } else await (fn as (service: 'redis' | 'postgres' | 'nats') => Promise<void>)(step.service);
     };
     const promise = call().then(
       () =>

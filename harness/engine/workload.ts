@@ -160,6 +160,13 @@ const FaultSchema = z.discriminatedUnion('action', [
   z.strictObject({ at: durationMs, action: z.literal('start-centrifugo-node'), ...node }),
   z.strictObject({ at: durationMs, action: z.literal('pause-service'), ...service }),
   z.strictObject({ at: durationMs, action: z.literal('resume-service'), ...service }),
+  // The cdc modes' Kafka Connect stopped (SIGKILL unless `kill: false`) and started again.
+  z.strictObject({
+    at: durationMs,
+    action: z.literal('restart-service'),
+    service: z.enum(['kafka-connect']),
+    kill: z.boolean().default(true),
+  }),
 ]);
 
 const LimitsSchema = z.strictObject({

@@ -39,7 +39,7 @@ function summary(published: number, expected: number, faultAt: number | null): R
 test('cells: every engine × room size × mode, overrides set mode, engine and room', () => {
   const cells = planCells(['api', 'outbox'], [100, 1000], ['memory']);
   assert.equal(cells.length, 4);
-  const overrides = cellOverrides(cells[3]!, { fault: true, users: 1000 });
+  const overrides = cellOverrides(cells[3]!, { fault: 'kill-node', users: 1000 });
   assert.ok(overrides.includes('stack.chatApp.mode=outbox'));
   assert.ok(overrides.includes('stack.nodes=2'));
   assert.ok(overrides.some((o) => o.startsWith('dataset.rooms=') && o.includes('"members":1000')));

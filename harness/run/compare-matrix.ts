@@ -27,6 +27,32 @@ export const KILL_NODE_FAULTS = [
   { at: '20s', action: 'start-centrifugo-node', node: 1 },
 ];
 
+/**
+ * `--fault restart-connect` (cdc modes): Kafka Connect crashes (SIGKILL) 10 s into publishing and is started
+ * again at once. What GrandChat users ask: Debezium re-sends whatever it had not saved an offset for
+ * (duplicates in Kafka, dropped by idempotency keys); rows committed meanwhile wait in the replication slot.
+ */
+export const RESTART_CONNECT_FAULTS = [{ at: '10s', action: 'restart-service', service: 'kafka-connect', kill: true }];
+
+/** The faults `compare --fault` knows: what each does to every cell, and how the table's title says it. */
+export const COMPARE_FAULTS = {
+  'kill-node': {
+    title: 'Centrifugo node 1 killed 10 s into publishing, back 10 s later',
+    nodes: 2,
+    steps: KILL_NODE_FAULTS,
+  },
+  'restart-connect': {
+    title: 'Kafka Connect killed 10 s into publishing and restarted at once',
+    nodes: undefined,
+    steps: RESTART_CONNECT_FAULTS,
+  },
+} as const;
+export type CompareFault = keyof typeof COMPARE_FAULTS;
+
+export function isCompareFault(name: string): name is CompareFault {
+  return Object.hasOwn(COMPARE_FAULTS, name);
+}
+
 export function planCells(modes: string[], roomSizes: number[], engines: string[]): CellLabels[] {
   return engines.flatMap((engine) =>
     roomSizes.flatMap((roomSize) => modes.map((mode) => ({ mode, roomSize, engine }))),
@@ -34,7 +60,7 @@ export function planCells(modes: string[], roomSizes: number[], engines: string[
 }
 
 /** `--set` overrides that make the base scenario this cell. */
-export function cellOverrides(cell: CellLabels, options: { fault: boolean; users: number }): string[] {
+export function cellOverrides(cell: CellLabels, options: { fault?: CompareFault; users: number }): string[] {
   const overrides = [
     `stack.chatApp.mode=${cell.mode}`,
     `stack.engine=${cell.engine}`,
@@ -42,7 +68,9 @@ export function cellOverrides(cell: CellLabels, options: { fault: boolean; users
     `dataset.rooms=${JSON.stringify([{ name: 'room', members: cell.roomSize }])}`,
   ];
   if (options.fault) {
-    overrides.push('stack.nodes=2', `workload.faults=${JSON.stringify(KILL_NODE_FAULTS)}`);
+    const fault = COMPARE_FAULTS[options.fault];
+    if (fault.nodes) overrides.push(`stack.nodes=${fault.nodes}`);
+    overrides.push(`workload.faults=${JSON.stringify(fault.steps)}`);
   }
   return overrides;
 }

@@ -14,7 +14,9 @@ import { readTimeseries } from '../results/files/index.ts';
 import { renderComparisonReport } from '../results/report/index.ts';
 import {
   type CellResult,
+  COMPARE_FAULTS,
   cellOverrides,
+  isCompareFault,
   planCells,
   recoverySeconds,
   renderMarkdownTable,
@@ -30,7 +32,7 @@ export interface CompareInput {
   modes: string[];
   roomSizes: number[];
   engines: string[];
-  /** 'kill-node': Centrifugo node 1 of 2 dies mid-run in every cell. */
+  /** 'kill-node': Centrifugo node 1 of 2 dies mid-run in every cell; 'restart-connect': Kafka Connect (cdc modes). */
   fault?: string;
   /** `--set` overrides for every cell. */
   overrides: string[];
@@ -54,11 +56,19 @@ export async function runCompare(input: CompareInput): Promise<CompareOutcome> {
     throw new UserError(`--room-sizes: expected whole numbers ≥ 1, e.g. 100,1000,10000 (got ${roomSizes.join(',')})`);
   }
   const fault = input.fault !== undefined;
-  if (fault && input.fault !== 'kill-node')
-    throw new UserError(`--fault: unknown fault "${input.fault}"; use kill-node`);
-  if (fault && engines.includes('memory')) {
+  const faultName = input.fault;
+  if (faultName !== undefined && !isCompareFault(faultName)) {
+    throw new UserError(`--fault: unknown fault "${faultName}"; use ${Object.keys(COMPARE_FAULTS).join(' or ')}`);
+  }
+  if (faultName === 'kill-node' && engines.includes('memory')) {
     throw new UserError(
       '--fault kill-node runs 2 Centrifugo nodes, which need a shared broker: use --engines redis (or nats)',
+    );
+  }
+  const notCdc = modes.filter((m) => m !== 'cdc' && m !== 'api_cdc');
+  if (faultName === 'restart-connect' && notCdc.length > 0) {
+    throw new UserError(
+      `--fault restart-connect restarts Kafka Connect, which only the cdc modes run: use --modes cdc,api_cdc (not ${notCdc.join(', ')})`,
     );
   }
 
@@ -69,7 +79,7 @@ export async function runCompare(input: CompareInput): Promise<CompareOutcome> {
   for (const cell of cells) {
     plans.push(
       await loadPlan(input.file, {
-        overrides: [...cellOverrides(cell, { fault, users }), ...input.overrides],
+        overrides: [...cellOverrides(cell, { fault: faultName, users }), ...input.overrides],
         report: false,
         thresholds: false,
       }),
@@ -80,7 +90,7 @@ export async function runCompare(input: CompareInput): Promise<CompareOutcome> {
   mkdirSync(dir, { recursive: true });
   log.info(
     'compare',
-    `${cells.length} cells (${modes.length} modes × ${roomSizes.length} room sizes × ${engines.length} engines)${fault ? ', node 1 killed mid-run' : ''} → ${dir}`,
+    `${cells.length} cells (${modes.length} modes × ${roomSizes.length} room sizes × ${engines.length} engines)${faultName ? `, ${COMPARE_FAULTS[faultName].title}` : ''} → ${dir}`,
   );
 
   const results: CellResult[] = [];
@@ -112,7 +122,7 @@ export async function runCompare(input: CompareInput): Promise<CompareOutcome> {
   }
 
   const rows = tableRows(results, fault);
-  const title = `Broadcast modes${fault ? ' with Centrifugo node 1 killed 10 s into publishing, back 10 s later' : ''}`;
+  const title = `Broadcast modes${faultName ? ` with ${COMPARE_FAULTS[faultName].title}` : ''}`;
   const markdown = [
     `# ${title}`,
     '',

@@ -25,7 +25,8 @@ export type CentrifugoConsumer =
       subjects: string[];
       durableName: string;
       useExistingConsumer?: boolean;
-    };
+    }
+  | { type: 'kafka'; name: string; brokers: string[]; topics: string[]; consumerGroup: string };
 
 export interface CentrifugoConfigInput {
   engine: CentrifugoEngine;
@@ -92,6 +93,20 @@ function consumerConfig(consumer: CentrifugoConsumer): Record<string, unknown> {
           max_ack_pending: 100,
           method_header: 'centrifugo-method',
           ...(consumer.useExistingConsumer ? { use_existing_consumer: true } : {}),
+        },
+      };
+    case 'kafka':
+      // Records carry the method in header `centrifugo-method` and the API request as the value
+      // (internal/consuming/kafka.go); Debezium's outbox event router writes them so.
+      return {
+        name: consumer.name,
+        type: 'kafka',
+        enabled: true,
+        kafka: {
+          brokers: consumer.brokers,
+          topics: consumer.topics,
+          consumer_group: consumer.consumerGroup,
+          method_header: 'centrifugo-method',
         },
       };
   }

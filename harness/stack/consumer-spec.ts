@@ -29,5 +29,17 @@ export const ConsumerSpecSchema = z.discriminatedUnion('type', [
     /** The durable consumer exists already (created before Centrifugo starts): Centrifugo only binds to it. */
     useExistingConsumer: z.boolean().default(false),
   }),
+  z.strictObject({
+    type: z.literal('kafka'),
+    name: z.string().regex(/^[a-zA-Z0-9_]{2,}$/),
+    topics: z
+      .array(z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/))
+      .min(1)
+      .max(100)
+      .default(['centrifugo.api']),
+    consumerGroup: z.string().min(1).default('centrifugo'),
+    /** Partitions of each topic, created by the stack before Centrifugo starts (GrandChat: 40). */
+    partitions: z.number().int().min(1).max(1024).default(8),
+  }),
 ]);
 export type ConsumerSpec = z.infer<typeof ConsumerSpecSchema>;

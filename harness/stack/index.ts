@@ -27,5 +27,6 @@ export { defaultStacksDir, readStackFile, stackFilePath } from './stack-file.ts'
 export { type StackSpec, type StackSpecInput, StackSpecSchema, servicesFor } from './stack-spec.ts';
 export { parseStackSpec, startStack } from './start-stack.ts';
 export { ensureTools } from './toolchain/ensure-tools.ts';
+export { cdcJarsHowToGet, findCdcJars } from './toolchain/kafka-jars.ts';
 export { setup } from './toolchain/setup.ts';
 export { findTool, SERVICE_TOOLS, TEST_TOOLS, TOOLS, type ToolId } from './toolchain/tools.ts';

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { atMost, checkValue } from '../common/validation.ts';
 import { SinkConfigSchema } from '../sut/push-sink/index.ts';
 import { ConsumerSpecSchema } from './consumer-spec.ts';
-import { ChatAppOptionsSchema, withChatAppConsumers } from './services/chat-app-options.ts';
+import { ChatAppOptionsSchema, chatAppNeedsCdc, withChatAppConsumers } from './services/chat-app-options.ts';
 import { PushRelayOptionsSchema } from './services/push-relay.ts';
 
 const port = z.number().int().min(1).max(65_535);
 
-export const SERVICE_NAMES = ['postgres', 'redis', 'nats', 'clickhouse'] as const;
+export const SERVICE_NAMES = ['postgres', 'redis', 'nats', 'clickhouse', 'kafka', 'kafka-connect'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /**
@@ -114,10 +114,21 @@ export function servicesFor(spec: StackSpec): Set<ServiceName> {
     services.add('postgres');
     services.add('redis');
   }
+  // The cdc modes stream the chat app's CDC table through Debezium (Kafka Connect) into Kafka.
+  if (spec.chatApp && chatAppNeedsCdc(spec.chatApp)) {
+    services.add('kafka');
+    services.add('kafka-connect');
+  }
+  // Kafka Connect reads PostgreSQL's WAL and writes to Kafka.
+  if (services.has('kafka-connect')) {
+    services.add('postgres');
+    services.add('kafka');
+  }
   for (const consumer of spec.consumers) {
     if (consumer.type === 'postgresql') services.add('postgres');
     if (consumer.type === 'redis_stream') services.add('redis');
     if (consumer.type === 'nats_jetstream') services.add('nats');
+    if (consumer.type === 'kafka') services.add('kafka');
   }
   return services;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { runCompare } from '../../run/index.ts';
-import { type CommandContext, collect } from '../command-context.ts';
+import { type CommandContext, collect, withProvider } from '../command-context.ts';
 
 interface CompareOptions {
   modes: string;
@@ -9,6 +9,7 @@ interface CompareOptions {
   engines: string;
   fault?: string;
   set: string[];
+  provider?: string;
   setup: boolean;
 }
 
@@ -33,13 +34,18 @@ export function registerCompare(program: Command, context: CommandContext): void
     )
     .option(
       '--modes <list>',
-      'broadcast modes: api, outbox, api_outbox, redis_stream, nats_jetstream',
+      'broadcast modes: api, outbox, api_outbox, redis_stream, nats_jetstream, cdc, api_cdc',
       'api,outbox,api_outbox',
     )
     .option('--room-sizes <list>', 'members per room', '100,1000,10000')
     .option('--engines <list>', 'Centrifugo engines: memory, redis, nats', 'memory,redis')
-    .option('--fault <fault>', 'kill-node: kill Centrifugo node 1 of 2 mid-run (needs a broker: redis or nats)')
+    .option(
+      '--fault <fault>',
+      'kill-node: kill Centrifugo node 1 of 2 mid-run (needs a broker: redis or nats); ' +
+        'restart-connect: kill and restart Kafka Connect mid-run (cdc modes)',
+    )
     .option('--set <path=value>', 'override a base scenario field for every cell (repeatable)', collect, [])
+    .option('--provider <provider>', 'stack provider: local | containers | external (same as --set stack.provider=…)')
     .option('--no-setup', 'do not install missing programs; fail instead')
     .action(async (file: string, options: CompareOptions) => {
       const roomSizes = list(options.roomSizes).map(Number);
@@ -52,7 +58,7 @@ export function registerCompare(program: Command, context: CommandContext): void
         roomSizes,
         engines: list(options.engines),
         fault: options.fault,
-        overrides: options.set,
+        overrides: withProvider(options.provider, options.set),
         signal: context.signal,
         setup: options.setup,
       });

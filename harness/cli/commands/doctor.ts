@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../common/exit-codes.ts';
-import { findTool, probeEngine, SERVICE_TOOLS, TEST_TOOLS, TOOLS, type ToolId } from '../../stack/index.ts';
+import {
+  cdcJarsHowToGet,
+  findCdcJars,
+  findTool,
+  probeEngine,
+  SERVICE_TOOLS,
+  TEST_TOOLS,
+  TOOLS,
+  type ToolId,
+} from '../../stack/index.ts';
 
 /** The services, the Go toolchain that builds Centrifugo, and what only the tests need. */
 const LISTED: ToolId[] = [...SERVICE_TOOLS, 'go', ...TEST_TOOLS];
@@ -16,7 +25,7 @@ export function registerDoctor(program: Command): void {
         const found = findTool(id);
         const spec = TOOLS[id];
         return {
-          id,
+          id: id as string,
           label: spec.label,
           found: Boolean(found),
           version: found?.version ?? null,
@@ -24,6 +33,17 @@ export function registerDoctor(program: Command): void {
           source: found?.source ?? null,
           howToGet: found ? null : spec.howToGet,
         };
+      });
+      // The cdc modes' jars are not a program, but a run needs them like one: listed as a row of their own.
+      const jars = findCdcJars();
+      rows.push({
+        id: 'cdc-jars',
+        label: "the cdc modes' jars (Kafka, Kafka Connect, Debezium)",
+        found: Boolean(jars),
+        version: jars ? `kafka ${jars.kafkaVersion}, debezium ${jars.debeziumVersion}` : null,
+        path: jars?.dir ?? null,
+        source: jars ? `${jars.source} (${jars.jarCount} jars)` : null,
+        howToGet: jars ? null : cdcJarsHowToGet(),
       });
       const missing = rows.filter((r) => !r.found);
       // The container engine is optional (only provider containers needs it): reported, never a failure here.
@@ -44,7 +64,7 @@ export function registerDoctor(program: Command): void {
         }
         process.stdout.write(
           `container engine: ${engine.version ?? 'none'}, socket ${engine.socket}, provider containers: ` +
-            `${engine.problem ?? 'engine reachable'}\n`,
+            `${engine.problem ?? (engine.servedPerStack ? "can run (serves Podman's API itself, per stack)" : 'engine reachable')}\n`,
         );
         for (const r of missing) process.stdout.write(`\n${r.id}: ${r.howToGet}`);
         if (missing.length) process.stdout.write('\n');

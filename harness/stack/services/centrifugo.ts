@@ -55,12 +55,13 @@ export class CentrifugoService {
 
     const ports: number[] = [];
     for (let i = 0; i < this.nodes; i++) ports.push(await runtime.port(`Centrifugo node ${i + 1}`, this.ports[i]));
+    const configFiles = ports.map((_, index) => nodeConfigFile(dir, configFile, config, index));
 
     const spawnNode = (index: number): ManagedProcess =>
       runtime.spawn({
         name: `centrifugo-${index + 1}`,
         command: binary.path,
-        args: ['-c', configFile, '--http_server.port', String(ports[index])],
+        args: ['-c', configFiles[index]!, '--http_server.port', String(ports[index])],
         env: { CENTRIFUGO_NODE_NAME: `node-${index + 1}` },
         // Centrifugo reads every CENTRIFUGO_* variable as configuration: the generated file alone decides.
         dropInheritedEnv: /^CENTRIFUGO_/,
@@ -100,4 +101,24 @@ export class CentrifugoService {
       },
     };
   }
+}
+
+/**
+ * The config file node `index` runs with: the shared one, unless the config has kafka consumers — then a copy
+ * whose consumers carry `instance_id: node-<n>`: Kafka static group membership, so a node that restarts takes
+ * its partitions back at once instead of waiting for the group to expire its old member (franz-go's session
+ * timeout, 45 s), as a deployment with stable pod names would.
+ */
+function nodeConfigFile(dir: string, shared: string, config: CentrifugoConfig, index: number): string {
+  const consumers = (config.consumers ?? []) as { type: string; kafka?: Record<string, unknown> }[];
+  if (!consumers.some((c) => c.type === 'kafka')) return shared;
+  const file = path.join(dir, `config-node-${index + 1}.json`);
+  const own = {
+    ...config,
+    consumers: consumers.map((c) =>
+      c.type === 'kafka' ? { ...c, kafka: { ...c.kafka, instance_id: `node-${index + 1}` } } : c,
+    ),
+  };
+  writeFileSync(file, JSON.stringify(own, null, 2), { mode: 0o600 });
+  return file;
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { atMost, parseOrExplain } from '../../common/validation.ts';
-import { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, missingComponents } from '../../sut/chat-app/index.ts';
+import { BROADCAST_MODES, type BroadcastMode, MODE_PARTS } from '../../sut/chat-app/index.ts';
 import type { ConsumerSpec } from '../consumer-spec.ts';
 
 export const ChatAppOptionsSchema = z
@@ -30,14 +30,14 @@ export const ChatAppOptionsSchema = z
       .min(10)
       .max(10_000_000, atMost(10_000_000, 'stream entries kept in Redis (each holds a whole payload)'))
       .optional(),
+    /** cdc modes: partitions of the Kafka topic (default 8; records keyed by room: one room stays in order). */
+    kafkaPartitions: z.number().int().min(1).max(1024).optional(),
+    /** cdc modes: how often Kafka Connect saves Debezium's offsets (default Kafka's 60 s, as GrandChat's Connect). */
+    connectOffsetFlushMs: z.number().int().min(100).max(3_600_000).optional(),
     /** GrandChat's push appendix through the stack's push relay (needs `pushRelay` in the spec). */
     push: z.boolean().default(false),
   })
-  .strict()
-  .superRefine((options, ctx) => {
-    const missing = missingComponents(options.mode);
-    if (missing) ctx.addIssue({ code: 'custom', path: ['mode'], message: missing });
-  });
+  .strict();
 export type ChatAppOptions = z.infer<typeof ChatAppOptionsSchema>;
 export type ChatAppOptionsInput = z.input<typeof ChatAppOptionsSchema>;
 
@@ -46,7 +46,27 @@ export const CHAT_APP_CONSUMERS = {
   outbox: 'chat_outbox',
   redisStream: 'chat_redis_stream',
   jetstream: 'chat_jetstream',
+  cdc: 'chat_cdc',
 } as const;
+
+/**
+ * The cdc modes' route (GrandChat's): rows of `public.chat_cdc`, read from the WAL through this replication
+ * slot and publication (created before Connect and Centrifugo start), to this topic, which Centrifugo's
+ * kafka consumer reads. GrandChat's topic is Debezium's default name for the table; the outbox event router
+ * names it explicitly here.
+ */
+export const CHAT_APP_CDC_ROUTE = {
+  table: 'public.chat_cdc',
+  slot: 'centrifugo_chat_cdc',
+  publication: 'centrifugo_chat_cdc',
+  topic: 'postgres.public.chat_cdc',
+} as const;
+
+/** Whether these (unvalidated) chat app options stream through Debezium and Kafka. */
+export function chatAppNeedsCdc(options: Record<string, unknown>): boolean {
+  const mode = ChatAppOptionsSchema.safeParse(options).data?.mode;
+  return mode !== undefined && MODE_PARTS[mode].cdc;
+}
 
 /** The Centrifugo consumers `options.mode` needs. */
 export function chatAppConsumers(options: ChatAppOptions): ConsumerSpec[] {
@@ -82,6 +102,15 @@ export function chatAppConsumers(options: ChatAppOptions): ConsumerSpec[] {
       useExistingConsumer: true,
     });
   }
+  if (parts.cdc) {
+    consumers.push({
+      type: 'kafka',
+      name: CHAT_APP_CONSUMERS.cdc,
+      topics: [CHAT_APP_CDC_ROUTE.topic],
+      consumerGroup: 'centrifugo',
+      partitions: options.kafkaPartitions ?? 8,
+    });
+  }
   return consumers;
 }
 
@@ -94,7 +123,7 @@ export function withChatAppConsumers(consumers: ConsumerSpec[], options: ChatApp
 /**
  * The stack spec pieces a broadcast mode needs: engine, nodes, the consumers Centrifugo runs for it, and
  * the chat app's options. Spread into a spec: `{ ...stackSpecForMode('outbox', 'redis'), services: […] }`.
- * Throws a UserError (exit 2) for a mode whose components this harness cannot run (cdc).
+ * Throws a UserError (exit 2) for bad options.
  */
 export function stackSpecForMode(
   mode: BroadcastMode,

@@ -38,6 +38,18 @@ function parseOptions(options: Record<string, unknown>): ChatAppOptions {
 }
 
 /**
+ * The chat app's tables (the outbox named as the spec's outbox consumer names it), on their own: the cdc
+ * modes' replication slot needs `chat_cdc` before the rest of the stack is up. Idempotent.
+ */
+export async function prepareChatSchema(databaseUrl: string, consumers: ConsumerSpec[]): Promise<void> {
+  const outbox = consumerOf(consumers, 'postgresql', CHAT_APP_CONSUMERS.outbox);
+  await ensureChatSchema(databaseUrl, {
+    table: outbox?.outboxTable ?? 'chat_outbox',
+    notificationChannel: outbox?.notificationChannel ?? 'centrifugo_partition_change',
+  });
+}
+
+/**
  * Before Centrifugo starts, creates what its consumers read, so nothing published is missed: the chat
  * schema with the outbox table and its NOTIFY trigger; the Redis Stream and its consumer group (Centrifugo
  * creates the group at `$`: entries added before it are never read); the JetStream stream and its durable
@@ -52,11 +64,7 @@ export async function prepareChatApp(context: {
   parseOptions(context.options);
   const { endpoints, consumers } = context;
   if (!endpoints.postgres) throw new UserError('the chat app needs PostgreSQL in the stack');
-  const outbox = consumerOf(consumers, 'postgresql', CHAT_APP_CONSUMERS.outbox);
-  await ensureChatSchema(endpoints.postgres.url, {
-    table: outbox?.outboxTable ?? 'chat_outbox',
-    notificationChannel: outbox?.notificationChannel ?? 'centrifugo_partition_change',
-  });
+  await prepareChatSchema(endpoints.postgres.url, consumers);
 
   const stream = consumerOf(consumers, 'redis_stream', CHAT_APP_CONSUMERS.redisStream);
   if (stream) {
@@ -115,6 +123,9 @@ export async function startChatApp(context: SutStartContext & { consumers: Consu
     parts.outbox && !outbox && 'a postgresql consumer',
     parts.redisStream && !(stream && endpoints.redis) && 'a redis_stream consumer and Redis',
     parts.jetstream && !(jet && endpoints.nats) && 'a nats_jetstream consumer and NATS',
+    parts.cdc &&
+      !(consumerOf(consumers, 'kafka', CHAT_APP_CONSUMERS.cdc) && endpoints.kafka) &&
+      'a kafka consumer, Kafka and Kafka Connect',
   ].filter(Boolean);
   if (missing.length) {
     throw new UserError(

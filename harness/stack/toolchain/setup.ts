@@ -6,8 +6,9 @@ import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
 import { containerEngineOnPath } from '../containers/engine.ts';
 import { CENTRIFUGO_MIN_GO, CENTRIFUGO_MODULE, CENTRIFUGO_VERSION } from '../versions.ts';
+import { findCdcJars, resolveCdcJars } from './kafka-jars.ts';
 import { cachedCentrifugoPath, toolsCacheDir } from './paths.ts';
-import { findTool, SERVICE_TOOLS, TOOLS, type ToolId } from './tools.ts';
+import { findTool, requireTool, SERVICE_TOOLS, TOOLS, type ToolId } from './tools.ts';
 
 interface RunResult {
   code: number;
@@ -234,6 +235,19 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
   if (wanted.includes('centrifugo') && !findTool('centrifugo') && !process.env[TOOLS.centrifugo.envVar]) {
     await withLock('centrifugo-build', async () => {
       if (!findTool('centrifugo')) await buildCentrifugo();
+    });
+  }
+  // Maven is there for one thing: the cdc modes' jars, resolved once into the tools cache.
+  if (wanted.includes('mvn') && !findCdcJars()) {
+    await withLock('cdc-jars', async () => {
+      if (findCdcJars()) return;
+      const started = performance.now();
+      const jars = await resolveCdcJars(requireTool('mvn').path, run);
+      log.info(
+        'setup',
+        `resolved ${jars.jarCount} jars (Kafka ${jars.kafkaVersion}, Debezium ${jars.debeziumVersion}) in ` +
+          `${((performance.now() - started) / 1000).toFixed(0)}s → ${jars.dir}`,
+      );
     });
   }
 }

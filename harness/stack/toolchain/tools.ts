@@ -33,7 +33,9 @@ export type ToolId =
   | 'clickhouse-server'
   | 'prometheus'
   | 'go'
-  | 'chromium';
+  | 'chromium'
+  | 'java'
+  | 'mvn';
 
 /** Debian puts PostgreSQL's server programs in a versioned folder that is not on PATH. */
 function postgresBinDirs(): string[] {
@@ -152,6 +154,30 @@ export const TOOLS: Record<ToolId, ToolSpec> = {
     howToGet:
       'run `centrifugo-bench setup --for-tests` as root (apt-get install chromium; `npm test` does it), or install Chromium yourself',
   },
+  java: {
+    id: 'java',
+    label: 'Java runtime ≥ 17 (Kafka and Debezium Connect, for the cdc modes)',
+    envVar: 'CENTRIFUGO_BENCH_JAVA',
+    candidates: () => ['/usr/lib/jvm/java-17-openjdk-amd64/bin/java', '/usr/lib/jvm/java-17-openjdk-arm64/bin/java'],
+    binary: 'java',
+    // `--version` prints to stdout (`-version` to stderr): "openjdk 17.0.15 2025-04-15".
+    versionArgs: ['--version'],
+    parseVersion: firstMatch(/(?:openjdk|java) (\d+(?:\.\d+)*)/),
+    aptPackage: 'openjdk-17-jre-headless',
+    howToGet:
+      'run `centrifugo-bench setup` as root (apt-get install openjdk-17-jre-headless), or install a Java ≥ 17 runtime yourself',
+  },
+  mvn: {
+    id: 'mvn',
+    label: 'Maven (resolves the Kafka and Debezium jars once)',
+    envVar: 'CENTRIFUGO_BENCH_MVN',
+    candidates: () => [],
+    binary: 'mvn',
+    versionArgs: ['--version'],
+    parseVersion: firstMatch(/Apache Maven (\d+\.\d+\.\d+)/),
+    aptPackage: 'maven',
+    howToGet: 'run `centrifugo-bench setup` as root (apt-get install maven), or install Maven ≥ 3.6 yourself',
+  },
 };
 
 /** Services started by the local provider, in the order the doctor lists them. */
@@ -162,6 +188,9 @@ export const SERVICE_TOOLS: ToolId[] = [
   'redis-server',
   'nats-server',
   'clickhouse-server',
+  // The cdc modes' chain: Java runs Kafka and Debezium Connect, Maven resolves their jars once (kafka-jars.ts).
+  'java',
+  'mvn',
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BROADCAST_MODES, MODE_PARTS, missingComponents } from './modes.ts';
+import { BROADCAST_MODES, MODE_PARTS } from './modes.ts';
 
 /**
  * The chat app's own configuration (a JSON file, mode 0600: it holds the API key, the HMAC secret and the
@@ -53,8 +53,6 @@ export const ChatAppConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const missing = missingComponents(config.mode);
-    if (missing) ctx.addIssue({ code: 'custom', path: ['mode'], message: missing });
     const parts = MODE_PARTS[config.mode];
     if (parts.redisStream && !config.redisStream) {
       ctx.addIssue({ code: 'custom', path: ['redisStream'], message: `mode ${config.mode} needs redisStream` });

@@ -165,14 +165,18 @@ export async function createDelivery(config: ChatAppConfig): Promise<Delivery> {
   const limits = senders.flatMap((s) => (s.maxBytes ? [s.maxBytes] : []));
   const insertOutbox = `INSERT INTO ${config.outbox.table} (method, payload, partition)
     SELECT 'broadcast', p::jsonb, part FROM unnest($1::text[], $2::int[]) AS t (p, part)`;
+  // GrandChat's CDC table: never deleted by anyone; Debezium reads the inserts from the WAL.
+  const insertCdc = `INSERT INTO chat_cdc (method, payload, partition)
+    SELECT 'broadcast', p::jsonb, part FROM unnest($1::text[], $2::bigint[]) AS t (p, part)`;
 
   return {
     mode: config.mode,
     hasAfterCommit: senders.length > 0,
     ...(limits.length ? { maxCallBytes: Math.min(...limits) } : {}),
     async inTransaction(client, calls) {
-      if (!parts.outbox || calls.length === 0) return;
-      await client.query(insertOutbox, [calls.map((c) => c.body), calls.map((c) => c.partition)]);
+      if (calls.length === 0) return;
+      if (parts.outbox) await client.query(insertOutbox, [calls.map((c) => c.body), calls.map((c) => c.partition)]);
+      if (parts.cdc) await client.query(insertCdc, [calls.map((c) => c.body), calls.map((c) => c.cdcKey)]);
     },
     async afterCommit(calls) {
       if (senders.length === 0) return { ok: true, calls: calls.length, errors: [] };

@@ -4,6 +4,6 @@
  * process (main.ts); nothing outside imports its server.
  */
 export type { ChatAppConfigInput } from './config.ts';
-export { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, type ModeParts, missingComponents } from './modes.ts';
+export { BROADCAST_MODES, type BroadcastMode, MODE_PARTS, type ModeParts } from './modes.ts';
 export { DATASET_TABLES_SQL, ensureChatSchema, SCHEMA_LOCK_KEY } from './schema.ts';
 export { CHAT_APP_VERSION } from './version.ts';

@@ -5,7 +5,8 @@
  * - `outbox`: a row in the message's transaction, read by Centrifugo's PostgreSQL consumer (never lost);
  * - `redisStream` / `jetstream`: an entry in a Redis Stream / a JetStream message after commit, read by
  *   Centrifugo's redis_stream / nats_jetstream consumer;
- * - `cdc`: a row in `chat_cdc`, read from the WAL by Debezium into Kafka, consumed by Centrifugo.
+ * - `cdc`: a row in `chat_cdc` in the message's transaction, read from the WAL by Debezium (Kafka Connect,
+ *   outbox event router) into a Kafka topic, which Centrifugo's kafka consumer reads (never lost once committed).
  * Combined modes rely on idempotency keys to drop the second copy.
  */
 export const BROADCAST_MODES = [
@@ -38,13 +39,3 @@ export const MODE_PARTS: Record<BroadcastMode, ModeParts> = {
   cdc: { ...none, cdc: true },
   api_cdc: { ...none, api: true, cdc: true },
 };
-
-/** What a mode needs that no stack here can run, or undefined when every component is available. */
-export function missingComponents(mode: BroadcastMode): string | undefined {
-  if (!MODE_PARTS[mode].cdc) return undefined;
-  return (
-    `mode ${mode} needs Kafka and Debezium Connect (PostgreSQL WAL → Debezium → Kafka → Centrifugo's kafka ` +
-    'consumer), which this harness cannot run (missing: Kafka broker, Debezium Connect); ' +
-    'use outbox, api_outbox, redis_stream or nats_jetstream for a reliable path'
-  );
-}

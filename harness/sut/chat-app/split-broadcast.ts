@@ -4,6 +4,11 @@ export interface BroadcastCall {
   idempotencyKey: string;
   /** Outbox partition of this call. */
   partition: number;
+  /**
+   * The cdc row's `partition` (GrandChat: the room id), which Debezium makes the Kafka record's key: call i of
+   * every message of a room has the same key, so Kafka keeps those calls in order, like the outbox partitions.
+   */
+  cdcKey: number;
   /** The API request as JSON: `{"channels":[…],"data":…,"idempotency_key":"…"}` — also the row/entry payload. */
   body: string;
 }
@@ -47,6 +52,7 @@ export function splitBroadcast(
       channels,
       idempotencyKey,
       partition: (request.roomId + i) % options.partitions,
+      cdcKey: request.roomId + i,
       body: `{"channels":${JSON.stringify(channels)},"data":${request.dataJson},"idempotency_key":${JSON.stringify(idempotencyKey)}}`,
     });
   }
