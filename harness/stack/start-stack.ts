@@ -1,6 +1,5 @@
-import { UserError } from '../common/errors.ts';
 import { type FieldNamer, parseOrExplain } from '../common/validation.ts';
-import { probeEngine } from './containers/engine.ts';
+import { startContainersStack } from './providers/containers.ts';
 import { startExternalStack } from './providers/external.ts';
 import { startLocalStack } from './providers/local.ts';
 import type { Stack, StackHooks, StackStartOptions } from './stack.ts';
@@ -18,14 +17,7 @@ export async function startStack(spec: StackSpec, options: StackStartOptions, ho
       return startLocalStack(spec, options, hooks);
     case 'external':
       return startExternalStack(spec, options);
-    case 'containers': {
-      // The engine check comes first so a missing/unreachable engine gets its own one-line reason.
-      const engine = await probeEngine();
-      if (engine.problem) throw new UserError(`provider containers: ${engine.problem}`);
-      throw new UserError(
-        `provider containers: ${engine.kind} at ${engine.socket} is reachable, but starting the stack from images ` +
-          'is not implemented yet; use provider local (same services, no engine needed) or external',
-      );
-    }
+    case 'containers':
+      return startContainersStack(spec, options, hooks);
   }
 }

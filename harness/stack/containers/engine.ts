@@ -22,6 +22,8 @@ export interface EngineProbe {
   reachable: boolean;
   /** One line: why the provider cannot run (null when it can). */
   problem: string | null;
+  /** Podman without a live API socket: the provider serves the API itself, one service per stack. */
+  servedPerStack: boolean;
 }
 
 /** Podman's rootful API socket, the one `podman system service` serves by default. */
@@ -122,20 +124,19 @@ export async function probeEngine(env: NodeJS.ProcessEnv = process.env): Promise
       socket: socket.invalid,
       reachable: false,
       problem: `DOCKER_HOST=${socket.invalid} is not a unix:// socket; the containers provider only talks to a local engine`,
+      servedPerStack: false,
     };
   }
   const reachable = fs.existsSync(socket) && (await pingSocket(socket));
   let problem: string | null = null;
-  if (!reachable) {
+  // Podman needs no daemon: with no API socket live, the provider runs `podman system service` itself.
+  const servedPerStack = !reachable && kind === 'podman' && !env.DOCKER_HOST;
+  if (!reachable && !servedPerStack) {
     if (kind === null && !env.DOCKER_HOST) {
       problem = 'no container engine found (neither podman nor docker on PATH); run `centrifugo-bench setup` as root';
-    } else if (kind === 'podman' && !env.DOCKER_HOST) {
-      problem =
-        `Podman's API is not running at ${socket}; start it with ` +
-        `\`mkdir -p ${path.dirname(socket)} && CONTAINERS_CONF=${writePodmanConf()} podman system service --time=0 unix://${socket} &\``;
     } else {
       problem = `container engine unreachable at ${socket} (no answer to /_ping); start it or set DOCKER_HOST`;
     }
   }
-  return { kind, version, socket, reachable, problem };
+  return { kind, version, socket, reachable, problem, servedPerStack };
 }

@@ -105,6 +105,30 @@ export class LocalRuntime {
     return process;
   }
 
+  /** A folder outside the run's temporary folder that goes with the run: at teardown, or by the reaper. */
+  removeWithRun(dir: string): void {
+    this.reaper.watchDir(dir);
+    this.teardown.add(`remove ${dir}`, () => {
+      rmSync(dir, { recursive: true, force: true });
+      this.reaper.forgetDir(dir);
+    });
+  }
+
+  /** A service not started by `spawn` (a container) died on its own: the stack reports it like a process crash. */
+  reportServiceCrash(crash: ServiceCrash): void {
+    this.reportCrash(crash);
+  }
+
+  /** Containers labelled `label` on the engine at `socket` belong to this run: the reaper removes them if the
+   *  harness dies; `forgetContainers` once the teardown has removed them itself. */
+  watchContainers(socket: string, label: string): void {
+    this.reaper.watchContainers(socket, label);
+  }
+
+  forgetContainers(label: string): void {
+    this.reaper.forgetContainers(label);
+  }
+
   /** The latest process started under each service name, running or not. */
   processes(): ManagedProcess[] {
     return [...this.started.values()];

@@ -18,6 +18,18 @@ export interface ProcessSpec {
   logFile: string;
 }
 
+/**
+ * What readiness checks and crash reports need of a running service, whatever runs it: a local process
+ * (ManagedProcess) or a container (containers/container-service.ts).
+ */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly logFile: string;
+  readonly running: boolean;
+  readonly status: ExitStatus | undefined;
+  logTail(lines?: number): string[];
+}
+
 export interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;

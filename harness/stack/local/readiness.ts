@@ -2,7 +2,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors.ts';
 import { redact } from '../../common/log.ts';
-import type { ManagedProcess } from './managed-process.ts';
+import type { ServiceProcess } from './managed-process.ts';
 
 /** A readiness check that speaks the service's own protocol. Resolves true when the service is ready. */
 export interface Probe {
@@ -16,7 +16,7 @@ export interface Probe {
  * or when `timeoutMs` passes: a service that never becomes ready is reported, not waited for forever.
  */
 export async function waitUntilReady(
-  service: ManagedProcess,
+  service: ServiceProcess,
   probe: Probe,
   options: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {

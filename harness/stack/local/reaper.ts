@@ -45,6 +45,15 @@ export class Reaper {
     this.send({ undir: dir });
   }
 
+  /** Containers, networks and volumes carrying `label` (`key=value`) on the engine API at `socket`. */
+  watchContainers(socket: string, label: string): void {
+    this.send({ containers: { socket, label } });
+  }
+
+  forgetContainers(label: string): void {
+    this.send({ uncontainers: label });
+  }
+
   /** Everything registered has been cleaned up by the caller: let the reaper exit. */
   close(): void {
     this.child.stdin?.end();

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { UserError } from '../../common/errors.ts';
+import { requireTool } from '../toolchain/tools.ts';
+import { IMAGES } from '../versions.ts';
+import { type EngineCli, imageExists } from './rootfs-image.ts';
+
+type ImageService = 'centrifugo' | 'postgres' | 'redis';
+
+/** The major version of a Debian-packaged service ("15.18" → "15"), to name its image like the official one. */
+function major(version: string | undefined, fallback: string): string {
+  return /^(\d+)/.exec(version ?? '')?.[1] ?? fallback;
+}
+
+/**
+ * The official name and tag matching the binary the local provider uses: Centrifugo pinned, PostgreSQL and
+ * Redis the Debian release's major (`postgres:15-bookworm`, `redis:7-bookworm`). Where absent, the provider
+ * builds the image under that name from those binaries.
+ */
+function defaultImage(service: ImageService): string {
+  switch (service) {
+    case 'centrifugo':
+      return IMAGES.centrifugo;
+    case 'postgres':
+      return `postgres:${major(requireTool('postgres').version, '15')}-bookworm`;
+    case 'redis':
+      return `redis:${major(requireTool('redis-server').version, '7')}-bookworm`;
+  }
+}
+
+/**
+ * The image a service runs from. `$CENTRIFUGO_BENCH_IMAGE_<SERVICE>` names another one (say, the official
+ * image from your registry): used when present, else pulled; it is never built here, so when it can be
+ * neither found nor pulled that is one line of bad input. Without the variable: the default name, present
+ * or built by `build`.
+ */
+export function ensureServiceImage(
+  cli: EngineCli,
+  service: ImageService,
+  build: (image: string) => { image: string },
+): string {
+  const variable = `CENTRIFUGO_BENCH_IMAGE_${service.toUpperCase()}`;
+  const chosen = process.env[variable];
+  if (!chosen) return build(defaultImage(service)).image;
+  if (imageExists(cli, chosen)) return chosen;
+  const pull = spawnSync(cli, ['pull', '-q', chosen], { encoding: 'utf8', timeout: 120_000 });
+  if (pull.status === 0) return chosen;
+  const reason = (pull.stderr || pull.error?.message || '').trim().split('\n').pop();
+  throw new UserError(
+    `image ${chosen} (from $${variable}) is missing and cannot be built here (only the default names are), ` +
+      `and pulling it failed: ${reason}; pull it yourself or unset ${variable}`,
+  );
+}
+
+/** PATH inside the images built here (the official images have their binaries on PATH too). */
+export const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
