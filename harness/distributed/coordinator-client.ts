@@ -1,7 +1,9 @@
 import { request } from 'undici';
 import { UserError } from '../common/errors.ts';
-import { type ClockOffset, estimateClockOffset } from './clock-sync.ts';
+import { monoUs } from '../common/mono-clock.ts';
+import { type ClockOffset, estimateClockOffset, type LocalClock } from './clock-sync.ts';
 import type { RunIdentity } from './coordinator.ts';
+import { packShardFiles } from './shard-files.ts';
 
 /**
  * A shard's side of the coordinator protocol. Every call has a timeout; an unreachable coordinator or a refused
@@ -20,11 +22,14 @@ export class CoordinatorClient {
     return this.call('POST', '/register', this.identity).then(() => undefined);
   }
 
-  /** This shard's clock offset to the coordinator's time base (run it before and after the run). */
-  clockOffset(roundTrips = 16): Promise<ClockOffset> {
+  /**
+   * This shard's clock offset to the coordinator's time base (run it before and after the run). `localClock`:
+   * this shard's run clock (CLOCK_MONOTONIC, µs), injectable so a test can skew it by a known amount.
+   */
+  clockOffset(roundTrips = 16, localClock: LocalClock = monoUs): Promise<ClockOffset> {
     return estimateClockOffset(async () => ((await this.call('GET', '/time')) as { nowUs: number }).nowUs, {
       roundTrips,
-      localClock: () => (performance.timeOrigin + performance.now()) * 1000,
+      localClock,
     });
   }
 
@@ -45,6 +50,43 @@ export class CoordinatorClient {
       if (answer.startAtUs !== undefined) return answer.startAtUs;
     }
     throw new UserError(`start barrier: no start from the coordinator at ${this.url} within ${timeoutMs} ms`);
+  }
+
+  /**
+   * Hands this shard's published streams (stream id → final record) to the coordinator and waits for every
+   * shard's: stream ids are unique per shard, so the union is what each subscriber may be owed.
+   */
+  async exchangePublished<T>(streams: Record<string, T>, timeoutMs: number): Promise<Record<string, T>> {
+    await this.call('POST', '/published', { shardIndex: this.identity.shardIndex, streams });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const waitMs = Math.max(1, Math.min(5_000, deadline - Date.now()));
+      const answer = (await this.call(
+        'GET',
+        `/published?waitMs=${waitMs}`,
+        undefined,
+        waitMs + this.requestTimeoutMs,
+      )) as {
+        streams?: Record<string, T>;
+        abortReason?: string;
+      };
+      if (answer.abortReason !== undefined) throw new UserError(`distributed run aborted: ${answer.abortReason}`);
+      if (answer.streams !== undefined) return answer.streams;
+    }
+    throw new UserError(`the other shards did not finish publishing within ${timeoutMs} ms`);
+  }
+
+  /**
+   * Sends this shard's run folder (the files under `dir` named by `relativePaths`; absent ones are skipped) to the
+   * coordinator, which stores it as `<its results>/<run-id>/shards/<i>/`. Resolves with the files it stored.
+   */
+  async uploadResults(dir: string, relativePaths: readonly string[], timeoutMs = 120_000): Promise<number> {
+    const upload = await packShardFiles(dir, relativePaths, {
+      runId: this.identity.runId,
+      shardIndex: this.identity.shardIndex,
+    });
+    const answer = (await this.call('POST', '/results', upload, timeoutMs)) as { files?: number };
+    return answer.files ?? 0;
   }
 
   /** Heartbeats every `everyMs`; `onStop` is called once with the reason when the coordinator says stop. */
@@ -98,6 +140,9 @@ export class CoordinatorClient {
       throw new UserError(`coordinator at ${this.url} is unreachable (${path}): ${reason}`, { cause: error });
     }
     const answer = (await response.body.json()) as { error?: string };
+    if (response.statusCode === 413) {
+      throw new UserError(`coordinator refused shard ${this.identity.shardIndex}'s ${path}: over its body size limit`);
+    }
     if (response.statusCode >= 400) {
       throw new UserError(
         `coordinator refused shard ${this.identity.shardIndex}: ${answer.error ?? response.statusCode}`,

@@ -36,6 +36,20 @@ describe('coordinator', () => {
     assert.deepEqual(await outcome, { ok: true });
   });
 
+  it('published streams: each shard gets the union, once every shard has published', async () => {
+    const { url } = await coordinator({ shardCount: 2 });
+    const shards = clients(url, 2).map(
+      (_, shardIndex) => new CoordinatorClient(url, { ...identity, shardCount: 2, shardIndex }),
+    );
+    for (const shard of shards) await shard.register();
+    const first = shards[0]!.exchangePublished({ 'broadcast@0': { published: 3 } }, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = shards[1]!.exchangePublished({ 'broadcast@1': { published: 4 } }, 5_000);
+    const expected = { 'broadcast@0': { published: 3 }, 'broadcast@1': { published: 4 } };
+    assert.deepEqual(await first, expected);
+    assert.deepEqual(await second, expected);
+  });
+
   it('refuses a scenario hash mismatch naming both hashes', async () => {
     const { url } = await coordinator();
     const stranger = new CoordinatorClient(url, { ...identity, scenarioHash: 'bbb', shardIndex: 0 });

@@ -14,6 +14,12 @@ export {
   startCoordinator,
 } from './coordinator.ts';
 export { CoordinatorClient } from './coordinator-client.ts';
-export { buildManifests, type ManifestInput, manifestsToJson } from './k8s-manifest.ts';
+export {
+  buildManifests,
+  DEFAULT_LINGER_S,
+  type ManifestInput,
+  manifestsToJson,
+  RESULTS_MOUNT,
+} from './k8s-manifest.ts';
 export { ownsKey, sliceCount, sliceItems, sliceRange, sliceRate } from './segments.ts';
 export { parseShardFlag, resolveShard, type Shard, WHOLE_RUN } from './shard.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { buildManifests, manifestsToJson } from './k8s-manifest.ts';
 
 const input = {
@@ -26,6 +27,48 @@ describe('k8s manifests', () => {
     const args = job.spec.template.spec.containers[0].args;
     assert.ok(args.includes('clickhouse=http://clickhouse:8123'));
     assert.equal(job.spec.template.spec.containers[0].resources.requests.cpu, '2');
+  });
+
+  it('the coordinator merges into its own results volume and stays up for kubectl cp; shards send it theirs', () => {
+    const [, coordinator, service, job] = JSON.parse(manifestsToJson(buildManifests(input))).items;
+    const container = coordinator.spec.containers[0];
+    assert.ok(container.args.includes('--merge'));
+    assert.equal(container.args[container.args.indexOf('--linger') + 1], '1800');
+    assert.equal(container.args[container.args.indexOf('--host') + 1], '0.0.0.0');
+    const resultsVolume = coordinator.spec.volumes.find((volume: { name: string }) => volume.name === 'results');
+    assert.deepEqual(resultsVolume, { name: 'results', emptyDir: {} });
+
+    const shard = job.spec.template.spec.containers[0];
+    const url = `http://${service.metadata.name}:${service.spec.ports[0].port}`;
+    assert.equal(shard.args[shard.args.indexOf('--coordinator') + 1], url);
+    assert.equal(shard.args[shard.args.indexOf('--run-id') + 1], 'RUN_1');
+    assert.equal(shard.args[shard.args.indexOf('--shards') + 1], '4');
+    assert.ok(!shard.args.includes('--shard'), 'the index is JOB_COMPLETION_INDEX, set by Kubernetes');
+    assert.ok(!shard.env.some((entry: { name: string }) => entry.name === 'JOB_COMPLETION_INDEX'));
+    for (const pod of [coordinator.spec, job.spec.template.spec]) {
+      const main = pod.containers[0];
+      assert.ok(
+        main.env.some((entry: { name: string; value: string }) => entry.name === 'CENTRIFUGO_BENCH_RESULTS'),
+        'results go to the mounted volume (the image user cannot write its workdir)',
+      );
+      // The scenario sits beside the image's scenarios, so `./lib/…` imports resolve; every pod runs that file.
+      const scenarioMount = main.volumeMounts.find((mount: { name: string }) => mount.name === 'scenario');
+      assert.equal(scenarioMount.mountPath, '/opt/centrifugo-bench/scenarios/fanout.ts');
+      assert.equal(scenarioMount.subPath, 'fanout.ts');
+      assert.ok(main.args.includes(scenarioMount.mountPath));
+    }
+  });
+
+  it('--results-pvc: the coordinator keeps its results on the claim', () => {
+    const [, coordinator] = buildManifests({ ...input, resultsPvc: 'bench-results', lingerS: 0 });
+    const json = JSON.parse(JSON.stringify((coordinator as Pod).toJSON()));
+    assert.deepEqual(
+      json.spec.volumes.find((volume: { name: string }) => volume.name === 'results'),
+      { name: 'results', persistentVolumeClaim: { claimName: 'bench-results' } },
+    );
+    // The same Pod with a wrong type where the claim goes fails the API schema.
+    json.spec.volumes[1].persistentVolumeClaim.claimName = 42;
+    assert.throws(() => new Pod(json).validate());
   });
 
   it('validation rejects a wrong type or enum', () => {

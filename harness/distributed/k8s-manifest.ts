@@ -1,6 +1,9 @@
 /**
  * Kubernetes manifests for a sharded run, no operator needed: the scenario as a ConfigMap, the coordinator as a
- * Pod + Service, and the shards as an Indexed Job (each pod's JOB_COMPLETION_INDEX is its shard). Built with
+ * Pod + Service, and the shards as an Indexed Job (each pod's JOB_COMPLETION_INDEX is its shard). Pods share no
+ * disk: each shard sends its folder to the coordinator when it finishes, the coordinator keeps them in its results
+ * volume (an emptyDir, or a PersistentVolumeClaim that outlives the pod), merges (`--merge`: its log ends with the
+ * verdict, its exit code is the merged run's) and stays up `lingerS` seconds for `kubectl cp`. Built with
  * kubernetes-models' typed classes and checked with their `.validate()` (OpenAPI schema of the API server), so a
  * wrong type or enum fails here rather than at `kubectl apply`. Written as one `v1 List` in JSON (valid YAML).
  */
@@ -20,9 +23,20 @@ export interface ManifestInput {
   /** Per shard, from the fleet plan: cores (worker processes) and open files. */
   readonly cpuPerShard: number;
   readonly openFilesPerShard: number;
+  /** A PersistentVolumeClaim for the coordinator's results (default: an emptyDir, gone with the pod). */
+  readonly resultsPvc?: string;
+  /** Seconds the coordinator stays up after merging, so `kubectl cp` can copy the merged folder. */
+  readonly lingerS?: number;
+  /** Seconds for every shard pod to be scheduled, pull the image, register and connect. */
+  readonly registrationTimeoutS?: number;
 }
 
 const COORDINATOR_PORT = 7070;
+/** The image's working directory (deploy/Containerfile). */
+const IMAGE_WORKDIR = '/opt/centrifugo-bench';
+/** Results in every pod: a volume the image's user can write (CENTRIFUGO_BENCH_RESULTS). */
+export const RESULTS_MOUNT = '/results';
+export const DEFAULT_LINGER_S = 1800;
 
 export function buildManifests(input: ManifestInput): Array<ConfigMap | Pod | Service | Job> {
   const name = `bench-${input.runId}`
@@ -30,9 +44,15 @@ export function buildManifests(input: ManifestInput): Array<ConfigMap | Pod | Se
     .replace(/[^a-z0-9-]/g, '-')
     .slice(0, 50);
   const labels = { 'app.kubernetes.io/name': 'centrifugo-bench', 'centrifugo-bench/run-id': name };
-  const scenarioPath = `/scenario/${input.scenarioName}`;
+  // The scenario file goes beside the image's own scenarios, so its `./lib/…` imports resolve as they do here.
+  const scenarioPath = `${IMAGE_WORKDIR}/scenarios/${input.scenarioName}`;
   const scenarioVolume = { name: 'scenario', configMap: { name: `${name}-scenario` } };
-  const scenarioMount = { name: 'scenario', mountPath: '/scenario', readOnly: true };
+  const scenarioMount = { name: 'scenario', mountPath: scenarioPath, subPath: input.scenarioName, readOnly: true };
+  const resultsMount = { name: 'results', mountPath: RESULTS_MOUNT };
+  const resultsEnv = { name: 'CENTRIFUGO_BENCH_RESULTS', value: RESULTS_MOUNT };
+  const coordinatorResults = input.resultsPvc
+    ? { name: 'results', persistentVolumeClaim: { claimName: input.resultsPvc } }
+    : { name: 'results', emptyDir: {} };
   const clickhouse = input.clickhouseUrl ? ['--out', `clickhouse=${input.clickhouseUrl}`] : [];
 
   const scenario = new ConfigMap({
@@ -44,17 +64,37 @@ export function buildManifests(input: ManifestInput): Array<ConfigMap | Pod | Se
     metadata: { name: `${name}-coordinator`, labels: coordinatorLabels },
     spec: {
       restartPolicy: 'Never',
+      // The image runs as `node` (uid/gid 1000): a claim's volume is then writable for it.
+      securityContext: { fsGroup: 1000 },
       containers: [
         {
           name: 'coordinator',
           image: input.image,
-          args: ['coordinate', scenarioPath, '--shards', String(input.shards), '--run-id', input.runId],
+          // 0.0.0.0: inside the pod the Service is the way in (the default, 127.0.0.1, is for one machine).
+          args: [
+            'coordinate',
+            scenarioPath,
+            '--shards',
+            String(input.shards),
+            '--run-id',
+            input.runId,
+            '--host',
+            '0.0.0.0',
+            '--port',
+            String(COORDINATOR_PORT),
+            '--registration-timeout',
+            String(input.registrationTimeoutS ?? 600),
+            '--merge',
+            '--linger',
+            String(input.lingerS ?? DEFAULT_LINGER_S),
+          ],
           ports: [{ containerPort: COORDINATOR_PORT, name: 'coordinator' }],
-          volumeMounts: [scenarioMount],
-          resources: { requests: { cpu: '250m', memory: '128Mi' } },
+          env: [resultsEnv],
+          volumeMounts: [scenarioMount, resultsMount],
+          resources: { requests: { cpu: '250m', memory: '256Mi' } },
         },
       ],
-      volumes: [scenarioVolume],
+      volumes: [scenarioVolume, coordinatorResults],
     },
   });
   const service = new Service({
@@ -88,15 +128,16 @@ export function buildManifests(input: ManifestInput): Array<ConfigMap | Pod | Se
                 `http://${name}-coordinator:${COORDINATOR_PORT}`,
                 ...clickhouse,
               ],
-              env: [{ name: 'CENTRIFUGO_BENCH_OPEN_FILES', value: String(input.openFilesPerShard) }],
-              volumeMounts: [scenarioMount],
+              env: [{ name: 'CENTRIFUGO_BENCH_OPEN_FILES', value: String(input.openFilesPerShard) }, resultsEnv],
+              volumeMounts: [scenarioMount, resultsMount],
               resources: {
                 requests: { cpu: String(input.cpuPerShard), memory: `${256 * input.cpuPerShard}Mi` },
                 limits: { cpu: String(input.cpuPerShard) },
               },
             },
           ],
-          volumes: [scenarioVolume],
+          // The shard's own folder, sent to the coordinator at the end: scratch space only.
+          volumes: [scenarioVolume, { name: 'results', emptyDir: {} }],
         },
       },
     },

@@ -1,6 +1,7 @@
 /** The engine's public types: what `runEngine` takes and returns (plain data; see index.ts). */
 import type { StackFaults } from '../common/stack-types.ts';
 import type { DeliverySample } from '../common/summary-types.ts';
+import type { StreamFinal } from './accounting/publish-ledger.ts';
 import type { DriverHooks, DriverProgress, DriverResult } from './driver.ts';
 import type { AudienceMember } from './targets/publish-target.ts';
 
@@ -10,6 +11,11 @@ export interface EngineTargets {
   audience?: AudienceMember[];
   /** Options for the publish target (pluggable targets such as chat-app read theirs from here). */
   targetOptions?: Record<string, unknown>;
+  /**
+   * What the publisher publishes (stream id → its channels), when it is not derived from `audience`: a shard of
+   * a distributed run publishes its own streams to every shard's channels but subscribes only its own users.
+   */
+  publishStreams?: Record<string, string[]>;
 }
 
 /** The engine's live line is the drivers' one. */
@@ -21,6 +27,21 @@ export interface EngineHooks extends DriverHooks {
   samples?: SamplesOptions;
   /** Sampled deliveries, once a second (with the point) while deliveries happen; needs `samples.rate` > 0. */
   onSamples?(rows: DeliverySample[]): void;
+  /**
+   * A shard of a distributed run (harness/distributed): resolves when every shard's subscribers are connected
+   * and the common start instant has come; called after the connection phase, before the first publication.
+   */
+  startBarrier?(): Promise<void>;
+  /**
+   * A shard of a distributed run: hands this shard's published streams over and returns every shard's, so
+   * the drain and the exact accounting cover streams other shards published to this shard's subscribers.
+   */
+  exchangePublished?(own: Record<string, StreamFinal>): Promise<Record<string, StreamFinal>>;
+  /**
+   * A shard of a distributed run: µs its workers add to CLOCK_MONOTONIC to be in the coordinator's time base —
+   * the publisher to the intended time it stamps, subscribers to the receive time they measure latency from.
+   */
+  clockOffsetUs?: number;
 }
 
 export interface SamplesOptions {

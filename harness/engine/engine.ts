@@ -134,6 +134,8 @@ class EngineRun {
   private tickSeq = 0;
   private completedSeq = 0;
   private publisherDone: { atUs: number; streams: Record<string, StreamFinal> } | undefined;
+  /** A shard's own streams, when `finals` holds every shard's (hooks.exchangePublished). */
+  private publishedByThisProcess: Record<string, StreamFinal> | undefined;
   private onAbortSignal: (() => void) | undefined;
   /** Publishing starts with the connection ramp (publishers.startAfter 'ramp-start'). */
   private readonly alongsideRamp: boolean;
@@ -195,6 +197,13 @@ class EngineRun {
       this.ticker = this.tickLoop();
       await this.connectPhase();
       finals = await this.publishPhase();
+      const published = finals;
+      // A shard: subscribers are owed what every shard published (this shard's own count stays its own).
+      if (this.hooks.exchangePublished && !this.stop.signal.aborted) {
+        finals = await this.hooks.exchangePublished(published);
+        this.publishedByThisProcess = published;
+        if (this.publisherDone) this.publisherDone = { ...this.publisherDone, streams: finals };
+      }
       await this.drainPhase();
       await this.tickOnce(); // the last partial second
       if (this.sampling) this.noteSamples();
@@ -237,11 +246,12 @@ class EngineRun {
         workerId: 'publisher',
         publishers: w.publishers,
         recordIntended: this.alongsideRamp,
+        ...(this.hooks.clockOffsetUs ? { clockOffsetUs: this.hooks.clockOffsetUs } : {}),
         target: {
           name: w.publishers.target,
           context: {
             centrifugo: { apiUrls: this.targets.centrifugo.apiUrls, apiKey: this.targets.centrifugo.apiKey },
-            streams: channelsByStream(audience),
+            streams: this.targets.publishStreams ?? channelsByStream(audience),
             options: { ...this.targets.targetOptions, channelsPerCall: w.publishers.channelsPerCall },
             runNonce: randomBytes(6).toString('hex'),
             maxConcurrency: executor.maxVUs,
@@ -287,6 +297,7 @@ class EngineRun {
           clientName: 'centrifugo-bench',
           nodeNames,
           owedFrom: this.alongsideRamp ? 'subscription' : 'start',
+          ...(this.hooks.clockOffsetUs ? { clockOffsetUs: this.hooks.clockOffsetUs } : {}),
           ...(this.sampling && samples
             ? {
                 samples: {
@@ -444,6 +455,11 @@ class EngineRun {
   private async publishPhase(): Promise<Record<string, StreamFinal>> {
     const publisher = this.publisher!;
     if (this.stop.signal.aborted) throw this.stop.signal.reason;
+    if (this.hooks.startBarrier) {
+      this.event('note', 'start barrier', 'waiting for every shard to connect its subscribers');
+      await this.hooks.startBarrier();
+      if (this.stop.signal.aborted) throw this.stop.signal.reason;
+    }
     this.enterPhase('publish', `${this.workload.publishers.executor} → ${this.workload.publishers.target}`);
     // The injected slowdown is a fault of the whole publish phase: stamped once, where it begins.
     const slowdownMs = this.workload.publishers.slowdown;
@@ -565,7 +581,7 @@ class EngineRun {
     }
     if (finals) {
       let published = 0;
-      for (const f of Object.values(finals)) published += f.published - f.failed.length;
+      for (const f of Object.values(this.publishedByThisProcess ?? finals)) published += f.published - f.failed.length;
       a.setTotal('messages_published', published);
     }
     if (this.samplesDropped) a.errorsByCode.set('samples_dropped', this.samplesDropped);

@@ -3,7 +3,7 @@
  * pipeline, the scenario sections it owns (workload, push flood) for scenarios/lib, the audience type for
  * seed, and the protocol client for the chat app's test helpers. Everything else in harness/engine is internal.
  */
-export { synthesizeAudience } from './audience.ts';
+export { channelsByStream, synthesizeAudience } from './audience.ts';
 export type { DriverHooks, DriverProgress, DriverResult } from './driver.ts';
 export { runEngine } from './engine.ts';
 export type { EngineHooks, EngineProgress, EngineResult, EngineTargets, SamplesOptions } from './engine-types.ts';

@@ -49,6 +49,8 @@ export interface SubscriberWorkerConfig {
   owedFrom: 'start' | 'subscription';
   /** Sampled delivery rows (absent: none). */
   samples?: SubscriberSamplesConfig;
+  /** A shard of a distributed run: added to CLOCK_MONOTONIC to get the coordinator's time base (absent: 0). */
+  clockOffsetUs?: number;
 }
 
 export interface SubscriberSamplesConfig {
@@ -121,6 +123,8 @@ export interface PublisherWorkerConfig {
   /** Hand on every message's intended time with the progress (subscribers joining while publishing). */
   recordIntended: boolean;
   target: { name: string; context: TargetContext };
+  /** A shard of a distributed run: added to the intended time stamped in each marker (coordinator's base). */
+  clockOffsetUs?: number;
 }
 
 export type ParentToPublisher =

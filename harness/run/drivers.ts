@@ -4,10 +4,19 @@
  * (engine/driver.ts), so the pipeline treats them alike.
  */
 import { UserError } from '../common/errors.ts';
-import { type DriverResult, describeWorkload, type EngineHooks, runEngine, runPushFlood } from '../engine/index.ts';
+import type { PushLedger } from '../common/summary-types.ts';
+import {
+  type DriverResult,
+  describeWorkload,
+  type EngineHooks,
+  runEngine,
+  runPushFlood,
+  synthesizeAudience,
+} from '../engine/index.ts';
 import type { Stack } from '../stack/index.ts';
 import type { DriverKind, RunPlan } from './plan.ts';
 import type { Seeded } from './seed.ts';
+import { sliceAudience, slicePushFlood, sliceWorkload } from './shard-slice.ts';
 
 interface Driver {
   /** The plan lines printed before anything starts. */
@@ -16,19 +25,41 @@ interface Driver {
 }
 
 const websocket: Driver = {
-  describe: (plan) => describeWorkload(plan.scenario.workload!, { nodeCount: plan.stack.nodes }).split('\n'),
+  describe(plan) {
+    const whole = plan.scenario.workload!;
+    const { index, count } = plan.shard;
+    if (count === 1) return describeWorkload(whole, { nodeCount: plan.stack.nodes }).split('\n');
+    // A shard describes its own slice: users index ≡ shard (mod n), its part of the executor.
+    const owned = whole.subscribers.count > index ? Math.floor((whole.subscribers.count - index - 1) / count) + 1 : 0;
+    return [
+      `shard ${index}/${count} of the run: its slice of the workload below`,
+      ...describeWorkload(sliceWorkload(whole, plan.shard, owned), { nodeCount: plan.stack.nodes }).split('\n'),
+    ];
+  },
 
   run(plan, stack, seeded, hooks) {
     const base = plan.scenario.workload!;
     // With a dataset, the online users are the subscribers.
-    const workload = seeded.audience
+    let workload = seeded.audience
       ? { ...base, subscribers: { ...base.subscribers, count: seeded.audience.length } }
       : base;
+    let audience = seeded.audience;
+    let publishStreams: Record<string, string[]> | undefined;
+    if (plan.shard.count > 1) {
+      // A shard: its users, its part of the executor, its own copy of every stream (run/shard-slice.ts).
+      const whole =
+        audience ?? synthesizeAudience(base.subscribers.count, base.publishers.target, base.subscribers.channel);
+      const slice = sliceAudience(whole, plan.shard);
+      audience = slice.audience;
+      publishStreams = slice.publishStreams;
+      workload = sliceWorkload(workload, plan.shard, audience.length);
+    }
     const centrifugo = stack.endpoints.centrifugo;
     return runEngine(
       workload,
       {
-        audience: seeded.audience,
+        audience,
+        publishStreams,
         targetOptions: seeded.targetOptions,
         centrifugo: {
           wsUrls: centrifugo.nodes.map((n) => n.wsUrl),
@@ -42,11 +73,24 @@ const websocket: Driver = {
   },
 };
 
+/** A shard of a push flood (engine/push/flood-shard.ts), as runPushFlood takes it. */
+type PushFloodShard = NonNullable<Parameters<typeof runPushFlood>[3]>;
+
 const push: Driver = {
   describe(plan) {
-    const flood = plan.scenario.push!;
+    const whole = plan.scenario.push!;
+    const { index, count } = plan.shard;
+    const slice = count > 1 ? slicePushFlood(whole, plan.shard) : undefined;
+    const flood = slice?.flood ?? whole;
+    const shardLine = slice
+      ? [
+          `shard ${index}/${count} of the run: devices ${slice.devices.start}..${slice.devices.end - 1} of ` +
+            `${whole.devices.count}, ${flood.pushes.total} of ${whole.pushes.total} pushes; sink stats and faults: shard 0`,
+        ]
+      : [];
     const rate = flood.pushes.rate === 'max' ? 'as fast as the API takes them' : `${flood.pushes.rate}/s`;
     return [
+      ...shardLine,
       `push flood (${flood.api}): ${flood.devices.count} devices (${Math.round(flood.devices.mix.fcm * 100)}% FCM, ` +
         `${Math.round(flood.devices.mix.webpush * 100)}% Web Push), ${flood.pushes.total} pushes ${rate}, ` +
         `sink faults: ${typeof flood.sinkFaults === 'string' ? flood.sinkFaults : 'custom profile'}`,
@@ -54,7 +98,9 @@ const push: Driver = {
   },
 
   run(plan, stack, _seeded, hooks) {
-    const flood = plan.scenario.push!;
+    const whole = plan.scenario.push!;
+    const slice = plan.shard.count > 1 ? slicePushFlood(whole, plan.shard) : undefined;
+    const flood = slice?.flood ?? whole;
     const { pushRelay, pushSink, centrifugo } = stack.endpoints;
     // The reference relay, or Centrifugo PRO's push API on its first node.
     const relayUrl = flood.api === 'relay' ? pushRelay?.url : centrifugo.nodes[0]?.httpUrl;
@@ -68,8 +114,23 @@ const push: Driver = {
         caFile: pushSink?.caFile,
       },
       hooks,
+      slice && pushShard(plan, slice.devices, hooks),
     );
   },
 };
+
+/**
+ * A push flood shard's part in the distributed run: the session's start barrier, and its exchange of what each
+ * shard published — the coordinator hands any JSON per key to every shard, here each shard's ledger.
+ */
+function pushShard(plan: RunPlan, devices: PushFloodShard['devices'], hooks: EngineHooks): PushFloodShard {
+  const { startBarrier, exchangePublished } = hooks;
+  if (!startBarrier || !exchangePublished) throw new Error('a push flood shard runs inside a shard session');
+  // The exchange is typed for the engine's stream records; the coordinator stores whatever JSON it is given.
+  const exchange = exchangePublished as unknown as (
+    own: Record<string, PushLedger>,
+  ) => Promise<Record<string, PushLedger>>;
+  return { index: plan.shard.index, count: plan.shard.count, devices, startBarrier, exchangeLedgers: exchange };
+}
 
 export const DRIVERS: Record<DriverKind, Driver> = { websocket, push };

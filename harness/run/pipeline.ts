@@ -20,11 +20,14 @@ import { DRIVERS } from './drivers.ts';
 import { createOutputs, type Output, ReportOutput, type RunEnd } from './outputs/index.ts';
 import type { RunPlan } from './plan.ts';
 import { seedStack } from './seed.ts';
+import { type DistributedOptions, ShardSession, writeShardRecord } from './shard-session.ts';
 
 export interface RunOptions {
   signal: AbortSignal;
   /** Install missing programs first (setup). */
   setup: boolean;
+  /** A shard of a distributed run (plan.shard): its coordinator and the run id every shard shares. */
+  distributed?: DistributedOptions;
 }
 
 export interface RunOutcome {
@@ -51,13 +54,21 @@ export async function runPlan(plan: RunPlan, options: RunOptions): Promise<RunOu
   if (plan.stack.provider === 'local')
     await ensureTools(servicesFor(plan.stack), { setup: options.setup, signal: options.signal });
 
-  const runId = newRunId();
-  const dir = path.join(resultsRoot(), runId);
+  const distributed = options.distributed;
+  const runId = distributed?.runId ?? newRunId();
+  // A shard writes an ordinary run folder inside the run's: results/<run-id>/shards/<i>/ (`results merge`).
+  const dir = distributed
+    ? path.join(resultsRoot(), runId, 'shards', String(plan.shard.index))
+    : path.join(resultsRoot(), runId);
   const startedAt = new Date();
+  // Before anything starts: a shard the coordinator refuses (another scenario, version) exits 2 here.
+  const session = distributed ? await ShardSession.join(plan, distributed) : undefined;
+  const signal = session ? AbortSignal.any([options.signal, session.stopSignal]) : options.signal;
   let stack: Stack;
   try {
-    stack = await startStack(plan.stack, { runId, logsDir: path.join(dir, 'logs'), signal: options.signal });
+    stack = await startStack(plan.stack, { runId, logsDir: path.join(dir, 'logs'), signal });
   } catch (error) {
+    session?.close();
     // A stack that did not start leaves its services' logs (kept: they say why), but no empty run folder.
     removeEmptyFolders(dir);
     throw error;
@@ -65,7 +76,12 @@ export async function runPlan(plan: RunPlan, options: RunOptions): Promise<RunOu
   let outputs: Output[] = [];
   let end: RunEnd | undefined;
   try {
-    outputs = createOutputs(plan.outputs, { dir, stackClickHouseUrl: stack.endpoints.clickhouse?.url });
+    outputs = createOutputs(plan.outputs, {
+      dir,
+      stackClickHouseUrl: stack.endpoints.clickhouse?.url,
+      // A shard's rows go under the run id with its shard index (ClickHouse's `shard` column).
+      ...(session ? { shard: String(plan.shard.index) } : {}),
+    });
     const info = await gatherRunInfo({
       runId,
       scenario: {
@@ -85,20 +101,27 @@ export async function runPlan(plan: RunPlan, options: RunOptions): Promise<RunOu
     for (const output of outputs) await output.start({ dir, info });
     log.info('plan', `outputs: ${outputs.map((o) => o.description()).join('; ')}`);
 
-    const run = await drive(plan, runId, stack, outputs, options.signal);
+    const run = await drive(plan, runId, stack, outputs, signal, session?.engineHooks() ?? {});
+    const shardEnd = await session?.measureAfter();
     const reportPath = plan.outputs.report ? ReportOutput.pathIn(dir) : undefined;
-    const summary = summarize(plan, runId, run);
+    // Stopped by the coordinator (another shard died), not by a signal here: the run is invalid, not "stopped".
+    const stoppedByRun = Boolean(session?.stopSignal.aborted) && !options.signal.aborted;
+    const summary = summarize(plan, runId, run, shardEnd?.invalidReasons ?? [], stoppedByRun);
+    if (shardEnd) await writeShardRecord(dir, { ...shardEnd.record, invalidReasons: summary.invalidReasons });
     // One verdict for every output and for the exit code: they never disagree.
     const verdict = decideVerdict(summary);
     end = { summary, verdict, histograms: run.result.histograms, reportPath };
     const stopping = outputs;
     outputs = [];
     await stopOutputs(stopping, end);
+    await session?.uploadResults(dir);
+    await session?.markDone();
     if (run.crash) for (const line of run.crash.logTail) log.error('run', `  ${line}`);
     return { summary, dir, reportPath, verdict, exitCode: verdict.exitCode };
   } finally {
     // Outputs not stopped yet (the run failed): they release what they hold and mark it incomplete.
     await stopOutputs(outputs, undefined).catch(() => {});
+    session?.close();
     await stack.down();
   }
 }
@@ -123,6 +146,7 @@ async function drive(
   stack: Stack,
   outputs: Output[],
   signal: AbortSignal,
+  shardHooks: Pick<EngineHooks, 'startBarrier' | 'exchangePublished' | 'clockOffsetUs'>,
 ): Promise<Driven> {
   const stop = new AbortController();
   const stopOn = (reason: unknown) => stop.abort(reason);
@@ -142,6 +166,7 @@ async function drive(
     const started = performance.now();
     const sampleRate = plan.scenario.results.sampleRate;
     const hooks: EngineHooks = {
+      ...shardHooks,
       signal: stop.signal,
       onPoint: (point) => {
         for (const output of outputs) output.addPoint?.(point);
@@ -185,9 +210,18 @@ async function drive(
  * run. A run stopped by a signal or broken by an error is partial: invalid, with a reason saying what was
  * and was not accounted — its thresholds (`messages_lost count==0` on a loss never counted) prove nothing.
  */
-function summarize(plan: RunPlan, runId: string, { result, crash, sutCpu }: Driven): RunSummary {
-  const aborted = crash ? { by: 'error', reason: crash.message } : result.aborted;
-  const invalidReasons = [...result.invalidReasons];
+function summarize(
+  plan: RunPlan,
+  runId: string,
+  { result, crash, sutCpu }: Driven,
+  shardInvalidReasons: readonly string[],
+  stoppedByDistributedRun: boolean,
+): RunSummary {
+  let aborted = crash ? { by: 'error', reason: crash.message } : result.aborted;
+  const distributedStop = aborted?.by === 'signal' || aborted?.reason.startsWith('distributed run aborted');
+  if (stoppedByDistributedRun && aborted && distributedStop)
+    aborted = { by: 'distributed run', reason: aborted.reason };
+  const invalidReasons = [...result.invalidReasons, ...shardInvalidReasons];
   if (aborted && aborted.by !== 'threshold') invalidReasons.push(partialRunReason(aborted, result));
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,

@@ -6,6 +6,7 @@
  * outputs are selected. Nothing downstream parses the scenario again or changes it: the plan is deeply
  * frozen, so a layer that tries gets a TypeError instead of a silently different run.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +14,7 @@ import { type Scenario, type ScenarioInput, ScenarioSchema } from '../../scenari
 import { deepFreeze } from '../common/deep-freeze.ts';
 import { UserError } from '../common/errors.ts';
 import { parseOrExplain } from '../common/validation.ts';
+import { type Shard, WHOLE_RUN } from '../distributed/index.ts';
 import type { ParsedThreshold } from '../gate/index.ts';
 import { checkSinkFaultProfile, defaultClickHouseUrl, type StackSpec } from '../stack/index.ts';
 import { type OutputSelection, selectOutputs } from './outputs/index.ts';
@@ -35,6 +37,8 @@ export interface RunPlan {
   readonly outputs: OutputSelection;
   /** Things the user should know before the run starts (logged as warnings). */
   readonly warnings: readonly string[];
+  /** Which shard of a distributed run this process is (`--shard i/n`); shard 0 of 1 otherwise. */
+  readonly shard: Shard;
 }
 
 export interface PlanOptions {
@@ -46,6 +50,8 @@ export interface PlanOptions {
   report?: boolean;
   /** `--out name[=arg]`, like k6's. */
   outs?: readonly string[];
+  /** This process's shard of a distributed run (default: the whole run). */
+  shard?: Shard;
 }
 
 /** Imports a TypeScript scenario file, applies overrides, validates it and plans the run; failures are exit 2. */
@@ -90,6 +96,8 @@ export function planRun(parts: {
   const stack: StackSpec = { ...scenario.stack, services: [...services] };
   const driver: DriverKind = scenario.push ? 'push' : 'websocket';
   checkStackHasWhatTheRunNeeds(scenario, stack);
+  const shard = options.shard ?? WHOLE_RUN;
+  if (shard.count > 1) checkShardable(scenario, stack);
   return deepFreeze({
     file,
     input: structuredClone(input),
@@ -99,7 +107,44 @@ export function planRun(parts: {
     thresholds: options.thresholds === false ? [] : scenario.thresholds,
     outputs,
     warnings,
+    shard,
   });
+}
+
+/**
+ * The scenario's identity for a distributed run: sha256 of the scenario as validated (after --set overrides),
+ * so every shard — and the coordinator — can tell whether they run the same thing. Neither the shard nor the
+ * path of the stack file (it differs between machines) is part of it.
+ */
+export function scenarioHash(plan: Pick<RunPlan, 'scenario'>): string {
+  // The stack file is where this machine keeps the shared stack's description, not what the run does.
+  const { stackFile: _where, ...stack } = plan.scenario.stack;
+  return createHash('sha256')
+    .update(JSON.stringify({ ...plan.scenario, stack }))
+    .digest('hex');
+}
+
+/**
+ * What a sharded run can split today: a WebSocket workload on synthesized personal or shared channels, or a push
+ * flood through the reference relay (each shard its range of devices and part of the pushes; run/shard-slice.ts),
+ * against a stack every shard reaches (external: `stack up`, or the user's deployment). Each of these is refused
+ * up front (exit 2) rather than run wrong.
+ */
+function checkShardable(scenario: Scenario, stack: StackSpec): void {
+  const refuse = (why: string) => {
+    throw new UserError(`--shard: ${why}`);
+  };
+  // Only the relay's ledger scopes count each shard's pushes apart (another API's ledger is one for everyone).
+  if (scenario.push && scenario.push.api !== 'relay')
+    refuse(`push.api: ${scenario.push.api} cannot be sharded (only the relay's ledger tells shards apart); use api: relay or one process`);
+  if (scenario.dataset) refuse('a seeded dataset cannot be sharded yet (every shard would seed it); drop the dataset');
+  if (scenario.workload?.publishers.target === 'chat-app') refuse('the chat-app target cannot be sharded yet');
+  if (scenario.workload?.faults.length) refuse('fault steps cannot be sharded (every shard would inject them)');
+  if (stack.provider !== 'external') {
+    refuse(
+      'shards must share one stack: start it once (`centrifugo-bench stack up`) and pass --set stack.provider=external --set stack.stackFile=<its file>',
+    );
+  }
 }
 
 /**

@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { ExitCode } from '../../common/exit-codes.ts';
 import { log } from '../../common/log.ts';
+import { resultsRoot } from '../../common/run-id.ts';
 import { startCoordinator } from '../../distributed/index.ts';
+import { renderTerminalSummary } from '../../gate/index.ts';
 import { harnessVersion } from '../../results/files/index.ts';
-import type { CommandContext } from '../command-context.ts';
+import { loadPlan, mergeShardRuns, scenarioHash } from '../../run/index.ts';
+import { type CommandContext, collect } from '../command-context.ts';
 
 interface CoordinateOptions {
   shards: string;
@@ -14,59 +16,106 @@ interface CoordinateOptions {
   port: string;
   host: string;
   registrationTimeout: string;
+  heartbeatTimeout: string;
+  set: string[];
+  merge: boolean;
+  linger: string;
 }
 
-function positiveInteger(value: string, flag: string): number {
+function positiveInteger(value: string, flag: string, min = 1): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} takes a positive integer, not "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} takes an integer ≥ ${min}, not "${value}"`);
   return n;
 }
 
 /**
  * `centrifugo-bench coordinate`: the coordinator of a sharded run (harness/distributed/README.md). Serves until
- * every shard is done (exit 0) or the run aborts (exit 3: the merged run is invalid, with the reason).
- * The scenario hash is sha256 of the scenario file, which shards must run unchanged.
+ * every shard is done (exit 0, or the merged run's verdict with --merge) or the run aborts (exit 3: the merged run
+ * is invalid, with the reason). The scenario hash is that of the validated scenario after the same --set
+ * overrides the shards get, so a shard running anything else is refused (exit 2 on the shard, naming both).
  */
 export function registerCoordinate(program: Command, context: CommandContext): void {
   program
     .command('coordinate <scenario>')
-    .description('coordinate a sharded run: registration, start barrier, clock offsets, heartbeats')
+    .description('coordinate a sharded run: registration, start barrier, clock offsets, heartbeats, merge')
     .requiredOption('--shards <n>', 'number of shards')
     .requiredOption('--run-id <id>', 'run id every shard uses')
-    .option('--port <n>', 'port to listen on', '7070')
+    .option('--set <path=value>', 'the same scenario overrides the shards get (repeatable)', collect, [])
+    .option('--port <n>', 'port to listen on (0: any free port, printed)', '7070')
     .option('--host <addr>', 'address to listen on (0.0.0.0 inside a pod)', '127.0.0.1')
     .option('--registration-timeout <s>', 'seconds for every shard to register and connect', '120')
+    .option('--heartbeat-timeout <s>', 'seconds of silence after which a shard is dead', '10')
+    .option(
+      '--merge',
+      'when the run ends, merge the shard folders (each shard sends its own here) into results/<run-id>/',
+    )
+    .option(
+      '--linger <s>',
+      'after merging, stay up this many seconds (a pod: so `kubectl cp` can copy the merged folder)',
+      '0',
+    )
     .action(async (scenario: string, options: CoordinateOptions) => {
-      let source: string;
-      try {
-        source = readFileSync(scenario, 'utf8');
-      } catch {
-        throw new UserError(`no scenario file at ${scenario}`);
-      }
+      const plan = await loadPlan(scenario, { overrides: options.set });
+      const shardCount = positiveInteger(options.shards, '--shards');
+      const heartbeatTimeoutMs = positiveInteger(options.heartbeatTimeout, '--heartbeat-timeout') * 1000;
+      const lingerMs = positiveInteger(options.linger, '--linger', 0) * 1000;
+      let dead: number[] = [];
       const coordinator = await startCoordinator({
         runId: options.runId,
-        shardCount: positiveInteger(options.shards, '--shards'),
-        scenarioHash: createHash('sha256').update(source).digest('hex'),
+        shardCount,
+        scenarioHash: scenarioHash(plan),
         harnessVersion: harnessVersion(),
-        port: positiveInteger(options.port, '--port'),
+        port: positiveInteger(options.port, '--port', 0),
         host: options.host,
         registrationTimeoutMs: positiveInteger(options.registrationTimeout, '--registration-timeout') * 1000,
+        heartbeatTimeoutMs,
+        // Shards send their folders here when they finish (pods have no shared disk): results/<run-id>/shards/<i>/.
+        resultsDir: resultsRoot(),
       });
+      let outcome: 'stopped' | Awaited<typeof coordinator.outcome>;
       try {
-        process.stdout.write(`${JSON.stringify({ url: coordinator.url, runId: options.runId })}\n`);
+        process.stdout.write(`${JSON.stringify({ url: coordinator.url, runId: options.runId, shards: shardCount })}\n`);
         const stopped = new Promise<'stopped'>((resolve) => {
           if (context.signal.aborted) resolve('stopped');
           context.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
         });
-        const outcome = await Promise.race([stopped, coordinator.outcome]);
-        if (outcome === 'stopped') process.exitCode = ExitCode.externalAbort;
-        else if (outcome.ok) process.exitCode = ExitCode.ok;
-        else {
-          log.error('coordinate', `distributed run invalid: ${outcome.reason}`);
-          process.exitCode = ExitCode.invalidRun;
+        outcome = await Promise.race([stopped, coordinator.outcome]);
+        // The surviving shards stop at their next heartbeat and write their folders: merge after them.
+        if (outcome !== 'stopped' && !outcome.ok) {
+          ({ dead } = await coordinator.survivorsDone(2 * heartbeatTimeoutMs + 30_000));
         }
       } finally {
         await coordinator.close();
+      }
+      if (outcome === 'stopped') {
+        process.exitCode = ExitCode.externalAbort;
+        return;
+      }
+      if (!outcome.ok) log.error('coordinate', `distributed run invalid: ${outcome.reason}`);
+      if (!options.merge) {
+        process.exitCode = outcome.ok ? ExitCode.ok : ExitCode.invalidRun;
+        return;
+      }
+      let merged: Awaited<ReturnType<typeof mergeShardRuns>>;
+      try {
+        merged = await mergeShardRuns(
+          options.runId,
+          outcome.ok ? {} : { abortReason: outcome.reason, deadShards: dead },
+        );
+      } catch (error) {
+        // An aborted run may have no shard folder at all (registration timeout): still invalid, not bad input.
+        if (outcome.ok || !(error instanceof UserError)) throw error;
+        log.error('coordinate', `nothing to merge: ${error.message}`);
+        process.exitCode = ExitCode.invalidRun;
+        return;
+      }
+      process.stdout.write(
+        `${renderTerminalSummary(merged.summary, { reportPath: merged.reportPath, color: Boolean(process.stdout.isTTY), verdict: merged.verdict })}\n`,
+      );
+      process.exitCode = merged.exitCode;
+      if (lingerMs > 0) {
+        log.info('coordinate', `merged run in ${merged.dir}; staying up ${lingerMs / 1000} s (copy it now)`);
+        await sleep(lingerMs, undefined, { signal: context.signal }).catch(() => {});
       }
     });
 }

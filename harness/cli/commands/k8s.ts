@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { newRunId } from '../../common/run-id.ts';
-import { buildManifests, manifestsToJson } from '../../distributed/index.ts';
+import { buildManifests, DEFAULT_LINGER_S, manifestsToJson } from '../../distributed/index.ts';
 
 interface ManifestOptions {
   shards: string;
@@ -13,11 +13,20 @@ interface ManifestOptions {
   openFiles: string;
   runId?: string;
   output?: string;
+  resultsPvc?: string;
+  linger: string;
+  registrationTimeout: string;
 }
 
 function positiveInteger(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} takes a positive integer, not "${value}"`);
+  return n;
+}
+
+function nonNegativeInteger(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} takes an integer ≥ 0, not "${value}"`);
   return n;
 }
 
@@ -33,6 +42,9 @@ export function registerK8s(program: Command): void {
     .option('--cpu-per-shard <n>', 'cores requested per shard (worker processes)', '2')
     .option('--open-files <n>', 'open files each shard needs (from the fleet plan)', '20000')
     .option('--run-id <id>', 'run id shared by every shard (default: a new one)')
+    .option('--results-pvc <name>', "PersistentVolumeClaim for the coordinator's results (default: an emptyDir)")
+    .option('--linger <s>', 'seconds the coordinator stays up after merging, for kubectl cp', String(DEFAULT_LINGER_S))
+    .option('--registration-timeout <s>', 'seconds for every shard pod to start, register and connect', '600')
     .option('-o, --output <file>', 'write here instead of stdout')
     .action((scenario: string, options: ManifestOptions) => {
       let scenarioSource: string;
@@ -51,6 +63,9 @@ export function registerK8s(program: Command): void {
           clickhouseUrl: options.clickhouseUrl,
           cpuPerShard: positiveInteger(options.cpuPerShard, '--cpu-per-shard'),
           openFilesPerShard: positiveInteger(options.openFiles, '--open-files'),
+          resultsPvc: options.resultsPvc,
+          lingerS: nonNegativeInteger(options.linger, '--linger'),
+          registrationTimeoutS: positiveInteger(options.registrationTimeout, '--registration-timeout'),
         }),
       );
       if (options.output) writeFileSync(options.output, document);

@@ -4,7 +4,9 @@ import { log } from '../../common/log.ts';
 import { checkTargetUrls } from '../../common/loopback.ts';
 import { resultsRoot } from '../../common/run-id.ts';
 import { withoutPassword } from '../../common/urls.ts';
+import { renderTerminalSummary } from '../../gate/index.ts';
 import { listRuns, loadRunDir, resolveRunDir } from '../../results/clickhouse/index.ts';
+import { mergeShardRuns } from '../../run/index.ts';
 import { defaultClickHouseUrl } from '../../stack/index.ts';
 
 interface ResultsOptions {
@@ -34,7 +36,23 @@ const ALLOW_REMOTE_HELP = 'let the ClickHouse URL be a non-loopback host (refuse
 export function registerResults(program: Command): void {
   const results = program
     .command('results')
-    .description('results in ClickHouse: load runs from their files, list runs');
+    .description('results: merge a sharded run; in ClickHouse: load runs from their files, list runs');
+
+  results
+    .command('merge')
+    .description(
+      'merge the shards of a distributed run (results/<run-id>/shards/<i>/) into one run folder; exits with its verdict',
+    )
+    .argument('<run-id>', 'the run id the shards shared')
+    .option('--no-report', 'skip report.html')
+    .action(async (runId: string, options: { report: boolean }) => {
+      const merged = await mergeShardRuns(runId, { report: options.report });
+      process.stdout.write(
+        `merged shard(s) ${merged.merged.join(', ')} into ${merged.dir}\n` +
+          `${renderTerminalSummary(merged.summary, { reportPath: merged.reportPath, color: Boolean(process.stdout.isTTY), verdict: merged.verdict })}\n`,
+      );
+      process.exitCode = merged.exitCode;
+    });
 
   results
     .command('load')

@@ -45,7 +45,11 @@ onParentMessage<ParentToPublisher>(async (message) => {
         Object.keys(config.target.context.streams),
         config.publishers.payloadBytes,
         recorder,
-        { recordIntended: config.recordIntended, slowdownMs: config.publishers.slowdown },
+        {
+          recordIntended: config.recordIntended,
+          slowdownMs: config.publishers.slowdown,
+          clockOffsetUs: config.clockOffsetUs,
+        },
       );
       send({ type: 'ready' });
       return;
@@ -91,16 +95,19 @@ class Publisher {
   private finished = false;
   /** The injected slowdown (workload.publishers.slowdown), µs; 0 = off. */
   private readonly slowdownUs: number;
+  /** A shard of a distributed run: the marker's intended time is in the coordinator's time base. */
+  private readonly clockOffsetUs: number;
 
   constructor(
     private readonly target: PublishTarget,
     streams: string[],
     private readonly payloadBytes: number,
     private readonly recorder: MetricsRecorder,
-    options: { recordIntended?: boolean; slowdownMs?: number } = {},
+    options: { recordIntended?: boolean; slowdownMs?: number; clockOffsetUs?: number } = {},
   ) {
     this.ledger = new PublishLedger(options);
     this.slowdownUs = (options.slowdownMs ?? 0) * 1000;
+    this.clockOffsetUs = options.clockOffsetUs ?? 0;
     if (!streams.length) throw new Error('the target has no streams to publish to (empty audience?)');
     this.streams = streams;
     this.padding = 'x'.repeat(payloadBytes);
@@ -121,7 +128,7 @@ class Publisher {
 
   async iterate(intendedUs: number): Promise<void> {
     const stream = this.streams[this.next++ % this.streams.length]!;
-    const t = Math.round(intendedUs);
+    const t = Math.round(intendedUs + this.clockOffsetUs);
     const q = this.ledger.nextSeq(stream, t);
     const message: OutgoingMessage = { marker: { s: stream, q, t }, padding: '' };
     message.padding = this.padding.slice(0, Math.max(0, this.payloadBytes - markerBytes(message)));

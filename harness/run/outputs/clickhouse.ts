@@ -12,7 +12,11 @@ export class ClickHouseOutput implements Output {
   private live: LiveWriter | undefined;
   private dir = '';
 
-  constructor(private readonly url: string) {}
+  /** `shard`: a distributed run's shard index, stamped on its rows ('' for a single-process run). */
+  constructor(
+    private readonly url: string,
+    private readonly shard = '',
+  ) {}
 
   description(): string {
     return `clickhouse ${new URL(this.url).origin}`;
@@ -20,7 +24,7 @@ export class ClickHouseOutput implements Output {
 
   async start(run: RunStart): Promise<void> {
     this.dir = run.dir;
-    this.live = createLiveWriter(this.url, run.info);
+    this.live = createLiveWriter(this.url, run.info, { shard: this.shard });
   }
 
   addPoint(point: TimeseriesPoint): void {
@@ -46,7 +50,7 @@ export class ClickHouseOutput implements Output {
       return;
     }
     try {
-      const loaded = await loadRunDir(this.dir, this.url);
+      const loaded = await loadRunDir(this.dir, this.url, { shard: this.shard });
       log.info(
         'results',
         `ClickHouse: live writing was incomplete (${result.lastError ?? 'rows dropped'}); loaded ${loaded.rows} rows from the files`,

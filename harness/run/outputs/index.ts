@@ -126,10 +126,13 @@ export function selectOutputs(input: SelectInput): OutputSelection {
 }
 
 /** The run's outputs, in stopping order. `stackClickHouseUrl`: the started stack's ClickHouse, if it has one. */
-export function createOutputs(selection: OutputSelection, run: { dir: string; stackClickHouseUrl?: string }): Output[] {
+export function createOutputs(
+  selection: OutputSelection,
+  run: { dir: string; stackClickHouseUrl?: string; shard?: string },
+): Output[] {
   const outputs: Output[] = [new ProgressOutput(), new FilesOutput(run.dir)];
   const clickhouseUrl = selection.clickhouse?.url ?? (selection.clickhouse ? run.stackClickHouseUrl : undefined);
-  if (clickhouseUrl) outputs.push(new ClickHouseOutput(clickhouseUrl));
+  if (clickhouseUrl) outputs.push(new ClickHouseOutput(clickhouseUrl, run.shard));
   if (selection.prometheus) outputs.push(new PrometheusOutput(selection.prometheus.url));
   for (const file of selection.json ?? []) outputs.push(new JsonOutput(file));
   for (const file of selection.csv ?? []) outputs.push(new CsvOutput(file));

@@ -1,0 +1,247 @@
+/**
+ * A distributed run on this box, end to end through the CLI as users drive it: one held stack (`stack up`), a
+ * coordinator and shard processes (`run --shard i/n`) of a small scenario, merged by the coordinator.
+ *
+ * - 3 shards owe, deliver, lose and duplicate exactly what one process running the same scenario does; each
+ *   writes to its own results folder (as pods do) and sends it to the coordinator, which merges from its own;
+ * - a shard killed mid-run: the merged run is invalid naming it, the coordinator exits 3, the other shards stop
+ *   cleanly (exit 3, their folders written), nothing is left running;
+ * - a shard running another scenario is refused: exit 2, naming both hashes; bad shard flags are one line each.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../common/exit-codes.ts';
+import type { RunSummary } from '../common/summary-types.ts';
+import { processesWithEnv } from '../stack/testing.ts';
+
+const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
+const TAG = 'CB_TEST_TAG';
+const RESULTS = mkdtempSync(path.join(os.tmpdir(), 'cb-sharded-'));
+const STACK_FILE = path.join(RESULTS, '.stacks', 'default.json');
+const tags: string[] = [];
+
+interface Cli {
+  child: ChildProcess;
+  tag: string;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Cli {
+  const tag = randomUUID();
+  tags.push(tag);
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: RESULTS, ...env, [TAG]: tag },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, tag, stdout: () => out, stderr: () => err, exit };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string, log?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${log ? `:\n${log()}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A small broadcast workload: 90 subscribers, 6 messages a second for `seconds`, against the held stack. */
+function scenarioSets(seconds: number, rate = 6): string[] {
+  return [
+    ['stack.provider', 'external'],
+    ['stack.stackFile', STACK_FILE],
+    ['workload.subscribers.count', '90'],
+    ['workload.publishers.rate', String(rate)],
+    ['workload.publishers.duration', `${seconds}s`],
+    ['workload.drain', '3s'],
+  ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+}
+
+async function coordinator(runId: string, shards: number, sets: string[], extra: string[] = []) {
+  const run = cli([
+    'coordinate',
+    'scenarios/smoke.ts',
+    '--shards',
+    String(shards),
+    '--run-id',
+    runId,
+    '--port',
+    '0',
+    ...sets,
+    ...extra,
+  ]);
+  await until(() => run.stdout().includes('"url"'), 60_000, 'the coordinator to listen', run.stderr);
+  const url = (JSON.parse(run.stdout().split('\n')[0]!) as { url: string }).url;
+  return { run, url };
+}
+
+function shard(index: number, count: number, url: string, runId: string, sets: string[], env = {}): Cli {
+  return cli(
+    [
+      'run',
+      'scenarios/smoke.ts',
+      '--shard',
+      `${index}/${count}`,
+      '--coordinator',
+      url,
+      '--run-id',
+      runId,
+      '--no-thresholds',
+      '--no-report',
+      ...sets,
+    ],
+    env,
+  );
+}
+
+const counts = (summary: RunSummary) =>
+  Object.fromEntries(
+    ['messages_published', 'messages_expected', 'messages_delivered', 'messages_lost', 'messages_duplicated'].map(
+      (name) => {
+        const metric = summary.metrics[name];
+        return [name, metric?.type === 'counter' ? metric.count : 0];
+      },
+    ),
+  );
+
+const readSummary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+
+async function assertNothingLeft(): Promise<void> {
+  const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
+  const deadline = Date.now() + 15_000;
+  while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(left(), [], 'no process a shard or the coordinator started is left');
+}
+
+let stackTag = '';
+before(async () => {
+  const up = cli(['stack', 'up', '--no-setup', '--engine', 'memory', '--services', 'none']);
+  stackTag = up.tag;
+  assert.equal(await up.exit, ExitCode.ok, up.stderr());
+  tags.splice(tags.indexOf(stackTag), 1); // the stack outlives the tests until `after`
+});
+
+after(async () => {
+  const down = cli(['stack', 'down']);
+  await down.exit;
+  tags.push(stackTag);
+  await assertNothingLeft();
+  rmSync(RESULTS, { recursive: true, force: true });
+});
+
+test('3 shards, each with its own results folder (pods), owe and deliver exactly what one process does, one of them 250 ms skewed; they send their folders and the coordinator merges', async () => {
+  const sets = scenarioSets(3);
+  const single = cli(['run', 'scenarios/smoke.ts', '--no-thresholds', '--no-report', ...sets]);
+  assert.equal(await single.exit, ExitCode.ok, single.stderr());
+  const { run: coord, url } = await coordinator('three', 3, sets, ['--merge']);
+  // Shard 2's whole clock is 250 ms ahead (test-only option): its offset estimate must take that out again.
+  const skew = { CENTRIFUGO_BENCH_TEST_CLOCK_SKEW_MS: '250' };
+  // Like pods, no shard shares the coordinator's disk: each writes to its own results folder and uploads it.
+  const podResults = (index: number) => ({ CENTRIFUGO_BENCH_RESULTS: path.join(RESULTS, `pod-${index}`) });
+  const shards = [0, 1, 2].map((index) =>
+    shard(index, 3, url, 'three', sets, { ...podResults(index), ...(index === 2 ? skew : {}) }),
+  );
+  for (const child of shards) assert.equal(await child.exit, ExitCode.ok, child.stderr());
+  assert.equal(await coord.exit, ExitCode.ok, coord.stderr());
+
+  for (const index of [0, 1, 2]) {
+    const own = path.join(podResults(index).CENTRIFUGO_BENCH_RESULTS, 'three', 'shards', String(index));
+    assert.ok(existsSync(path.join(own, 'summary.json')), `shard ${index} wrote its own folder`);
+    assert.ok(
+      existsSync(path.join(RESULTS, 'three', 'shards', String(index), 'shard.json')),
+      `shard ${index}'s folder reached the coordinator`,
+    );
+  }
+  const merged = readSummary(path.join(RESULTS, 'three'));
+  const one = readSummary(findSingleRun());
+  assert.equal(merged.valid, true, merged.invalidReasons.join('; '));
+  assert.deepEqual(counts(merged), counts(one));
+  assert.equal(counts(merged).messages_expected, 6 * 3 * 90);
+  assert.equal(counts(merged).messages_lost, 0);
+  const latency = merged.metrics.delivery_latency;
+  assert.ok(latency?.type === 'trend' && latency.count === counts(merged).messages_delivered);
+  assert.match(readFileSync(path.join(RESULTS, 'three', 'junit.xml'), 'utf8'), /testsuite/);
+  assert.ok(
+    merged.timeline.some((event) => /shard 2 clock/.test(event.name)),
+    'each shard reports its clock offset',
+  );
+  // The skewed shard measured its clock 250 ms off, within its stated uncertainty ...
+  const record = JSON.parse(readFileSync(path.join(RESULTS, 'three', 'shards', '2', 'shard.json'), 'utf8')) as {
+    clock: { before: { offsetUs: number; uncertaintyUs: number } };
+  };
+  const { offsetUs, uncertaintyUs } = record.clock.before;
+  assert.ok(Math.abs(offsetUs + 250_000) <= uncertaintyUs, `offset ${offsetUs} µs ± ${uncertaintyUs}`);
+  // ... so deliveries between it and the others are not 250 ms off: uncorrected, a third of all deliveries
+  // (shards 0 and 1 publishing to shard 2's subscribers) would be ≥ 250 ms.
+  assert.ok(latency.p90 < 200, `p90 ${latency.p90} ms`);
+  await assertNothingLeft();
+});
+
+/** The single-process run's folder: the one dated run folder with a summary (`stack up` wrote one with logs only). */
+function findSingleRun(): string {
+  const found = readdirSync(RESULTS).filter(
+    (name) => /^\d{8}-\d{6}-[0-9a-f]{4}$/.test(name) && existsSync(path.join(RESULTS, name, 'summary.json')),
+  );
+  assert.equal(found.length, 1, `one single-process run folder: ${found.join(', ')}`);
+  return path.join(RESULTS, found[0]!);
+}
+
+test('a shard killed mid-run: the merged run is invalid naming it, the others stop cleanly, nothing is left', async () => {
+  const sets = scenarioSets(30);
+  const { run: coord, url } = await coordinator('killed', 3, sets, ['--merge', '--heartbeat-timeout', '2']);
+  const shards = [0, 1, 2].map((index) => shard(index, 3, url, 'killed', sets));
+  await until(
+    () => shards[1]!.stderr().includes('publish: '),
+    120_000,
+    'shard 1 to publish',
+    () => shards.map((child) => child.stderr()).join('\n'),
+  );
+  shards[1]!.child.kill('SIGKILL');
+  assert.equal(await coord.exit, ExitCode.invalidRun, `${coord.stderr()}\n${coord.stdout()}`);
+  for (const index of [0, 2]) assert.equal(await shards[index]!.exit, ExitCode.invalidRun, shards[index]!.stderr());
+  const merged = readSummary(path.join(RESULTS, 'killed'));
+  assert.equal(merged.valid, false);
+  assert.ok(
+    merged.invalidReasons.some((reason) => /shard 1 /.test(reason)),
+    `names shard 1: ${merged.invalidReasons.join('; ')}`,
+  );
+  await assertNothingLeft();
+});
+
+test('another scenario on one shard: exit 2 naming both hashes; bad shard flags: one line, exit 2', async () => {
+  const { run: coord, url } = await coordinator('mismatch', 2, scenarioSets(3), ['--registration-timeout', '10']);
+  const other = shard(0, 2, url, 'mismatch', scenarioSets(3, 8));
+  assert.equal(await other.exit, ExitCode.badInput);
+  assert.match(other.stderr(), /scenario hash mismatch: coordinator [0-9a-f]{64}, shard [0-9a-f]{64}/);
+  assert.equal(await coord.exit, ExitCode.invalidRun);
+
+  for (const [args, message] of [
+    [['--shard', '3/3', '--coordinator', url, '--run-id', 'x'], /shard index 3 is out of range 0\.\.2/],
+    [['--shard', '0/3'], /--shard needs --coordinator/],
+    [
+      ['--shard', '0/3', '--shards', '2', '--coordinator', url, '--run-id', 'x'],
+      /says 3 shards but the shard count is 2/,
+    ],
+    [
+      ['--shard', '0/3', '--coordinator', 'http://127.0.0.1:9', '--run-id', 'x'],
+      /coordinator at http:\/\/127\.0\.0\.1:9 is unreachable/,
+    ],
+  ] as const) {
+    const bad = cli(['run', 'scenarios/smoke.ts', ...args, ...scenarioSets(3)]);
+    assert.equal(await bad.exit, ExitCode.badInput, `${args.join(' ')}: ${bad.stderr()}`);
+    assert.match(bad.stderr(), message);
+  }
+  await assertNothingLeft();
+});
