@@ -7,6 +7,11 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const TSX = import.meta.resolve('tsx');
+/**
+ * Extra Node flags for every worker, for diagnosis only (flags NODE_OPTIONS refuses, e.g.
+ * `ENGINE_WORKER_EXEC_ARGV='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile the workers of a bench).
+ */
+const EXTRA_EXEC_ARGV = (process.env.ENGINE_WORKER_EXEC_ARGV ?? '').split(' ').filter(Boolean);
 
 export class WorkerProcess<In extends { type: string }, Out extends { type: string }> {
   private readonly child: ChildProcess;
@@ -19,7 +24,7 @@ export class WorkerProcess<In extends { type: string }, Out extends { type: stri
     entry: URL,
   ) {
     this.child = fork(fileURLToPath(entry), [], {
-      execArgv: ['--import', TSX],
+      execArgv: ['--import', TSX, ...EXTRA_EXEC_ARGV],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, CENTRIFUGO_BENCH_WORKER: id },

@@ -108,3 +108,39 @@ test('delivery sampling: deterministic per (subscriber, stream, seq), close to t
   assert.ok(mean > 3500 && mean < 6500, `mean ${mean}`);
   assert.deepEqual(reservoir.take(), { rows: [], dropped: 0 });
 });
+
+test('trend values in one pass equal the library’s mean and getValueAtPercentile, value for value', () => {
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const shapes: Array<() => number> = [
+    () => 0,
+    () => Math.floor(random() * 1000),
+    () => Math.floor(Math.exp(random() * 18)), // 1 µs … ~65 s, log-spread
+    () => (random() < 0.99 ? 500 : 5_000_000),
+  ];
+  for (const [s, shape] of shapes.entries()) {
+    for (const n of [1, 2, 7, 100, 999, 10_000]) {
+      const h = newHistogram();
+      for (let i = 0; i < n; i++) h.recordValue(shape());
+      const ms = (us: number) => Math.round(us) / 1000;
+      assert.deepEqual(
+        trendValues(h),
+        {
+          count: n,
+          avg: Math.round(h.mean) / 1000,
+          min: ms(h.getValueAtPercentile(0)),
+          med: ms(h.getValueAtPercentile(50)),
+          p90: ms(h.getValueAtPercentile(90)),
+          p95: ms(h.getValueAtPercentile(95)),
+          p99: ms(h.getValueAtPercentile(99)),
+          p999: ms(h.getValueAtPercentile(99.9)),
+          max: ms(h.getValueAtPercentile(100)),
+        },
+        `shape ${s}, ${n} values`,
+      );
+    }
+  }
+});

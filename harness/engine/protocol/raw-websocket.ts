@@ -6,8 +6,10 @@
  * no per-frame objects. Only a frame split across reads keeps its bytes (copied once) until the rest arrives.
  *
  * The surface is the subset of `ws` that `subscriber-connection.ts` uses — events `open`, `message` (the
- * frame's text), `error`, `close(code, reason)`, and `send(text)`, `terminate()` — so the connection
- * logic is unchanged. Client frames are masked (RFC 6455 §5.3); server frames must not be.
+ * frame's text), `error`, `close(code, reason)`, and `send(text)`, `terminate()` — plus the hot path's own
+ * hook: with `onMessage` set, a message is handed over as bytes of the read buffer (no string, no event,
+ * one clock read per socket read) instead of the `message` event. Client frames are masked (RFC 6455 §5.3);
+ * server frames must not be.
  *
  * Errors of the peer's framing (reserved bits, unknown opcodes, masked or oversized frames, a bad
  * handshake) are one `error` with a `WS_ERR_*` code, then the socket is closed (1002 / 1009 sent when
@@ -16,6 +18,7 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { monoUs } from '../../common/mono-clock.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** One read buffer for every socket of the process: reads are consumed synchronously. */
@@ -29,6 +32,16 @@ const OP_BINARY = 0x2;
 const OP_CLOSE = 0x8;
 const OP_PING = 0x9;
 const OP_PONG = 0xa;
+
+/**
+ * A complete text or binary message: bytes `data[start, end)`, valid only during the call (the buffer is
+ * reused by the next read), and the run clock (µs) when the socket read that completed it returned.
+ */
+export type MessageBytesHandler = (data: Buffer, start: number, end: number, readAtUs: number) => void;
+
+/** Masking keys come from a pool filled 4 KB at a time: one `randomFillSync` per 1,024 client frames. */
+const MASK_POOL = Buffer.allocUnsafe(4096);
+let maskPoolAt = MASK_POOL.length;
 
 export interface RawWebSocketOptions {
   localAddress?: string;
@@ -57,6 +70,10 @@ export class RawWebSocket extends EventEmitter {
   private fragments: Buffer[] | undefined;
   private fragmentsBytes = 0;
   private closeFrame: { code: number; reason: string } | undefined;
+  /** The run clock at the current read: taken once per read, shared by every message in it. */
+  private readAtUs = 0;
+  /** The hot path: messages as bytes instead of `message` events (set it before the upgrade completes). */
+  onMessage: MessageBytesHandler | undefined;
 
   constructor(url: string, options: RawWebSocketOptions = {}) {
     super();
@@ -107,6 +124,7 @@ export class RawWebSocket extends EventEmitter {
 
   private onRead(buf: Buffer, n: number): void {
     if (this.closed) return;
+    this.readAtUs = monoUs();
     let data = buf;
     let end = n;
     if (this.pending) {
@@ -192,7 +210,7 @@ export class RawWebSocket extends EventEmitter {
       case OP_TEXT:
       case OP_BINARY:
         if (this.fragments) throw protocolError('WS_ERR_INVALID_OPCODE', 'a new message inside a fragmented one');
-        if (fin) this.emit('message', data.toString('utf8', start, stop));
+        if (fin) this.deliver(data, start, stop);
         else {
           this.fragments = [Buffer.from(data.subarray(start, stop))];
           this.fragmentsBytes = stop - start;
@@ -206,7 +224,8 @@ export class RawWebSocket extends EventEmitter {
         if (fin) {
           this.fragments = undefined;
           this.fragmentsBytes = 0;
-          this.emit('message', Buffer.concat(fragments).toString('utf8'));
+          const message = Buffer.concat(fragments);
+          this.deliver(message, 0, message.length);
         }
         return;
       }
@@ -227,6 +246,12 @@ export class RawWebSocket extends EventEmitter {
       default:
         throw protocolError('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`);
     }
+  }
+
+  private deliver(data: Buffer, start: number, stop: number): void {
+    const onMessage = this.onMessage;
+    if (onMessage) onMessage(data, start, stop, this.readAtUs);
+    else this.emit('message', data.toString('utf8', start, stop));
   }
 
   private fail(error: WebSocketProtocolError): void {
@@ -265,7 +290,11 @@ export function encodeClientFrame(opcode: number, payload: Buffer): Buffer {
     frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  randomFillSync(frame, header, 4);
+  if (maskPoolAt + 4 > MASK_POOL.length) {
+    randomFillSync(MASK_POOL);
+    maskPoolAt = 0;
+  }
+  for (let i = 0; i < 4; i++) frame[header + i] = MASK_POOL[maskPoolAt++]!;
   for (let i = 0; i < length; i++) frame[header + 4 + i] = payload[i]! ^ frame[header + (i & 3)]!;
   return frame;
 }

@@ -5,6 +5,11 @@
  *
  * It only speaks the protocol; what a publication means (latency, sequence accounting) is the listener's
  * business, so one listener object serves every connection of a worker.
+ *
+ * Hot path: frames arrive as bytes of the shared read buffer; a server ping (`{}`) is answered without a
+ * string, and a plain publication of the engine's payload goes to `listener.marker` with its marker read
+ * from the bytes (publication-scan.ts). Every other line is decoded as text with `JSON.parse`, as is every
+ * publication when the listener has no `marker`.
  */
 import { monoUs } from '../../common/mono-clock.ts';
 import { backoffDelay } from './backoff.ts';
@@ -18,6 +23,7 @@ import {
   type Publication,
   type ReplyError,
 } from './frame-codec.ts';
+import { publicationHead, type ScannedPublication, scanPublication } from './publication-scan.ts';
 import { RawWebSocket } from './raw-websocket.ts';
 
 export interface SubscriberListener {
@@ -30,6 +36,19 @@ export interface SubscriberListener {
   subscribed(conn: SubscriberConnection, info: SubscribedInfo): void;
   /** A publication on the subscribed channel, live or (`recovered`) replayed by a recovering subscribe. */
   publication(conn: SubscriberConnection, pub: Publication, receivedUs: number, recovered: boolean): void;
+  /**
+   * Optional fast form of `publication` for a live publication whose bench marker was read from the bytes:
+   * the stream id is data[streamStart, streamEnd) (JSON-escaped, valid during the call only).
+   */
+  marker?(
+    conn: SubscriberConnection,
+    data: Buffer,
+    streamStart: number,
+    streamEnd: number,
+    q: number,
+    t: number,
+    receivedUs: number,
+  ): void;
   /** The subscription ended (a disconnect, or a server unsubscribe). */
   unsubscribed(conn: SubscriberConnection): void;
   /** An error by code: ws_close_3012, connect_error_109, ws_ECONNREFUSED, connect_timeout, … */
@@ -63,6 +82,11 @@ export interface SubscriberConnectionOptions {
 export type ConnectionState = 'idle' | 'dialing' | 'connected' | 'subscribed' | 'waiting' | 'closed';
 
 const CONNECT_ID = 1;
+const NEWLINE = 0x0a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+/** One scan result for every connection of the process: read right after each scan. */
+const scanned: ScannedPublication = { streamStart: 0, streamEnd: 0, q: 0, t: 0, offset: 0 };
 
 export class SubscriberConnection {
   state: ConnectionState = 'idle';
@@ -89,11 +113,15 @@ export class SubscriberConnection {
   private everSubscribed = false;
   /** Set when we cut the socket ourselves and already counted why. */
   private closeCounted = false;
+  /** The bytes a publication line on this channel starts with (the fast path's test). */
+  private readonly publicationHead: Buffer;
 
   constructor(
     readonly options: SubscriberConnectionOptions,
     private readonly listener: SubscriberListener,
-  ) {}
+  ) {
+    this.publicationHead = publicationHead(options.channel);
+  }
 
   get userId(): string {
     return this.options.userId;
@@ -121,7 +149,7 @@ export class SubscriberConnection {
     this.ws = ws;
     this.timer = setTimeout(() => this.abandon('connect_timeout'), this.options.connectTimeoutMs);
     ws.on('open', () => this.onOpen(ws));
-    ws.on('message', (text: string) => this.onFrame(ws, text));
+    ws.onMessage = (data, start, end, readAtUs) => this.onMessage(ws, data, start, end, readAtUs);
     ws.on('error', (error: NodeJS.ErrnoException) => {
       if (ws === this.ws) this.listener.error(this, `ws_${error.code ?? 'error'}`);
     });
@@ -173,18 +201,36 @@ export class SubscriberConnection {
     return { id: this.subscribeId, subscribe };
   }
 
-  private onFrame(ws: RawWebSocket, frame: string): void {
+  /** One WebSocket message: one or more lines separated by `\n` (batched by the server). */
+  private onMessage(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): void {
     if (ws !== this.ws) return;
-    const receivedUs = monoUs();
     this.lastFrameAtMs = receivedUs / 1000;
-    let start = 0;
-    const length = frame.length;
-    while (start < length) {
-      let end = frame.indexOf('\n', start);
-      if (end === -1) end = length;
-      if (end > start) this.onLine(ws, frame.slice(start, end), receivedUs);
-      start = end + 1;
+    while (start < end) {
+      // A raw newline only ever separates lines: JSON escapes it inside strings.
+      let lineEnd = start;
+      while (lineEnd < end && data[lineEnd] !== NEWLINE) lineEnd++;
+      if (lineEnd > start) this.onLineBytes(ws, data, start, lineEnd, receivedUs);
+      start = lineEnd + 1;
     }
+  }
+
+  private onLineBytes(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): void {
+    if (end - start === 2 && data[start] === OPEN_BRACE && data[start + 1] === CLOSE_BRACE) {
+      // Exactly one pong per server ping, and only when the connect reply asked for pongs (§3 Ping/pong).
+      if (this.pong) ws.send(PONG_FRAME);
+      return;
+    }
+    const marker = this.listener.marker;
+    if (
+      marker !== undefined &&
+      this.state === 'subscribed' &&
+      scanPublication(data, start, end, this.publicationHead, scanned)
+    ) {
+      this.offset = scanned.offset;
+      marker.call(this.listener, this, data, scanned.streamStart, scanned.streamEnd, scanned.q, scanned.t, receivedUs);
+      return;
+    }
+    this.onLine(ws, data.toString('utf8', start, end), receivedUs);
   }
 
   private onLine(ws: RawWebSocket, line: string, receivedUs: number): void {

@@ -11,6 +11,8 @@ const PAGE_BYTES = 4096;
 export interface ProcessSample {
   pid: number;
   cpuSeconds: number;
+  /** The kernel's share of cpuSeconds (stime): socket reads, epoll, TCP acknowledgements. */
+  systemSeconds: number;
   rssBytes: number;
 }
 
@@ -20,22 +22,30 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces), counted from field 3 (state).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuTicks = Number(fields[11]) + Number(fields[12]);
-    return { pid, cpuSeconds: cpuTicks / TICKS_PER_SECOND, rssBytes: Number(fields[21]) * PAGE_BYTES };
+    const systemTicks = Number(fields[12]);
+    const cpuTicks = Number(fields[11]) + systemTicks;
+    return {
+      pid,
+      cpuSeconds: cpuTicks / TICKS_PER_SECOND,
+      systemSeconds: systemTicks / TICKS_PER_SECOND,
+      rssBytes: Number(fields[21]) * PAGE_BYTES,
+    };
   } catch {
     return undefined;
   }
 }
 
 /** Sums of CPU and RSS over processes (gone ones count as zero). */
-export function sampleProcesses(pids: readonly number[]): { cpuSeconds: number; rssBytes: number } {
+export function sampleProcesses(pids: readonly number[]): Omit<ProcessSample, 'pid'> {
   let cpuSeconds = 0;
+  let systemSeconds = 0;
   let rssBytes = 0;
   for (const pid of pids) {
     const s = sampleProcess(pid);
     if (!s) continue;
     cpuSeconds += s.cpuSeconds;
+    systemSeconds += s.systemSeconds;
     rssBytes += s.rssBytes;
   }
-  return { cpuSeconds, rssBytes };
+  return { cpuSeconds, systemSeconds, rssBytes };
 }

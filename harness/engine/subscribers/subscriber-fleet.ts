@@ -1,8 +1,8 @@
 /**
  * A worker's share of the subscriber fleet: its connections, the connection ramp, and per (subscriber,
- * stream) delivery accounting. Recording is cheap on purpose: a publication costs one JSON.parse (in the
- * protocol client), a sequence-tracker update, a histogram record and a few integer increments (plus, when
- * rows are sampled, one integer hash).
+ * stream) delivery accounting. Recording is cheap on purpose: a publication costs a byte scan of its frame
+ * (in the protocol client; `JSON.parse` for anything not of the plain shape), a sequence-tracker update, a
+ * histogram record and a few integer increments (plus, when rows are sampled, one integer hash).
  *
  * What a subscriber owes (config.owedFrom): every message of its streams ('start': publishing waited for
  * the fleet), or — subscribers joining while publishing runs ('subscription') — the messages intended at or
@@ -34,6 +34,8 @@ import type { AudienceMember } from '../targets/publish-target.ts';
 interface Member {
   member: AudienceMember;
   streams: string[];
+  /** Per stream: its id as it appears inside a JSON string (escaped), for the byte-scanned fast path. */
+  streamBytes: Buffer[];
   trackers: SequenceTracker[];
   options: SubscriberConnectionOptions;
   conn: SubscriberConnection | undefined;
@@ -78,6 +80,11 @@ export class SubscriberFleet implements SubscriberListener {
   private recovered = 0;
   private unowed = 0;
   private closing = false;
+  /**
+   * Receive times come from the connections' own clock reads (CLOCK_MONOTONIC, one per socket read); a shard
+   * of a distributed run moves them into the coordinator's time base, like `now` and the publishers' marks.
+   */
+  private readonly clockOffsetUs: number;
 
   constructor(
     private readonly config: SubscriberWorkerConfig,
@@ -87,6 +94,7 @@ export class SubscriberFleet implements SubscriberListener {
     private readonly now: () => number = monoUs,
   ) {
     this.lateJoiners = config.owedFrom === 'subscription';
+    this.clockOffsetUs = config.clockOffsetUs ?? 0;
     this.nodeByUrl = new Map(config.wsUrls.map((url, i) => [url, config.nodeNames[i] ?? `node-${i + 1}`]));
     const samples = config.samples;
     this.reservoir = samples && samples.rate > 0 ? new SecondReservoir(samples.maxPerSecond) : undefined;
@@ -127,6 +135,7 @@ export class SubscriberFleet implements SubscriberListener {
           return {
             member,
             streams: member.streams,
+            streamBytes: member.streams.map((stream) => Buffer.from(JSON.stringify(stream).slice(1, -1))),
             trackers: member.streams.map(() => new SequenceTracker()),
             options,
             conn: undefined,
@@ -189,7 +198,7 @@ export class SubscriberFleet implements SubscriberListener {
     const m = this.members[conn.slot]!;
     if (m.subscribedAtUs === Number.POSITIVE_INFINITY) {
       // Its first subscription: from now on it owes what is intended (reconnects keep this moment).
-      m.subscribedAtUs = info.atUs;
+      m.subscribedAtUs = info.atUs + this.clockOffsetUs;
       for (let index = 0; index < m.streams.length; index++)
         this.pendingQueue(m.streams[index]!).items.push({ m, index });
     }
@@ -207,13 +216,45 @@ export class SubscriberFleet implements SubscriberListener {
     const m = this.members[conn.slot]!;
     const streams = m.streams;
     const index = streams.length === 1 ? (streams[0] === bench.s ? 0 : -1) : streams.indexOf(bench.s);
+    this.deliver(conn, m, index, bench.q, bench.t, receivedUs + this.clockOffsetUs, viaRecovery);
+  }
+
+  /** The same as `publication`, the marker read from the frame's bytes by the connection (the hot path). */
+  marker(
+    conn: SubscriberConnection,
+    data: Buffer,
+    streamStart: number,
+    streamEnd: number,
+    q: number,
+    t: number,
+    receivedUs: number,
+  ): void {
+    const m = this.members[conn.slot]!;
+    const streamBytes = m.streamBytes;
+    let index = -1;
+    for (let i = 0; i < streamBytes.length && index < 0; i++) {
+      if (sameBytes(streamBytes[i]!, data, streamStart, streamEnd)) index = i;
+    }
+    this.deliver(conn, m, index, q, t, receivedUs + this.clockOffsetUs, false);
+  }
+
+  /** One received message of stream `index` of member `m` (-1: not one of its streams). */
+  private deliver(
+    conn: SubscriberConnection,
+    m: Member,
+    index: number,
+    q: number,
+    t: number,
+    receivedUs: number,
+    viaRecovery: boolean,
+  ): void {
     if (index < 0) {
       this.unowed++;
       return;
     }
-    const receipt = m.trackers[index]!.record(bench.q);
+    const receipt = m.trackers[index]!.record(q);
     // Intended before it subscribed: not owed, so neither a delivery nor a loss (counted at accounting).
-    if (bench.t < m.subscribedAtUs) return;
+    if (t < m.subscribedAtUs) return;
     if (receipt === 'duplicate') {
       this.duplicated++;
       return;
@@ -221,10 +262,11 @@ export class SubscriberFleet implements SubscriberListener {
     this.delivered++;
     if (receipt === 'new-reordered') this.reordered++;
     if (viaRecovery) this.recovered++;
-    const latencyUs = receivedUs - bench.t;
+    const latencyUs = receivedUs - t;
     this.recorder.recordUs('delivery_latency', latencyUs);
-    if (this.reservoir && isSampled(m.sampleKeys[index]!, bench.q, this.config.samples!.rate)) {
-      this.reservoir.offer(() => this.sampleRow(conn, m, bench.s, bench.q, receivedUs, latencyUs, viaRecovery));
+    if (this.reservoir && isSampled(m.sampleKeys[index]!, q, this.config.samples!.rate)) {
+      const stream = m.streams[index]!;
+      this.reservoir.offer(() => this.sampleRow(conn, m, stream, q, receivedUs, latencyUs, viaRecovery));
     }
   }
 
@@ -399,6 +441,13 @@ export class SubscriberFleet implements SubscriberListener {
     if (this.deadTimer) clearInterval(this.deadTimer);
     for (const m of this.members) m.conn?.close();
   }
+}
+
+/** Whether data[start, end) holds exactly `bytes`. */
+function sameBytes(bytes: Buffer, data: Buffer, start: number, end: number): boolean {
+  if (end - start !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (data[start + i] !== bytes[i]) return false;
+  return true;
 }
 
 /**

@@ -2,6 +2,7 @@
  * Subscriber worker process: holds its slice of the fleet and answers the engine's messages (ipc.ts).
  */
 import { redact, registerSecret } from '../../common/log.ts';
+import { monoUs } from '../../common/mono-clock.ts';
 import type { ParentToSubscriber, SubscriberToParent } from '../ipc.ts';
 import { ProcessMonitor } from '../metrics/process-monitor.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
@@ -20,10 +21,17 @@ onParentMessage<ParentToSubscriber>(async (message) => {
     case 'init': {
       registerSecret(message.config.hmacSecret);
       const id = message.config.workerId;
-      fleet = new SubscriberFleet(message.config, recorder, (line) => {
-        // A few examples are enough to diagnose; counts are in errors by code.
-        if (logged++ < 5) process.stderr.write(redact(`engine   [${id}] ${line}\n`));
-      });
+      const offsetUs = message.config.clockOffsetUs ?? 0;
+      fleet = new SubscriberFleet(
+        message.config,
+        recorder,
+        (line) => {
+          // A few examples are enough to diagnose; counts are in errors by code.
+          if (logged++ < 5) process.stderr.write(redact(`engine   [${id}] ${line}\n`));
+        },
+        // A shard of a distributed run receives in the coordinator's time base, as publishers stamp.
+        offsetUs === 0 ? monoUs : () => monoUs() + offsetUs,
+      );
       await fleet.prepare();
       send({ type: 'ready' });
       return;
