@@ -16,7 +16,8 @@
  *   A/B+5%   A′ vs S5   (must never say pass)
  * Progress is saved after every round (rounds.ndjson), so `judge` works on a partial session too, and
  * `resume <dir>` goes on where a session stopped (a harness error ends a session: a service crashed);
- * `ROUNDS=240 … resume <dir>` extends a finished experiment to more rounds, with its recorded settings.
+ * `ROUNDS=240 … resume <dir>` extends a finished experiment to more rounds, with its recorded settings;
+ * `CHUNK=10 … resume <dir>` runs at most 10 more rounds (take turns with other benchmarks on one machine).
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -72,7 +73,8 @@ async function session(dir: string, setup: Setup, signal: AbortSignal): Promise<
     file: setup.scenario,
     overrides: setup.shared,
     arms: setup.arms,
-    rounds: setup.rounds - done,
+    // CHUNK=n stops after n more rounds, so a long experiment can share a benchmark lock in turns.
+    rounds: Math.min(setup.rounds - done, Number(process.env.CHUNK ?? Number.POSITIVE_INFINITY)),
     // A resumed session keeps the rotation where it stopped.
     rotationStart: done,
     signal,

@@ -7,6 +7,8 @@
  * - counters summed: every shard accounted for what *every* shard published to its own subscribers (the
  *   coordinator exchanged the published streams before the drain), so the shards' expected / delivered / lost /
  *   duplicated counts partition the whole run's and add up exactly;
+ * - push ledgers summed field by field (each shard's counts only its own pushes: its devices, its ledger scope),
+ *   so the merged ledger is the whole flood's — enqueued = delivered + failed + queued, unaccounted summed;
  * - per-second points keyed by the coordinator's second (each shard's wall clock corrected by its offset);
  * - thresholds evaluated on the merged run, with the scenario's thresholds as recorded in run.json;
  * - a shard that is missing or did not finish makes the merged run invalid, naming it; so do the shards' own
@@ -18,6 +20,7 @@ import { ScenarioSchema } from '../../scenarios/lib/scenario.ts';
 import { UserError } from '../common/errors.ts';
 import { resultsRoot } from '../common/run-id.ts';
 import {
+  type PushLedger,
   type RunInfo,
   type RunSummary,
   SUMMARY_SCHEMA_VERSION,
@@ -123,6 +126,7 @@ export async function mergeShardRuns(
     summaries.find((s) => s.aborted)?.aborted ??
     (options.abortReason ? { by: 'distributed run', reason: options.abortReason } : null);
   const thresholds = scenario.thresholds;
+  const pushLedger = mergePushLedgers(summaries.map((s) => s.push_ledger));
   const summary: RunSummary = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     runId,
@@ -143,6 +147,7 @@ export async function mergeShardRuns(
       maxEventLoopDelayP99Ms: Math.max(...summaries.map((s) => s.generator.maxEventLoopDelayP99Ms)),
     },
     timeline,
+    ...(pushLedger ? { push_ledger: pushLedger } : {}),
   };
   const verdict = decideVerdict(summary);
   const reportPath = options.report === false ? undefined : ReportOutput.pathIn(dir);
@@ -160,6 +165,21 @@ export async function mergeShardRuns(
     reportPath,
     exitCode: verdict.exitCode,
     merged: finished.map((shard) => shard.index),
+  };
+}
+
+/** The shards' push ledgers summed field by field (failures by reason); undefined when no shard has one. */
+export function mergePushLedgers(ledgers: readonly (PushLedger | undefined)[]): PushLedger | undefined {
+  const present = ledgers.filter((ledger): ledger is PushLedger => ledger !== undefined);
+  if (!present.length) return undefined;
+  const total = (field: 'enqueued' | 'delivered' | 'queued' | 'unaccounted') =>
+    present.reduce((sum, ledger) => sum + ledger[field], 0);
+  return {
+    enqueued: total('enqueued'),
+    delivered: total('delivered'),
+    failed: sumShardCounters(present.map((ledger) => ledger.failed)),
+    queued: total('queued'),
+    unaccounted: total('unaccounted'),
   };
 }
 

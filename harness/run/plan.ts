@@ -136,7 +136,9 @@ function checkShardable(scenario: Scenario, stack: StackSpec): void {
   };
   // Only the relay's ledger scopes count each shard's pushes apart (another API's ledger is one for everyone).
   if (scenario.push && scenario.push.api !== 'relay')
-    refuse(`push.api: ${scenario.push.api} cannot be sharded (only the relay's ledger tells shards apart); use api: relay or one process`);
+    refuse(
+      `push.api: ${scenario.push.api} cannot be sharded (only the relay's ledger tells shards apart); use api: relay or one process`,
+    );
   if (scenario.dataset) refuse('a seeded dataset cannot be sharded yet (every shard would seed it); drop the dataset');
   if (scenario.workload?.publishers.target === 'chat-app') refuse('the chat-app target cannot be sharded yet');
   if (scenario.workload?.faults.length) refuse('fault steps cannot be sharded (every shard would inject them)');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../common/errors.ts';
-import { channelsByStream, parseWorkload, synthesizeAudience } from '../engine/index.ts';
-import { shardStream, sliceAudience, sliceWorkload } from './shard-slice.ts';
+import { channelsByStream, PushFloodSchema, parseWorkload, synthesizeAudience } from '../engine/index.ts';
+import { shardStream, sliceAudience, slicePushFlood, sliceWorkload } from './shard-slice.ts';
 
 const workload = (publishers: Record<string, unknown>) =>
   parseWorkload({ subscribers: { count: 10 }, publishers: { target: 'centrifugo-broadcast', ...publishers } });
@@ -54,6 +54,54 @@ describe('shard slices', () => {
         ),
       (error: unknown) =>
         error instanceof UserError && /publishers\.rate: 2 split over 3 shards leaves shard 0 none/.test(error.message),
+    );
+  });
+});
+
+describe('push flood slices', () => {
+  const flood = (pushes: Record<string, unknown>, devices = 2000) =>
+    PushFloodSchema.parse({ devices: { count: devices }, pushes });
+
+  it('devices partition the population; pushes, rate and calls in flight sum to the whole', () => {
+    for (const count of [1, 2, 3, 7]) {
+      const whole = flood({ total: 20_001, rate: 1000, concurrency: 64 });
+      const slices = Array.from({ length: count }, (_, index) => slicePushFlood(whole, { index, count }));
+      const owned = slices.flatMap(({ devices }) =>
+        Array.from({ length: devices.end - devices.start }, (_, k) => devices.start + k),
+      );
+      assert.deepEqual(
+        owned,
+        Array.from({ length: 2000 }, (_, k) => k),
+        `${count} shards: each device once`,
+      );
+      const sum = (pick: (f: (typeof slices)[number]['flood']) => number) =>
+        slices.reduce((a, s) => a + pick(s.flood), 0);
+      assert.equal(
+        sum((f) => f.pushes.total),
+        20_001,
+      );
+      assert.equal(
+        sum((f) => f.pushes.rate as number),
+        1000,
+      );
+      assert.ok(
+        slices.every((s) => s.flood.devices.count === 2000),
+        'every shard knows the whole population',
+      );
+    }
+    assert.equal(slicePushFlood(flood({ rate: 'max' }), { index: 1, count: 2 }).flood.pushes.rate, 'max');
+  });
+
+  it('refuses a part that would be empty, naming the field', () => {
+    assert.throws(
+      () => slicePushFlood(flood({ total: 2 }), { index: 0, count: 3 }),
+      (error: unknown) =>
+        error instanceof UserError && /push\.pushes\.total: 2 split over 3 shards/.test(error.message),
+    );
+    assert.throws(
+      () => slicePushFlood(flood({ total: 100 }, 2), { index: 0, count: 3 }),
+      (error: unknown) =>
+        error instanceof UserError && /push\.devices\.count: 2 split over 3 shards/.test(error.message),
     );
   });
 });

@@ -115,7 +115,10 @@ function slicePublishers(p: Workload['publishers'], shard: Shard): Workload['pub
  * population, and its part of the pushes — `total` by `sliceCount`, a fixed `rate` by `sliceRate`, the calls in
  * flight like VUs — so the parts sum exactly to the whole. A part that would be zero is refused, naming the field.
  */
-export function slicePushFlood(flood: PushFlood, shard: Shard): { flood: PushFlood; devices: { start: number; end: number } } {
+export function slicePushFlood(
+  flood: PushFlood,
+  shard: Shard,
+): { flood: PushFlood; devices: { start: number; end: number } } {
   const refuse = (what: string, total: number) => {
     throw new UserError(
       `push.${what}: ${total} split over ${shard.count} shards leaves shard ${shard.index} none; ` +

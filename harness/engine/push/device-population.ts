@@ -57,10 +57,15 @@ function syntheticTokens(fcm: number, webpush: number): { fcm: string[]; webpush
  * The device population: the provider mix interleaved evenly, users round-robin, `perDevice` distinct topics
  * per device, faker-made timezones and locales (seeded: the same seed, the same population). Tokens and Web
  * Push subscriptions come from the sink when there is one (so it accepts them), else are synthetic.
+ *
+ * `range` (a shard's devices, [start, end)): the same seeded population, of which only these devices are kept
+ * and only their tokens minted — every random draw is still made for every device, so device j is the same
+ * device on every shard and in a single process (sink tokens are minted by index: the same index, the same token).
  */
 export async function buildPopulation(
   config: PushFlood['devices'],
   sink: SinkControl | undefined,
+  range: { start: number; end: number } = { start: 0, end: config.count },
 ): Promise<Population> {
   const faker = new Faker({ locale: [en, base] });
   faker.seed(config.seed);
@@ -70,12 +75,17 @@ export async function buildPopulation(
     // Bresenham: device i is FCM when the running FCM quota crosses an integer.
     providers.push(Math.floor((i + 1) * share) > Math.floor(i * share) ? 'fcm' : 'webpush');
   }
-  const nFcm = providers.filter((p) => p === 'fcm').length;
-  const nWebPush = config.count - nFcm;
+  // Tokens of the devices in range: each provider's ordinals [before the range, before its end).
+  const fcmBefore = (i: number) => providers.slice(0, i).filter((p) => p === 'fcm').length;
+  const first = { fcm: fcmBefore(range.start), webpush: range.start - fcmBefore(range.start) };
+  const nFcm = fcmBefore(range.end) - first.fcm;
+  const nWebPush = range.end - range.start - nFcm;
   const tokens = sink
     ? {
-        fcm: nFcm ? await sink.fcmTokens(0, nFcm) : [],
-        webpush: nWebPush ? (await sink.webPushSubscriptions(0, nWebPush)).map((s) => JSON.stringify(s)) : [],
+        fcm: nFcm ? await sink.fcmTokens(first.fcm, nFcm) : [],
+        webpush: nWebPush
+          ? (await sink.webPushSubscriptions(first.webpush, nWebPush)).map((s) => JSON.stringify(s))
+          : [],
       }
     : syntheticTokens(nFcm, nWebPush);
 
@@ -85,19 +95,25 @@ export async function buildPopulation(
   const perDevice = Math.min(config.topics.perDevice, topics.length);
   const byProvider: Record<Provider, number[]> = { fcm: [], webpush: [] };
   const next = { fcm: 0, webpush: 0 };
-  const devices: Device[] = providers.map((provider, i) => {
-    byProvider[provider].push(i);
+  const devices: Device[] = [];
+  providers.forEach((provider, i) => {
+    // Every device's draws are made, in order, so the devices in range are those of the whole population.
     const chosen = new Set<string>();
     while (chosen.size < perDevice) chosen.add(topics[faker.number.int({ min: 0, max: topics.length - 1 })]!);
-    return {
+    const platform = provider === 'webpush' ? 'web' : faker.datatype.boolean({ probability: 0.7 }) ? 'android' : 'ios';
+    const timezone = faker.location.timeZone();
+    const locale = faker.helpers.arrayElement(LOCALES);
+    if (i < range.start || i >= range.end) return;
+    byProvider[provider].push(devices.length);
+    devices.push({
       provider,
       token: tokens[provider][next[provider]++]!,
-      platform: provider === 'webpush' ? 'web' : faker.datatype.boolean({ probability: 0.7 }) ? 'android' : 'ios',
+      platform,
       user: users[i % users.length]!,
       topics: [...chosen],
-      timezone: faker.location.timeZone(),
-      locale: faker.helpers.arrayElement(LOCALES),
-    };
+      timezone,
+      locale,
+    });
   });
   return { devices, byProvider, topics };
 }

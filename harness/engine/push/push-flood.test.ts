@@ -8,6 +8,7 @@ import { CumulativeHistogramDiff } from './histogram-diff.ts';
 import { FLOOD_SATURATION_LIMITS } from './push-flood.ts';
 import { PushFloodSchema, parsePushFlood, recipientsPerCall } from './push-flood-schema.ts';
 import { accountFor, ledgerProgress } from './push-ledger.ts';
+import type { SinkControl } from './sink-control.ts';
 
 const apiLedger = {
   pushes: 100,
@@ -206,5 +207,42 @@ describe('buildPopulation', () => {
       b.devices.map((d) => [d.user, d.topics, d.platform]),
     );
     assert.ok(a.devices.filter((d) => d.provider === 'webpush').every((d) => JSON.parse(d.token).keys.p256dh));
+  });
+});
+
+describe('buildPopulation, sliced for shards', () => {
+  it('the shards’ device ranges partition the population: the same devices, the same tokens, each once', async () => {
+    const config = PushFloodSchema.parse({
+      devices: { count: 1001, mix: { fcm: 0.8, webpush: 0.2 }, topics: { count: 50, perDevice: 2 } },
+    }).devices;
+    // A sink mints tokens by index (the same index, the same token): this one says which index it minted.
+    const sink = {
+      fcmTokens: async (start: number, count: number) => Array.from({ length: count }, (_, k) => `fcm-${start + k}`),
+      webPushSubscriptions: async (start: number, count: number) =>
+        Array.from({ length: count }, (_, k) => ({
+          endpoint: `wp-${start + k}`,
+          expirationTime: null,
+          keys: { p256dh: 'p', auth: 'a' },
+        })),
+    } as unknown as SinkControl;
+    const whole = await buildPopulation(config, sink);
+    const ranges = [
+      { start: 0, end: 333 },
+      { start: 333, end: 667 },
+      { start: 667, end: 1001 },
+    ];
+    const slices = await Promise.all(ranges.map((range) => buildPopulation(config, sink, range)));
+    assert.deepEqual(
+      slices.flatMap((slice) => slice.devices),
+      whole.devices,
+    );
+    for (const slice of slices) {
+      // byProvider indexes the slice's own devices.
+      for (const provider of ['fcm', 'webpush'] as const) {
+        assert.ok(slice.byProvider[provider].every((i) => slice.devices[i]!.provider === provider));
+      }
+      assert.equal(slice.byProvider.fcm.length + slice.byProvider.webpush.length, slice.devices.length);
+    }
+    assert.equal(new Set(whole.devices.map((d) => d.token)).size, 1001, 'no token twice');
   });
 });

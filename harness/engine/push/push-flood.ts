@@ -22,6 +22,7 @@ import { ProcessMonitor } from '../metrics/process-monitor.ts';
 import type { MetricsSnapshot } from '../metrics/recorder.ts';
 import { buildPopulation, type Population, registerPopulation } from './device-population.ts';
 import { sinkFaultProfile } from './fault-variants.ts';
+import { deliveredByOthers, ownsSink, type PushFloodShard, shardLedgerKey } from './flood-shard.ts';
 import { CumulativeHistogramDiff } from './histogram-diff.ts';
 import { PushApi } from './push-api.ts';
 import {
@@ -35,7 +36,7 @@ import { accountFor, ledgerProgress, sum } from './push-ledger.ts';
 import { PushRequests } from './push-requests.ts';
 import { SinkControl, type SinkStats } from './sink-control.ts';
 
-export type { PushFlood, PushFloodInput, PushFloodTargets };
+export type { PushFlood, PushFloodInput, PushFloodShard, PushFloodTargets };
 export { accountFor, parsePushFlood };
 
 export interface PushFloodResult extends DriverResult {
@@ -83,18 +84,28 @@ type Phase = 'register' | 'enqueue' | 'drain' | 'done';
  * model: each push has an intended send time, stamped into the push as `bench_t`, so the sink's end-to-end
  * latency counts from it and a slow API cannot hide), waits until the queue drains, then accounts for every
  * push. `flood` is parsed already (the scenario's `push`, or `parsePushFlood`).
+ *
+ * `shard`: one shard of a sharded flood (flood-shard.ts): `flood.pushes` is this shard's part already, it
+ * registers and pushes to `shard.devices` of the population, starts at the common start barrier, and only
+ * shard 0 touches the sink's run-wide state.
  */
 export async function runPushFlood(
   flood: PushFlood,
   targets: PushFloodTargets,
   hooks: DriverHooks = {},
+  shard?: PushFloodShard,
 ): Promise<PushFloodResult> {
   if (flood.sinkFaults !== 'none' && !targets.sinkControlUrl) {
     throw new UserError(
       'push.sinkFaults needs the sink control URL (a stack with pushSink, or targets.sinkControlUrl)',
     );
   }
-  return new PushFloodRun(flood, targets, hooks).run();
+  if (shard && flood.api !== 'relay') {
+    throw new UserError(
+      `push.api: ${flood.api} cannot be sharded: only the relay's ledger counts each shard's pushes apart; run it as one process`,
+    );
+  }
+  return new PushFloodRun(flood, targets, hooks, shard).run();
 }
 
 class PushFloodRun {
@@ -107,7 +118,8 @@ class PushFloodRun {
   private readonly aggregator = new MetricsAggregator();
   private readonly watch = new SaturationWatch(FLOOD_SATURATION_LIMITS, { eventLoop: FLOOD_SATURATION_REMEDY });
   private readonly errors = new Map<string, number>();
-  private readonly runTag = `flood-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  /** The flood's push ids and ledger scope; a shard's carry its index, so its pushes are told apart. */
+  private readonly runTag: string;
   /** The relay counts this run's pushes in their own ledger scope; other APIs only have their whole ledger. */
   private readonly useScope: boolean;
   private phase: Phase = 'register';
@@ -116,6 +128,10 @@ class PushFloodRun {
   private readonly stop = new AbortController();
   private aborted: DriverResult['aborted'] = null;
   private sinkStatsReset = false;
+  /** Shard 0 of a sharded flood: the sink's run-wide figures cover every shard's pushes (flood-shard.ts). */
+  private readonly ownsSink: boolean;
+  /** After the drain, every shard's ledger (a sharded flood whose exchange succeeded). */
+  private shardLedgers: Record<string, PushLedger> | undefined;
 
   private registered = 0;
   /** Flood units accepted: device messages (token / device recipients) or calls (topics). */
@@ -147,7 +163,11 @@ class PushFloodRun {
     private readonly flood: PushFlood,
     targets: PushFloodTargets,
     private readonly hooks: DriverHooks,
+    private readonly shard: PushFloodShard | undefined,
   ) {
+    const tag = `flood-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.runTag = shard ? `${tag}-s${shard.index}` : tag;
+    this.ownsSink = ownsSink(shard);
     this.api = new PushApi(targets.relayUrl, targets.relayApiKey, {
       connections: Math.min(256, flood.pushes.concurrency),
     });
@@ -164,16 +184,22 @@ class PushFloodRun {
       // Stopped while registering: nothing was pushed, and the result says so.
       if (population) {
         await this.chooseLedger();
-        await this.prepareSink();
-        const ticker = setInterval(() => void this.tick(), 1000);
-        try {
-          await this.enqueue(population);
-          await this.drain();
-        } finally {
-          clearInterval(ticker);
+        await this.resetSink();
+        // A shard waits for the others here (every shard registered, the sink reset by shard 0).
+        if (await this.passStartBarrier()) {
+          await this.applySinkFaults();
+          const ticker = setInterval(() => void this.tick(), 1000);
+          try {
+            await this.enqueue(population);
+            await this.drain();
+            // Ticks go on while the shard waits: shard 0's seconds carry the sink's e2e latencies to the end.
+            await this.exchangeLedgers();
+          } finally {
+            clearInterval(ticker);
+          }
+          while (this.ticking) await sleep(10);
+          await this.tick(true); // the last partial second
         }
-        while (this.ticking) await sleep(10);
-        await this.tick(true); // the last partial second
       }
       return await this.account();
     } finally {
@@ -222,8 +248,15 @@ class PushFloodRun {
   /** The population, registered; undefined when the flood was stopped before it was. */
   private async register(): Promise<Population | undefined> {
     const { devices, api } = this.flood;
-    this.event('phase', 'register', `${devices.count} devices (${api})`);
-    const population = await buildPopulation(devices, this.sink);
+    const range = this.shard?.devices;
+    this.event(
+      'phase',
+      'register',
+      range
+        ? `devices ${range.start}..${range.end - 1} of ${devices.count} (${api}, shard ${this.shard!.index}/${this.shard!.count})`
+        : `${devices.count} devices (${api})`,
+    );
+    const population = await buildPopulation(devices, this.sink, this.shard?.devices);
     try {
       await registerPopulation(this.api, population, {
         bulk: api === 'relay',
@@ -257,14 +290,60 @@ class PushFloodRun {
     if (this.ledgerSource === 'api' && !this.useScope) this.ledgerBaseline = await this.readLedger();
   }
 
-  /** Zeroes the sink's stats (this run's receipts alone) and applies the fault variant, just before enqueueing. */
-  private async prepareSink(): Promise<void> {
+  /** Zeroes the sink's stats (this run's receipts alone), before any push; a sharded flood's shard 0 only. */
+  private async resetSink(): Promise<void> {
     const { sink, flood } = this;
-    if (sink && flood.resetSinkStats) {
+    if (sink && flood.resetSinkStats && this.ownsSink) {
       await sink.resetStats();
       this.sinkStatsReset = true;
     }
-    if (!sink || flood.sinkFaults === 'none') return;
+  }
+
+  /**
+   * A shard: waits for the common start. False when the run was stopped or aborted meanwhile (another shard
+   * died, the coordinator gave up): nothing was pushed, and the result says so.
+   */
+  private async passStartBarrier(): Promise<boolean> {
+    if (!this.shard || this.stop.signal.aborted) return !this.stop.signal.aborted;
+    try {
+      await this.shard.startBarrier();
+      this.event('phase', 'start barrier passed', `shard ${this.shard.index}/${this.shard.count}`);
+    } catch (error) {
+      this.abort('signal', error);
+    }
+    return !this.stop.signal.aborted;
+  }
+
+  /**
+   * A shard, after its drain: every shard's ledger, once all have drained. Shard 0 reads the sink's run-wide
+   * figures only then. A failed exchange (the run aborted) stops this shard; its own ledger is still exact.
+   */
+  private async exchangeLedgers(): Promise<void> {
+    if (!this.shard || this.stop.signal.aborted) return;
+    try {
+      const own = this.lastLedger ? this.ledgerNow() : undefined;
+      this.shardLedgers = await this.shard.exchangeLedgers(own ? { [shardLedgerKey(this.shard.index)]: own } : {});
+    } catch (error) {
+      this.abort('signal', error);
+    }
+  }
+
+  /** The ledger as it stands, without the sink cross-check (for the exchange). */
+  private ledgerNow(): PushLedger {
+    return accountFor({
+      source: this.ledgerSource,
+      api: this.lastLedger,
+      baseline: this.ledgerBaseline,
+      accepted: this.acceptedCalls,
+      acceptedUnits: this.accepted,
+      expectedTargets: this.flood.pushes.recipients.kind === 'token' ? this.expectedTargets : undefined,
+    });
+  }
+
+  /** Applies the fault variant, just before enqueueing (a sharded flood: shard 0, at the common start). */
+  private async applySinkFaults(): Promise<void> {
+    const { sink, flood } = this;
+    if (!sink || flood.sinkFaults === 'none' || !this.ownsSink) return;
     const profile = sinkFaultProfile(flood);
     const applied = await sink.setFaults(profile);
     this.faultsApplied = true;
@@ -423,7 +502,7 @@ class PushFloodRun {
     try {
       const [ledger, stats] = await Promise.all([
         this.ledgerSource === 'api' ? this.readLedger() : undefined,
-        this.sink ? this.sink.stats().catch(() => undefined) : undefined,
+        this.sink && this.ownsSink ? this.sink.stats().catch(() => undefined) : undefined,
       ]);
       if (ledger) this.lastLedger = ledger;
       if (stats) this.lastSink = stats;
@@ -475,9 +554,13 @@ class PushFloodRun {
 
   private async account(): Promise<PushFloodResult> {
     const { flood, sink, lastLedger, ledgerBaseline } = this;
-    const finalSink = sink ? await sink.stats().catch(() => this.lastSink) : undefined;
-    // The sink's figures are this flood's alone once its stats were reset (not when stopped before that).
-    const sinkIsOurs = finalSink !== undefined && this.sinkStatsReset;
+    const finalSink = sink && this.ownsSink ? await sink.stats().catch(() => this.lastSink) : undefined;
+    // The sink's figures are this flood's alone once its stats were reset (not when stopped before that); a
+    // sharded flood's are the whole run's, on shard 0, once it knows what every other shard delivered.
+    const others = this.shard ? this.othersDelivered() : 0;
+    const sinkIsOurs = finalSink !== undefined && this.sinkStatsReset && others !== undefined;
+    // What the sink received for this flood's pushes: all of it, less the other shards' deliveries.
+    const ourReceipts = sinkIsOurs ? finalSink.receipts - (others ?? 0) : undefined;
     const ledger = accountFor({
       source: this.ledgerSource,
       api: lastLedger,
@@ -485,7 +568,7 @@ class PushFloodRun {
       accepted: this.acceptedCalls,
       acceptedUnits: this.accepted,
       expectedTargets: flood.pushes.recipients.kind === 'token' ? this.expectedTargets : undefined,
-      sinkReceipts: sinkIsOurs ? finalSink.receipts : undefined,
+      sinkReceipts: ourReceipts,
     });
     this.phase = 'done';
     this.delivered = ledger.delivered;
@@ -533,7 +616,7 @@ class PushFloodRun {
       ...(sinkIsOurs && {
         sink: {
           receipts: finalSink.receipts,
-          duplicates: Math.max(0, finalSink.receipts - ledger.delivered),
+          duplicates: Math.max(0, ourReceipts! - ledger.delivered),
           deadTokenRepeatHits: Object.values(finalSink.dead ?? {}).reduce((a, d) => a + d.repeatHits, 0),
         },
       }),
@@ -556,6 +639,11 @@ class PushFloodRun {
       durationS: Math.round(durationS * 1000) / 1000,
       histograms,
     };
+  }
+
+  /** A shard: what the other shards delivered, from the exchange; undefined when it did not happen. */
+  private othersDelivered(): number | undefined {
+    return this.shard && this.shardLedgers ? deliveredByOthers(this.shardLedgers, this.shard.index) : undefined;
   }
 
   /** A fixed-rate flood that fell behind its schedule: a timeline note (its latency already shows it). */

@@ -1,0 +1,225 @@
+/**
+ * A sharded push flood on this box, through the CLI as users drive it: one held stack with the push relay and
+ * the push sink, a coordinator and 2 shard processes (`run scenarios/push-flood.ts --shard i/2`), merged by the
+ * coordinator — against the same flood as one process on the same stack.
+ *
+ * - the merged push ledger equals the single process's, field by field (20,000 pushes to 2,000 devices:
+ *   enqueued = delivered + failed + queued, unaccounted 0);
+ * - each shard registers and pushes to its own half of the devices, and its ledger counts its own pushes;
+ * - the sink's run-wide figures (e2e latency, receipts) are shard 0's alone, so the merge counts every receipt once;
+ * - nothing is left running.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../common/exit-codes.ts';
+import type { RunSummary } from '../common/summary-types.ts';
+import { type HeldStack, holdUntilStopped, parseStackSpec, startHeldStack } from '../stack/index.ts';
+import { processesWithEnv } from '../stack/testing.ts';
+
+const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
+const TAG = 'CB_TEST_TAG';
+const RESULTS = mkdtempSync(path.join(os.tmpdir(), 'cb-sharded-push-'));
+const STACKS = path.join(RESULTS, '.stacks');
+const tags: string[] = [];
+
+interface Cli {
+  tag: string;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+  child: ChildProcess;
+}
+
+function cli(args: string[]): Cli {
+  const tag = randomUUID();
+  tags.push(tag);
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: RESULTS, [TAG]: tag },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, tag, stdout: () => out, stderr: () => err, exit };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The scenario's flood, small (20,000 pushes to 2,000 devices by default), against the held stack. */
+function floodSets(pushes = 20_000, devices = 2_000, extra: [string, string][] = []): string[] {
+  return [
+    ['stack.provider', 'external'],
+    ['stack.stackFile', path.join(STACKS, 'push.json')],
+    ['push.devices.count', String(devices)],
+    ['push.pushes.total', String(pushes)],
+    ['push.drainTimeoutS', '60'],
+    ...extra,
+  ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+}
+
+/** The flood as one process, then as 2 shards with a coordinator; their summaries (single, merged, shards). */
+async function singleAndSharded(runId: string, sets: string[], mergedExit: number = ExitCode.ok) {
+  const single = cli(['run', 'scenarios/push-flood.ts', '--no-thresholds', '--no-report', ...sets]);
+  assert.equal(await single.exit, ExitCode.ok, single.stderr());
+  const coord = cli([
+    'coordinate',
+    'scenarios/push-flood.ts',
+    '--shards',
+    '2',
+    '--run-id',
+    runId,
+    '--port',
+    '0',
+    '--merge',
+    ...sets,
+  ]);
+  await until(() => coord.stdout().includes('"url"'), 60_000, 'the coordinator to listen', coord.stderr);
+  const url = (JSON.parse(coord.stdout().split('\n')[0]!) as { url: string }).url;
+  const shards = [0, 1].map((index) =>
+    cli([
+      'run',
+      'scenarios/push-flood.ts',
+      '--shard',
+      `${index}/2`,
+      '--coordinator',
+      url,
+      '--run-id',
+      runId,
+      '--no-thresholds',
+      '--no-report',
+      ...sets,
+    ]),
+  );
+  for (const shard of shards) assert.equal(await shard.exit, ExitCode.ok, shard.stderr());
+  // The merged run is judged by the scenario's thresholds (run.json), as a single run without --no-thresholds.
+  assert.equal(await coord.exit, mergedExit, `${coord.stderr()}\n${coord.stdout()}`);
+  return {
+    one: readSummary(findSingleRun(single)),
+    merged: readSummary(path.join(RESULTS, runId)),
+    parts: [0, 1].map((index) => readSummary(path.join(RESULTS, runId, 'shards', String(index)))),
+  };
+}
+
+const readSummary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+const count = (summary: RunSummary, name: string) => {
+  const metric = summary.metrics[name];
+  return metric?.type === 'counter' || metric?.type === 'trend' ? metric.count : undefined;
+};
+
+let held: HeldStack | undefined;
+const holding = new AbortController();
+let stopped: Promise<unknown> | undefined;
+
+before(async () => {
+  // The held stack's own logs go to this test's results folder, not the project's.
+  process.env.CENTRIFUGO_BENCH_RESULTS = RESULTS;
+  const spec = parseStackSpec({
+    provider: 'local',
+    engine: 'memory',
+    pushSink: { workers: 1 },
+    pushRelay: { workerProcesses: 1, retry: { baseDelayMs: 200, rateLimitedInitialDelayMs: 500, maxAttempts: 10 } },
+  });
+  held = await startHeldStack(spec, 'push', STACKS, holding.signal);
+  stopped = holdUntilStopped(held, holding.signal);
+});
+
+after(async () => {
+  holding.abort();
+  await stopped;
+  const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
+  const deadline = Date.now() + 15_000;
+  while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(left(), [], 'no process a shard or the coordinator started is left');
+  rmSync(RESULTS, { recursive: true, force: true });
+});
+
+test('2 shards of a 20,000-push flood: the merged ledger equals one process’s exactly, each receipt counted once', async () => {
+  const { one, merged, parts } = await singleAndSharded('push-2', floodSets());
+  assert.equal(merged.valid, one.valid, merged.invalidReasons.join('; '));
+  assert.deepEqual(one.push_ledger, { enqueued: 20_000, delivered: 20_000, failed: {}, queued: 0, unaccounted: 0 });
+  assert.deepEqual(merged.push_ledger, one.push_ledger, 'the merged ledger is the single process’s');
+  // Each shard's ledger counts its own pushes: half of them each.
+  assert.deepEqual(
+    parts.map((part) => part.push_ledger?.enqueued),
+    [10_000, 10_000],
+  );
+  assert.equal(count(merged, 'pushes_enqueued'), 20_000);
+  assert.equal(count(merged, 'pushes_delivered'), 20_000);
+  assert.equal(count(merged, 'pushes_unaccounted'), 0);
+  // The sink's figures are the run's, on shard 0 only: one e2e latency per receipt, none counted twice.
+  assert.equal(count(parts[0]!, 'push_e2e_latency'), 20_000);
+  assert.equal(count(parts[1]!, 'push_e2e_latency'), undefined);
+  assert.equal(count(merged, 'push_e2e_latency'), count(one, 'push_e2e_latency'));
+  // Each shard registered its own half of the devices.
+  for (const [index, part] of parts.entries()) {
+    const register = part.timeline.find((event) => event.name === 'register');
+    assert.match(register?.detail ?? '', index === 0 ? /devices 0\.\.999 of 2000/ : /devices 1000\.\.1999 of 2000/);
+  }
+});
+
+test('dead tokens, the sink’s fault profile set once by shard 0: the merged ledger and its failures equal one process’s', async () => {
+  const sets = floodSets(4_000, 1_000, [['push.sinkFaults', 'dead-tokens']]);
+  // The scenario's `pushes_failed count==0` fails on the merged run, as it would on one process: exit 99.
+  const { one, merged, parts } = await singleAndSharded('push-dead', sets, ExitCode.thresholdsFailed);
+  const failed = Object.values(one.push_ledger?.failed ?? {}).reduce((a, b) => a + b, 0);
+  assert.ok(failed > 0, `dead tokens failed: ${JSON.stringify(one.push_ledger)}`);
+  assert.equal(one.push_ledger?.unaccounted, 0);
+  // Every count equal; failures by reason may split differently: the relay remembers a token it found dead in an
+  // earlier flood on this stack (the single run's) and fails it as `dead_token` without sending it again, where a
+  // fresh relay fails the first push to it with the sink's answer (`unregistered`, `webpush_gone`).
+  const totals = (ledger: RunSummary['push_ledger']) => ({
+    ...ledger,
+    failed: Object.values(ledger?.failed ?? {}).reduce((a, b) => a + b, 0),
+  });
+  assert.deepEqual(totals(merged.push_ledger), totals(one.push_ledger), 'the merged ledger is the single process’s');
+  // Only shard 0 applied (and, once every shard had drained, cleared) the profile.
+  assert.ok(parts[0]!.timeline.some((event) => event.kind === 'fault' && /dead-tokens/.test(event.name)));
+  assert.ok(!parts[1]!.timeline.some((event) => event.kind === 'fault'));
+});
+
+test('a flood that cannot be sharded: one line, exit 2, before anything starts', async () => {
+  for (const [sets, message] of [
+    [floodSets(20_000, 2_000, [['push.api', 'generic']]), /--shard: push\.api: generic cannot be sharded/],
+    [floodSets(1), /push\.pushes\.total: 1 split over 2 shards leaves shard 0 none/],
+  ] as const) {
+    const bad = cli([
+      'run',
+      'scenarios/push-flood.ts',
+      '--shard',
+      '0/2',
+      '--coordinator',
+      'http://127.0.0.1:9',
+      '--run-id',
+      'x',
+      ...sets,
+    ]);
+    assert.equal(await bad.exit, ExitCode.badInput, bad.stderr());
+    assert.match(bad.stderr(), message);
+  }
+});
+
+/** The single-process run's folder: the dated run folder with a summary that `run` names on its output. */
+function findSingleRun(single: Cli): string {
+  const found = readdirSync(RESULTS).filter(
+    (name) =>
+      /^\d{8}-\d{6}-[0-9a-f]{4}$/.test(name) &&
+      existsSync(path.join(RESULTS, name, 'summary.json')) &&
+      `${single.stdout()}${single.stderr()}`.includes(name),
+  );
+  assert.equal(found.length, 1, `one single-process run folder: ${found.join(', ')}`);
+  return path.join(RESULTS, found[0]!);
+}
