@@ -2,12 +2,13 @@
  * `--provider containers` end to end against Podman on this machine, through the CLI as a user runs it:
  * the smoke scenario, one `compare` cell with a consumer mode (PostgreSQL outbox), a small push flood —
  * each must pass its thresholds (exit 0) — and the faults a scenario injects, mapped to container
- * operations. Images are built once (under a lock) and shared by every test and test file.
+ * operations; NATS and ClickHouse: `stack up` with every service, a run on the NATS engine, ClickHouse as a
+ * live output. Images are built once (under a lock) and shared by every test and test file.
  * Skipped (with the reason) only where no container engine can be started.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,79 @@ test('a small push flood passes with --provider containers: ledger balanced', { 
   assert.equal(run.status, 0, run.output);
   assert.match(run.output, /enqueued=2,000 delivered=2,000 failed=0 queued=0 unaccounted=0/);
 });
+
+/** A short smoke run (5 s of broadcasts to 100 subscribers): the same thresholds, a fraction of the time. */
+const SHORT_SMOKE = ['--set', 'workload.subscribers.count=100', '--set', 'workload.publishers.duration=5s'];
+
+test('stack up --provider containers with every service (NATS and ClickHouse too) answers, then stack down', {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const up = cli(['stack', 'up', '--provider', 'containers', '--name', 'all-services', '--json']);
+  try {
+    assert.equal(up.status, 0, up.output);
+    const stack = JSON.parse(up.stdout) as {
+      provider: string;
+      endpoints: { nats?: { url: string }; clickhouse?: { url: string }; postgres?: unknown; redis?: unknown };
+      versions: Record<string, string>;
+    };
+    assert.equal(stack.provider, 'containers');
+    assert.ok(stack.endpoints.postgres && stack.endpoints.redis, 'postgres and redis are part of "all"');
+    assert.equal(stack.versions.nats, '2.9.10');
+    assert.match(stack.versions.clickhouse ?? '', /^18\.16/);
+    const clickhouse = await fetch(`${stack.endpoints.clickhouse!.url}/?query=SELECT%20version()`);
+    assert.equal((await clickhouse.text()).trim(), stack.versions.clickhouse);
+    assert.match(stack.endpoints.nats!.url, /^nats:\/\/127\.0\.0\.1:\d+$/);
+    const { port } = new URL(stack.endpoints.nats!.url.replace('nats:', 'http:'));
+    assert.ok(await natsAnswers(Number(port), 5000), 'NATS answers INFO on its client port');
+  } finally {
+    const down = cli(['stack', 'down', '--name', 'all-services']);
+    assert.equal(down.status, 0, down.output);
+  }
+});
+
+test('a run on the NATS engine passes with --provider containers', { skip, timeout: 120_000 }, () => {
+  const run = cli(
+    ['run', 'scenarios/smoke.ts', '--set', 'stack.provider=containers', '--set', 'stack.engine=nats'].concat(
+      SHORT_SMOKE,
+    ),
+  );
+  assert.equal(run.status, 0, run.output);
+  assert.match(run.output, /starting containers stack .*: centrifugo, nats/);
+  assert.match(run.output, /messages_lost\.+: 0 /);
+  assert.match(run.output, /PASSED/);
+});
+
+test('ClickHouse as a live output (--out clickhouse) with --provider containers', { skip, timeout: 120_000 }, () => {
+  const run = cli(
+    ['run', 'scenarios/smoke.ts', '--set', 'stack.provider=containers', '--out', 'clickhouse'].concat(SHORT_SMOKE),
+  );
+  assert.equal(run.status, 0, run.output);
+  assert.match(run.output, /starting containers stack .*clickhouse/);
+  assert.match(run.output, /ClickHouse: [1-9][\d,]* rows written live/);
+  const runId = /run (\d{8}-\d{6}-[0-9a-f]{4})/.exec(run.output)?.[1];
+  assert.ok(runId, run.output);
+  const meta = JSON.parse(readFileSync(path.join(results, runId, 'run.json'), 'utf8')) as {
+    versions: Record<string, string>;
+  };
+  assert.match(meta.versions.clickhouse ?? '', /^18\.16/, 'the run records the ClickHouse it wrote to');
+});
+
+/** NATS's greeting (`INFO {…}`) on a client port within `timeoutMs`. */
+function natsAnswers(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('data', (chunk) => {
+      if (chunk.toString().startsWith('INFO ')) done(true);
+    });
+  });
+}
 
 /** PING → PONG on a Redis URL within `timeoutMs`; false when it does not answer in time. */
 function redisAnswers(url: string, timeoutMs: number): Promise<boolean> {

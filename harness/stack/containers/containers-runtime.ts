@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../common/errors.ts';
+import { log } from '../../common/log.ts';
 import type { LocalRuntime } from '../local/local-runtime.ts';
 import type { ServiceProcess } from '../local/managed-process.ts';
 import type { SutRuntime } from '../services/sut.ts';
@@ -69,6 +70,14 @@ export class ContainersRuntime implements SutRuntime {
     const service = new ContainerService(spec.name, this.local.logFile(spec.name));
     service.whenCrashed((status) => {
       const how = status.code === null ? 'unknown status' : `code ${status.code}`;
+      // As with a local process: a service nothing under test uses (ClickHouse) dying is a warning, not a crash.
+      if (spec.vital === false) {
+        log.warn(
+          'stack',
+          `${spec.name} (container) exited unexpectedly (${how}); nothing under test uses it, so the stack goes on`,
+        );
+        return;
+      }
       this.local.reportServiceCrash({
         service: spec.name,
         message: `${spec.name} (container) exited unexpectedly (${how})`,

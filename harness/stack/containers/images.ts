@@ -4,17 +4,24 @@ import { requireTool } from '../toolchain/tools.ts';
 import { IMAGES } from '../versions.ts';
 import { type EngineCli, imageExists } from './rootfs-image.ts';
 
-type ImageService = 'centrifugo' | 'postgres' | 'redis';
+type ImageService = 'centrifugo' | 'postgres' | 'redis' | 'nats' | 'clickhouse';
 
 /** The major version of a Debian-packaged service ("15.18" → "15"), to name its image like the official one. */
 function major(version: string | undefined, fallback: string): string {
   return /^(\d+)/.exec(version ?? '')?.[1] ?? fallback;
 }
 
+/** "2.9.10" → "2.9": the official NATS image is tagged by major.minor as well as by full version. */
+function majorMinor(version: string | undefined, fallback: string): string {
+  return /^(\d+\.\d+)/.exec(version ?? '')?.[1] ?? fallback;
+}
+
 /**
  * The official name and tag matching the binary the local provider uses: Centrifugo pinned, PostgreSQL and
- * Redis the Debian release's major (`postgres:15-bookworm`, `redis:7-bookworm`). Where absent, the provider
- * builds the image under that name from those binaries.
+ * Redis the Debian release's major (`postgres:15-bookworm`, `redis:7-bookworm`), NATS its major.minor
+ * (`nats:2.9`), ClickHouse the Debian version in full (`clickhouse/clickhouse-server:18.16.1`: the schema is
+ * portable, but a ClickHouse version is a different server). Where absent, the provider builds the image
+ * under that name from those binaries.
  */
 function defaultImage(service: ImageService): string {
   switch (service) {
@@ -24,6 +31,10 @@ function defaultImage(service: ImageService): string {
       return `postgres:${major(requireTool('postgres').version, '15')}-bookworm`;
     case 'redis':
       return `redis:${major(requireTool('redis-server').version, '7')}-bookworm`;
+    case 'nats':
+      return `nats:${majorMinor(requireTool('nats-server').version, '2.9')}`;
+    case 'clickhouse':
+      return `clickhouse/clickhouse-server:${requireTool('clickhouse-server').version ?? '18.16.1'}`;
   }
 }
 

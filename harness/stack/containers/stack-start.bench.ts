@@ -2,11 +2,12 @@
  * Stack start and stop time, provider local vs containers, same spec, interleaved (local, containers,
  * local, …) so machine load drifts hit both alike:
  *
- *   node --import tsx harness/stack/containers/stack-start.bench.ts [--runs 3] [--spec full|centrifugo]
+ *   node --import tsx harness/stack/containers/stack-start.bench.ts [--runs 3] [--spec full|centrifugo|services]
  *
  * `full` is compare's outbox cell grown to every container this provider has: Redis engine, 2 Centrifugo
  * nodes, PostgreSQL, the chat app (outbox), push sink and push relay. `centrifugo` is the smoke scenario's
- * stack (one node, memory engine). Images are built before the first timed start (their build time is
+ * stack (one node, memory engine). `services` is `stack up`'s default (`--services all`): one node, memory
+ * engine, PostgreSQL, Redis, NATS and ClickHouse. Images are built before the first timed start (their build time is
  * printed by the provider, once). Prints one line per start and a JSON summary (medians, seconds).
  */
 import { parseArgs } from 'node:util';
@@ -20,9 +21,10 @@ const runs = Number(values.runs);
 const specs: Record<string, StackSpecInput> = {
   full: { engine: 'redis', nodes: 2, chatApp: { mode: 'outbox' }, pushSink: {}, pushRelay: {} },
   centrifugo: { engine: 'memory', nodes: 1 },
+  services: { engine: 'memory', nodes: 1, services: ['postgres', 'redis', 'nats', 'clickhouse'] },
 };
 const spec = specs[values.spec ?? 'full'];
-if (!spec) throw new Error(`--spec: full or centrifugo (got ${values.spec})`);
+if (!spec) throw new Error(`--spec: full, centrifugo or services (got ${values.spec})`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timeOnce(provider: 'local' | 'containers'): Promise<{ up: number; down: number }> {

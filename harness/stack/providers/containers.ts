@@ -4,10 +4,12 @@ import { log, registerSecret } from '../../common/log.ts';
 import type { StackEndpoints, StackSecrets } from '../../common/stack-types.ts';
 import type { CentrifugoConsumer } from '../centrifugo-config.ts';
 import { CentrifugoContainers } from '../containers/centrifugo-container.ts';
+import { ClickHouseContainer } from '../containers/clickhouse-container.ts';
 import type { ContainerService } from '../containers/container-service.ts';
 import { ContainersRuntime } from '../containers/containers-runtime.ts';
 import { connectEngine } from '../containers/engine-service.ts';
 import { ensureHarnessImage } from '../containers/harness-image.ts';
+import { NatsContainer, type StartedNatsContainer } from '../containers/nats-container.ts';
 import { PostgresContainer, type StartedPostgresContainer } from '../containers/postgres-container.ts';
 import { RedisContainer, type StartedRedisContainer } from '../containers/redis-container.ts';
 import { LocalRuntime } from '../local/local-runtime.ts';
@@ -19,19 +21,20 @@ import { type StackSpec, servicesFor } from '../stack-spec.ts';
 
 /** Services and consumers this provider has no container for yet: the spec is refused naming them, before anything starts. */
 function unsupported(spec: StackSpec): string[] {
-  const services = [...servicesFor(spec)].filter((s) => s === 'nats' || s === 'clickhouse');
+  const services = [...servicesFor(spec)].filter((s) => s === 'kafka' || s === 'kafka-connect');
   const consumers = spec.consumers
-    .filter((c) => c.type !== 'postgresql' && c.type !== 'redis_stream')
+    .filter((c) => c.type !== 'postgresql' && c.type !== 'redis_stream' && c.type !== 'nats_jetstream')
     .map((c) => `the ${c.type} consumer ${c.name}`);
   return [...services, ...consumers];
 }
 
 function resolveConsumer(
   consumer: StackSpec['consumers'][number],
-  started: { postgres?: StartedPostgresContainer; redis?: StartedRedisContainer },
+  started: { postgres?: StartedPostgresContainer; redis?: StartedRedisContainer; nats?: StartedNatsContainer },
 ): CentrifugoConsumer {
   if (consumer.type === 'postgresql') return { ...consumer, dsn: started.postgres!.url };
   if (consumer.type === 'redis_stream') return { ...consumer, redisUrl: started.redis!.url };
+  if (consumer.type === 'nats_jetstream') return { ...consumer, natsUrl: started.nats!.url };
   throw new UserError(`provider containers: consumer ${consumer.name} (${consumer.type}) is not supported`);
 }
 
@@ -76,9 +79,11 @@ export async function startContainersStack(
     );
     // Built (when the repository changed) before any service starts: the build is CPU-bound, startups are not.
     if (withSut) harnessImage = ensureHarnessImage(engine.cli).image;
-    const [postgres, redis] = await allSettledOrThrow([
+    const [postgres, redis, nats, clickhouse] = await allSettledOrThrow([
       wanted.has('postgres') ? new PostgresContainer().start(runtime) : undefined,
       wanted.has('redis') ? new RedisContainer().start(runtime) : undefined,
+      wanted.has('nats') ? new NatsContainer().start(runtime) : undefined,
+      wanted.has('clickhouse') ? new ClickHouseContainer().start(runtime) : undefined,
     ] as const);
     const secrets: StackSecrets = {
       centrifugoHmacSecret: randomBytes(32).toString('base64url'),
@@ -92,6 +97,8 @@ export async function startContainersStack(
     const endpointsBeforeCentrifugo: Omit<StackEndpoints, 'centrifugo'> = {
       postgres: postgres && { url: postgres.url },
       redis: redis && { url: redis.url },
+      nats: nats && { url: nats.url },
+      clickhouse: clickhouse && { url: clickhouse.url },
     };
     if (spec.chatApp) {
       await prepareChatApp({ endpoints: endpointsBeforeCentrifugo, consumers: spec.consumers, options: spec.chatApp });
@@ -101,9 +108,10 @@ export async function startContainersStack(
     const centrifugo = await new CentrifugoContainers({
       engine: spec.engine,
       redisUrl: redis?.url,
+      natsUrl: nats?.url,
       hmacSecret: secrets.centrifugoHmacSecret,
       apiKey: secrets.centrifugoApiKey,
-      consumers: spec.consumers.map((c) => resolveConsumer(c, { postgres, redis })),
+      consumers: spec.consumers.map((c) => resolveConsumer(c, { postgres, redis, nats })),
       logLevel: spec.centrifugo.logLevel,
       clientQueueMaxSize: spec.centrifugo.clientQueueMaxSize,
       personalHistorySize: spec.centrifugo.personalHistorySize,
@@ -141,10 +149,13 @@ export async function startContainersStack(
     }
     if (postgres) versions.postgres = postgres.version;
     if (redis) versions.redis = redis.version;
+    if (nats) versions.nats = nats.version;
+    if (clickhouse) versions.clickhouse = clickhouse.version;
     versions.containerEngine = engine.version;
     const pausable: Record<string, ContainerService | undefined> = {
       postgres: postgres?.container,
       redis: redis?.container,
+      nats: nats?.container,
     };
     log.info('stack', `ready in ${((performance.now() - started) / 1000).toFixed(1)}s`);
 
