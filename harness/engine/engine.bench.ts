@@ -9,7 +9,8 @@
  * deliveries and RSS per connection (subscriber workers' peak RSS over their idle baseline).
  */
 import { withStack } from '../stack/testing.ts';
-import { parseWorkload, runEngine } from './index.ts';
+import { runEngine } from './index.ts';
+import { broadcastBenchWorkload, singleNodeTargets } from './subscribers/broadcast-bench.ts';
 
 const subscribers = Number(process.env.SUBSCRIBERS ?? 1000);
 const rate = Number(process.env.RATE ?? 5);
@@ -27,26 +28,8 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
   const steady = { cpuSeconds: 0, delivered: 0, seconds: 0 };
   let connectedPoint: { rss: number; connected: number } | undefined;
   const result = await runEngine(
-    parseWorkload({
-      subscribers: { count: subscribers, connectRate, workers },
-      publishers: {
-        executor: 'constant-arrival-rate',
-        rate,
-        duration,
-        preAllocatedVUs: 20,
-        maxVUs: 100,
-        payloadBytes,
-      },
-      drain: '5s',
-    }),
-    {
-      centrifugo: {
-        wsUrls: [node.wsUrl],
-        apiUrls: [node.apiUrl],
-        apiKey: stack.secrets.centrifugoApiKey,
-        hmacSecret: stack.secrets.centrifugoHmacSecret,
-      },
-    },
+    broadcastBenchWorkload({ subscribers, connectRate, workers, rate, duration, payloadBytes }),
+    singleNodeTargets(node, stack.secrets),
     {
       onEvent(e) {
         if (e.kind === 'phase') phase = e.name;

@@ -35,6 +35,20 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
   }
 }
 
+/**
+ * Whether `pid` is a child of `parent` (field 4 of /proc/<pid>/stat). A search by environment variable also
+ * finds other runs' workers on a shared machine (another engineer's engine test has its own
+ * `subscribers-1`); only this process's own children belong in its figures.
+ */
+export function isChildOf(pid: number, parent: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+  } catch {
+    return false;
+  }
+}
+
 /** Sums of CPU and RSS over processes (gone ones count as zero). */
 export function sampleProcesses(pids: readonly number[]): Omit<ProcessSample, 'pid'> {
   let cpuSeconds = 0;

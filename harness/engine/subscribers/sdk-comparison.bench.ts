@@ -7,15 +7,22 @@
  *   flock /tmp/bench.lock node --import tsx harness/engine/subscribers/sdk-comparison.bench.ts
  *   SUBSCRIBERS=2000 RATE=1 DURATION=60s SDK_PROCESSES=2 WORKERS=2 flock /tmp/bench.lock node --import tsx …
  *
- * Prints, for each fleet: CPU-s per million deliveries, KB per idle subscriber (RSS growth while connecting,
- * over the subscribers), connect + subscribe CPU per subscriber; then the ratios engine ÷ SDK. The SDK fleet
- * is started and fully subscribed first, then the engine runs its usual connect → publish → drain.
+ * Prints, for each fleet: CPU-s per million deliveries (and the kernel's share of it), KB per idle subscriber
+ * (RSS growth while connecting, over the subscribers), connect + subscribe CPU per subscriber, idle CPU per
+ * subscriber (µs per second: Centrifugo's pings and the pongs, nothing else); then the ratios engine ÷ SDK.
+ * The SDK fleet is started and fully subscribed first, then the engine runs its usual connect → publish →
+ * drain, with the first IDLE (default 60s) of the publish phase silent (`publishers.startTime`). Windows, the
+ * same for both fleets: connect + subscribe runs until SETTLE_S after the fleet is subscribed (the first
+ * seconds after connecting still pay for it: GC of the connect garbage, V8's memory reducer, JIT), idle from
+ * there to 1 s before the first publication, delivery from there to the end of the drain.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseDuration } from '../../common/duration.ts';
 import { processesWithEnv, withStack } from '../../stack/testing.ts';
-import { parseWorkload, runEngine } from '../index.ts';
-import { sampleProcesses } from './process-sample.ts';
+import { runEngine } from '../index.ts';
+import { broadcastBenchWorkload, singleNodeTargets } from './broadcast-bench.ts';
+import { isChildOf, sampleProcesses } from './process-sample.ts';
 
 const subscribers = Number(process.env.SUBSCRIBERS ?? 2000);
 const rate = Number(process.env.RATE ?? 1);
@@ -23,6 +30,8 @@ const duration = process.env.DURATION ?? '60s';
 const sdkProcesses = Number(process.env.SDK_PROCESSES ?? 2);
 const workers = Number(process.env.WORKERS ?? 2);
 const payloadBytes = Number(process.env.PAYLOAD_BYTES ?? 128);
+const idle = process.env.IDLE ?? '60s';
+const settleMs = Number(process.env.SETTLE_S ?? 5) * 1000;
 
 const TSX = import.meta.resolve('tsx');
 const SDK_ENTRY = fileURLToPath(new URL('./sdk-fleet-process.ts', import.meta.url));
@@ -88,15 +97,16 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
     if (performance.now() - sdkConnectStarted > 120_000) throw new Error(`SDK fleet: ${subscribed} subscribed`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   const sdkConnected = sampleProcesses(sdkPids);
   process.stderr.write(`SDK fleet: ${subscribers} subscribed in ${sdkPids.length} processes\n`);
 
   // ── The engine fleet, sampled at the same phase boundaries. ──
-  const enginePids = () => {
-    const ids = Array.from({ length: workers }, (_, i) => `subscribers-${i + 1}`);
-    return ids.flatMap((id) => processesWithEnv('CENTRIFUGO_BENCH_WORKER', id));
-  };
-  const publisherPids = () => processesWithEnv('CENTRIFUGO_BENCH_WORKER', 'publisher');
+  // The engine forks its workers from this process: its children only, not another run's workers.
+  const ownWorkers = (id: string) =>
+    processesWithEnv('CENTRIFUGO_BENCH_WORKER', id).filter((pid) => isChildOf(pid, process.pid));
+  const enginePids = () => Array.from({ length: workers }, (_, i) => `subscribers-${i + 1}`).flatMap(ownWorkers);
+  const publisherPids = () => ownWorkers('publisher');
   let workerPids: number[] = [];
   let generatorPids: number[] = [];
   const samples: Record<
@@ -118,20 +128,13 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
   };
   let engineDeliveredInWindow = 0;
   let phase = '';
+  const idleMs = parseDuration(idle);
+  // The idle window's end and the delivery window's start: 1 s before the first publication is due.
+  const idleSampleMs = Math.max(settleMs, idleMs - 1000);
+  const timers: NodeJS.Timeout[] = [];
   const result = await runEngine(
-    parseWorkload({
-      subscribers: { count: subscribers, connectRate: 1000, workers },
-      publishers: { executor: 'constant-arrival-rate', rate, duration, preAllocatedVUs: 20, maxVUs: 100, payloadBytes },
-      drain: '5s',
-    }),
-    {
-      centrifugo: {
-        wsUrls: [node.wsUrl],
-        apiUrls: [node.apiUrl],
-        apiKey: stack.secrets.centrifugoApiKey,
-        hmacSecret: stack.secrets.centrifugoHmacSecret,
-      },
-    },
+    broadcastBenchWorkload({ subscribers, connectRate: 1000, workers, rate, duration, payloadBytes, startTime: idle }),
+    singleNodeTargets(node, stack.secrets),
     {
       onEvent(e) {
         if (e.kind !== 'phase') return;
@@ -143,30 +146,52 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
           sampleAll('connect');
         }
         if (e.name === 'publish' || e.name === 'account') sampleAll(e.name);
+        if (e.name === 'publish') {
+          timers.push(setTimeout(() => sampleAll('settled'), settleMs));
+          timers.push(setTimeout(() => sampleAll('busy'), idleSampleMs));
+        }
       },
       onPoint(p) {
         if (phase === 'publish' || phase === 'drain') engineDeliveredInWindow += p.counters.messages_delivered ?? 0;
       },
     },
   );
+  for (const timer of timers) clearTimeout(timer);
   const connect = samples.connect!;
-  const publish = samples.publish!;
+  const settled = samples.settled ?? samples.publish!;
+  const busy = samples.busy ?? settled;
   const account = samples.account!;
-  const sdkDelivered = (await account.sdkDelivered) - (await publish.sdkDelivered);
+  const idleS = (idleSampleMs - settleMs) / 1000;
+  const sdkDelivered = (await account.sdkDelivered) - (await busy.sdkDelivered);
   const m = result.metrics;
   const count = (name: string) => (m[name]?.type === 'counter' ? m[name].count : 0);
   for (const child of children) child.send({ type: 'stop' });
   await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
 
   const perMillion = (cpu: number, delivered: number) => (delivered ? round((cpu / delivered) * 1e6) : null);
-  const engineWorkersCpu = account.workers.cpuSeconds - publish.workers.cpuSeconds;
-  const engineGeneratorCpu = account.generator.cpuSeconds - publish.generator.cpuSeconds;
-  const sdkCpu = account.sdk.cpuSeconds - publish.sdk.cpuSeconds;
+  const engineWorkersCpu = account.workers.cpuSeconds - busy.workers.cpuSeconds;
+  const engineWorkersSystem = account.workers.systemSeconds - busy.workers.systemSeconds;
+  const engineGeneratorCpu = account.generator.cpuSeconds - busy.generator.cpuSeconds;
+  const sdkCpu = account.sdk.cpuSeconds - busy.sdk.cpuSeconds;
+  const sdkSystem = account.sdk.systemSeconds - busy.sdk.systemSeconds;
+  /** CPU µs per subscriber per second over the idle window (null without one). */
+  const idleUs = (cpu: number) => (idleS > 0 ? round((cpu / subscribers / idleS) * 1e6, 2) : null);
+  const engineIdleUs = idleUs(busy.workers.cpuSeconds - settled.workers.cpuSeconds);
+  const sdkIdleUs = idleUs(busy.sdk.cpuSeconds - settled.sdk.cpuSeconds);
   const engineWorkersPerM = perMillion(engineWorkersCpu, engineDeliveredInWindow);
   const engineGeneratorPerM = perMillion(engineGeneratorCpu, engineDeliveredInWindow);
   const sdkPerM = perMillion(sdkCpu, sdkDelivered);
   const figures = {
-    conditions: { subscribers, ratePerS: rate, duration, payloadBytes, engineWorkers: workers, sdkProcesses },
+    conditions: {
+      subscribers,
+      ratePerS: rate,
+      duration,
+      idle,
+      settleS: settleMs / 1000,
+      payloadBytes,
+      engineWorkers: workers,
+      sdkProcesses,
+    },
     published: count('messages_published'),
     lost: count('messages_lost'),
     duplicated: count('messages_duplicated'),
@@ -176,27 +201,32 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
       deliveredInWindow: engineDeliveredInWindow,
       workersCpuSeconds: round(engineWorkersCpu, 2),
       workersCpuSecondsPerMillionDeliveries: engineWorkersPerM,
+      workersSystemShare: engineWorkersCpu ? round(engineWorkersSystem / engineWorkersCpu, 2) : null,
       generatorCpuSeconds: round(engineGeneratorCpu, 2),
       generatorCpuSecondsPerMillionDeliveries: engineGeneratorPerM,
-      kbPerIdleSubscriber: round((publish.workers.rssBytes - connect.workers.rssBytes) / 1024 / subscribers),
+      kbPerIdleSubscriber: round((settled.workers.rssBytes - connect.workers.rssBytes) / 1024 / subscribers),
       connectSubscribeCpuUsPerSubscriber: round(
-        ((publish.workers.cpuSeconds - connect.workers.cpuSeconds) / subscribers) * 1e6,
+        ((settled.workers.cpuSeconds - connect.workers.cpuSeconds) / subscribers) * 1e6,
         0,
       ),
+      idleCpuUsPerSubscriberPerSecond: engineIdleUs,
     },
     sdk: {
       deliveredInWindow: sdkDelivered,
       cpuSeconds: round(sdkCpu, 2),
       cpuSecondsPerMillionDeliveries: sdkPerM,
+      systemShare: sdkCpu ? round(sdkSystem / sdkCpu, 2) : null,
       kbPerIdleSubscriber: round((sdkConnected.rssBytes - sdkLoaded.rssBytes) / 1024 / subscribers),
       connectSubscribeCpuUsPerSubscriber: round(
         ((sdkConnected.cpuSeconds - sdkLoaded.cpuSeconds) / subscribers) * 1e6,
         0,
       ),
+      idleCpuUsPerSubscriberPerSecond: sdkIdleUs,
     },
     ratio: {
       workersOverSdk: engineWorkersPerM && sdkPerM ? round(engineWorkersPerM / sdkPerM, 2) : null,
       generatorOverSdk: engineGeneratorPerM && sdkPerM ? round(engineGeneratorPerM / sdkPerM, 2) : null,
+      idleWorkersOverSdk: engineIdleUs && sdkIdleUs ? round(engineIdleUs / sdkIdleUs, 2) : null,
     },
   };
   console.log(JSON.stringify(figures, null, 2));
