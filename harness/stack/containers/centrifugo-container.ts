@@ -1,6 +1,7 @@
 import type { CentrifugoNodeEndpoint } from '../../common/stack-types.ts';
 import { type CentrifugoConfig, type CentrifugoConfigInput, centrifugoConfig } from '../centrifugo-config.ts';
 import { httpProbe, waitUntilReady } from '../local/readiness.ts';
+import { nodeConfig } from '../services/centrifugo.ts';
 import { CENTRIFUGO_VERSION } from '../versions.ts';
 import { ensureCentrifugoImage } from './centrifugo-image.ts';
 import type { ContainerService } from './container-service.ts';
@@ -54,7 +55,14 @@ export class CentrifugoContainers {
           entrypoint: ['/usr/local/bin/centrifugo'],
           command: ['--config', '/centrifugo/config.json', '--http_server.port', String(port)],
           env: { CENTRIFUGO_NODE_NAME: `node-${index + 1}` },
-          files: [{ content: JSON.stringify(config, null, 2), target: '/centrifugo/config.json', mode: 0o600 }],
+          files: [
+            {
+              // As local: with a kafka consumer, each node its own instance id (static group membership).
+              content: JSON.stringify(nodeConfig(config, index), null, 2),
+              target: '/centrifugo/config.json',
+              mode: 0o600,
+            },
+          ],
         });
         await ready(container, port);
         const httpUrl = `http://127.0.0.1:${port}`;

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
 import type { ExitStatus, ServiceProcess } from '../local/managed-process.ts';
+import { type CgroupCpuCounter, cgroupCpuCounter, readCgroupCpuSeconds } from './container-cpu.ts';
 
 /** The label every container, network and volume of a run carries (`centrifugo-bench.run=<run id>`). */
 export const RUN_LABEL = 'centrifugo-bench.run';
@@ -39,6 +40,11 @@ export class ContainerService implements ServiceProcess {
   /** Set when the harness stops or kills the container itself: an exit then is not a crash. */
   private expectingExit = false;
   private onCrash: (status: ExitStatus) => void = () => {};
+  /** The running container's cgroup counter; a restarted container has a new cgroup, counting from zero. */
+  private cpuCounter: CgroupCpuCounter | undefined;
+  /** CPU seconds of the container's earlier runs (before a kill and restart), and the last read of this run. */
+  private cpuOfEarlierRuns = 0;
+  private cpuOfThisRun = 0;
 
   constructor(name: string, logFile: string) {
     this.name = name;
@@ -96,7 +102,29 @@ export class ContainerService implements ServiceProcess {
       this.exitStatus = { code: 125, signal: null };
       throw error;
     }
+    await this.findCpuCounter();
     this.watchExit();
+  }
+
+  /**
+   * CPU seconds the container has used, over all its runs (a node killed and started again adds up), read
+   * from its cgroup; undefined where the engine's cgroups are not visible from here.
+   */
+  cpuSeconds(): number | undefined {
+    if (!this.cpuCounter && this.cpuOfEarlierRuns === 0) return undefined;
+    const now = this.cpuCounter && readCgroupCpuSeconds(this.cpuCounter);
+    if (now !== undefined) this.cpuOfThisRun = now;
+    return this.cpuOfEarlierRuns + this.cpuOfThisRun;
+  }
+
+  private async findCpuCounter(): Promise<void> {
+    const pid = await this.dockerode()
+      .then((container) => container.inspect())
+      .then(
+        (info) => info.State.Pid,
+        () => 0,
+      );
+    this.cpuCounter = pid > 0 ? cgroupCpuCounter(pid) : undefined;
   }
 
   private appendLogs(stream: Readable): void {
@@ -127,13 +155,25 @@ export class ContainerService implements ServiceProcess {
       });
   }
 
-  /** SIGKILL, as a crash would: the container stays (stopped), ready for `restart()`. */
-  async kill(): Promise<void> {
+  /**
+   * SIGKILL, as a crash would (or SIGTERM, a graceful stop: SIGKILL after `graceMs`): the container stays
+   * (stopped), ready for `restart()`. Its CPU so far is read first: the cgroup goes with the process.
+   */
+  async kill(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL', graceMs = 30_000): Promise<void> {
     if (!this.started || !this.running) return;
     this.expectingExit = true;
+    this.cpuSeconds();
     const container = await this.dockerode();
-    await container.kill({ signal: 'SIGKILL' }).catch(() => {});
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
+    await container.kill({ signal }).catch(() => {});
+    const deadline = performance.now() + graceMs;
+    let killed = signal === 'SIGKILL';
+    while (this.running) {
+      if (!killed && performance.now() > deadline) {
+        killed = true;
+        await container.kill({ signal: 'SIGKILL' }).catch(() => {});
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Starts a killed container again, same config and files; its output is appended to the same log. */
@@ -143,6 +183,9 @@ export class ContainerService implements ServiceProcess {
     await container.start();
     this.exitStatus = undefined;
     this.expectingExit = false;
+    this.cpuOfEarlierRuns += this.cpuOfThisRun;
+    this.cpuOfThisRun = 0;
+    await this.findCpuCounter();
     const client = await getContainerRuntimeClient();
     this.appendLogs(await client.container.logs(container, { since: Math.floor(Date.now() / 1000) - 1 }));
     this.watchExit();

@@ -1,6 +1,7 @@
 /**
  * `--provider containers` end to end against Podman on this machine, through the CLI as a user runs it:
- * the smoke scenario, one `compare` cell with a consumer mode (PostgreSQL outbox), a small push flood —
+ * the smoke scenario (its summary has the containers' CPU), one `compare` cell with a consumer mode (PostgreSQL
+ * outbox) and one through the cdc chain (Kafka Connect killed and restarted mid-run), a small push flood —
  * each must pass its thresholds (exit 0) — and the faults a scenario injects, mapped to container
  * operations; NATS and ClickHouse: `stack up` with every service, a run on the NATS engine, ClickHouse as a
  * live output. Images are built once (under a lock) and shared by every test and test file.
@@ -37,6 +38,13 @@ test('the smoke scenario passes with --provider containers', { skip, timeout: 30
   assert.equal(run.status, 0, run.output);
   assert.match(run.output, /starting containers stack/);
   assert.match(run.output, /PASSED/);
+  const runId = /run (\d{8}-\d{6}-[0-9a-f]{4})/.exec(run.output)?.[1];
+  assert.ok(runId, run.output);
+  const summary = JSON.parse(readFileSync(path.join(results, runId, 'summary.json'), 'utf8')) as {
+    sut?: { cpuSeconds: Record<string, number> };
+  };
+  const centrifugoCpu = summary.sut?.cpuSeconds['centrifugo-1'] ?? 0;
+  assert.ok(centrifugoCpu > 0, `the summary has Centrifugo's container CPU: ${JSON.stringify(summary.sut)}`);
 });
 
 test('one compare cell through the outbox (PostgreSQL consumer) passes with --provider containers', {
@@ -55,6 +63,29 @@ test('one compare cell through the outbox (PostgreSQL consumer) passes with --pr
   );
   assert.equal(run.status, 0, run.output);
   assert.match(run.output, /memory\s+100\s+outbox\s+.*\s0 \/ 200\s*$/m, 'nothing lost of 200 expected deliveries');
+});
+
+test('one compare cell through the cdc chain (Kafka, Kafka Connect in containers), Connect killed mid-run', {
+  skip,
+  timeout: 300_000,
+}, () => {
+  const run = cli(
+    ['compare', 'scenarios/compare.ts', '--modes', 'cdc', '--room-sizes', '100', '--engines', 'memory'].concat([
+      '--fault',
+      'restart-connect',
+      '--set',
+      'stack.provider=containers',
+      // The fault comes 10 s into publishing.
+      '--set',
+      'workload.publishers.duration=14s',
+      '--set',
+      'workload.drain=10s',
+    ]),
+  );
+  assert.equal(run.status, 0, run.output);
+  assert.match(run.output, /cdc chain \(containers\): Kafka [\d.]+ \(KRaft\) ready .*Debezium [\w.]+ task running/);
+  assert.match(run.output, /restart-service done: restart-service kafka-connect in \d+ ms/);
+  assert.match(run.output, /memory\s+100\s+cdc\s+.*\s0 \/ 280\s/m, 'nothing lost of 280 expected deliveries');
 });
 
 test('a small push flood passes with --provider containers: ledger balanced', { skip, timeout: 300_000 }, () => {
@@ -174,11 +205,18 @@ test('faults map to containers: kill and start a Centrifugo node, pause and resu
         (r) => r.status,
         () => 0,
       );
+    const cpuBeforeKill = stack.cpuSeconds()['centrifugo-1'] ?? -1;
+    assert.ok(cpuBeforeKill > 0, `node 1's container CPU is read: ${JSON.stringify(stack.cpuSeconds())}`);
     await stack.faults.killCentrifugoNode(0);
     assert.equal(await health(first!.httpUrl), 0, 'node 1 is down');
     assert.equal(await health(second!.httpUrl), 200, 'node 2 still serves');
     await stack.faults.startCentrifugoNode(0);
     assert.equal(await health(first!.httpUrl), 200, 'node 1 is back on its port');
+    const cpuAfterRestart = stack.cpuSeconds()['centrifugo-1'] ?? -1;
+    assert.ok(
+      cpuAfterRestart > cpuBeforeKill,
+      `a restarted node's CPU adds to its earlier run's (${cpuBeforeKill} → ${cpuAfterRestart} s)`,
+    );
 
     const redis = stack.endpoints.redis!.url;
     await stack.faults.pauseService('redis');

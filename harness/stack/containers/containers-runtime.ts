@@ -23,6 +23,7 @@ export class ContainersRuntime implements SutRuntime {
   readonly engine: EngineConnection;
   readonly label: string;
   private readonly harnessImage: () => string;
+  private readonly services: ContainerService[] = [];
 
   constructor(local: LocalRuntime, engine: EngineConnection, harnessImage: () => string) {
     this.local = local;
@@ -66,8 +67,23 @@ export class ContainersRuntime implements SutRuntime {
     return { ...spec, mounts: [...new Set([...(spec.mounts ?? []), this.local.tmpDir, path.resolve(this.logsDir)])] };
   }
 
+  /**
+   * CPU seconds each container has used so far, by service name (the local provider's names: `centrifugo-1`,
+   * `postgres`, …), read from the containers' cgroups; a node killed and started again counts all its runs.
+   * Containers whose cgroup is not visible from here are left out.
+   */
+  cpuSeconds(): Record<string, number> {
+    const seconds: Record<string, number> = {};
+    for (const service of this.services) {
+      const used = service.cpuSeconds();
+      if (used !== undefined) seconds[service.name] = used;
+    }
+    return seconds;
+  }
+
   private prepare(spec: ContainerSpec & { vital?: boolean }): ContainerService {
     const service = new ContainerService(spec.name, this.local.logFile(spec.name));
+    this.services.push(service);
     service.whenCrashed((status) => {
       const how = status.code === null ? 'unknown status' : `code ${status.code}`;
       // As with a local process: a service nothing under test uses (ClickHouse) dying is a warning, not a crash.

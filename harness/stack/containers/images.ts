@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { UserError } from '../../common/errors.ts';
+import { type CdcJars, requireCdcJars } from '../toolchain/kafka-jars.ts';
 import { requireTool } from '../toolchain/tools.ts';
 import { IMAGES } from '../versions.ts';
 import { type EngineCli, imageExists } from './rootfs-image.ts';
 
-type ImageService = 'centrifugo' | 'postgres' | 'redis' | 'nats' | 'clickhouse';
+type ImageService = 'centrifugo' | 'postgres' | 'redis' | 'nats' | 'clickhouse' | 'kafka' | 'kafka-connect';
 
 /** The major version of a Debian-packaged service ("15.18" → "15"), to name its image like the official one. */
 function major(version: string | undefined, fallback: string): string {
@@ -20,7 +21,8 @@ function majorMinor(version: string | undefined, fallback: string): string {
  * The official name and tag matching the binary the local provider uses: Centrifugo pinned, PostgreSQL and
  * Redis the Debian release's major (`postgres:15-bookworm`, `redis:7-bookworm`), NATS its major.minor
  * (`nats:2.9`), ClickHouse the Debian version in full (`clickhouse/clickhouse-server:18.16.1`: the schema is
- * portable, but a ClickHouse version is a different server). Where absent, the provider builds the image
+ * portable, but a ClickHouse version is a different server), Kafka and Debezium's Connect the jars' versions
+ * (`apache/kafka:4.3.0`, `quay.io/debezium/connect:3.6.1.Final`). Where absent, the provider builds the image
  * under that name from those binaries.
  */
 function defaultImage(service: ImageService): string {
@@ -35,6 +37,10 @@ function defaultImage(service: ImageService): string {
       return `nats:${majorMinor(requireTool('nats-server').version, '2.9')}`;
     case 'clickhouse':
       return `clickhouse/clickhouse-server:${requireTool('clickhouse-server').version ?? '18.16.1'}`;
+    case 'kafka':
+      return jvmImageNames(requireCdcJars()).kafka;
+    case 'kafka-connect':
+      return jvmImageNames(requireCdcJars()).kafkaConnect;
   }
 }
 
@@ -49,7 +55,7 @@ export function ensureServiceImage(
   service: ImageService,
   build: (image: string) => { image: string },
 ): string {
-  const variable = `CENTRIFUGO_BENCH_IMAGE_${service.toUpperCase()}`;
+  const variable = `CENTRIFUGO_BENCH_IMAGE_${service.toUpperCase().replace('-', '_')}`;
   const chosen = process.env[variable];
   if (!chosen) return build(defaultImage(service)).image;
   if (imageExists(cli, chosen)) return chosen;
@@ -64,3 +70,14 @@ export function ensureServiceImage(
 
 /** PATH inside the images built here (the official images have their binaries on PATH too). */
 export const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The official names of the cdc chain's images, from the jars' versions (Kafka's own, Debezium's Connect). */
+export function jvmImageNames(jars: Pick<CdcJars, 'kafkaVersion' | 'debeziumVersion'>): {
+  kafka: string;
+  kafkaConnect: string;
+} {
+  return {
+    kafka: `apache/kafka:${jars.kafkaVersion}`,
+    kafkaConnect: `quay.io/debezium/connect:${jars.debeziumVersion}`,
+  };
+}

@@ -2,16 +2,17 @@
  * Stack start and stop time, provider local vs containers, same spec, interleaved (local, containers,
  * local, …) so machine load drifts hit both alike:
  *
- *   node --import tsx harness/stack/containers/stack-start.bench.ts [--runs 3] [--spec full|centrifugo|services]
+ *   node --import tsx harness/stack/containers/stack-start.bench.ts [--runs 3] [--spec full|centrifugo|services|cdc]
  *
  * `full` is compare's outbox cell grown to every container this provider has: Redis engine, 2 Centrifugo
  * nodes, PostgreSQL, the chat app (outbox), push sink and push relay. `centrifugo` is the smoke scenario's
  * stack (one node, memory engine). `services` is `stack up`'s default (`--services all`): one node, memory
- * engine, PostgreSQL, Redis, NATS and ClickHouse. Images are built before the first timed start (their build time is
+ * engine, PostgreSQL, Redis, NATS and ClickHouse. `cdc` is compare's cdc cell (memory engine): PostgreSQL, Kafka,
+ * Kafka Connect + Debezium, Centrifugo with its kafka consumer, the chat app. Images are built before the first timed start (their build time is
  * printed by the provider, once). Prints one line per start and a JSON summary (medians, seconds).
  */
 import { parseArgs } from 'node:util';
-import type { StackSpecInput } from '../index.ts';
+import { type StackSpecInput, stackSpecForMode } from '../index.ts';
 import { withStack } from '../testing.ts';
 
 const { values } = parseArgs({
@@ -22,9 +23,10 @@ const specs: Record<string, StackSpecInput> = {
   full: { engine: 'redis', nodes: 2, chatApp: { mode: 'outbox' }, pushSink: {}, pushRelay: {} },
   centrifugo: { engine: 'memory', nodes: 1 },
   services: { engine: 'memory', nodes: 1, services: ['postgres', 'redis', 'nats', 'clickhouse'] },
+  cdc: stackSpecForMode('cdc', 'memory'),
 };
 const spec = specs[values.spec ?? 'full'];
-if (!spec) throw new Error(`--spec: full, centrifugo or services (got ${values.spec})`);
+if (!spec) throw new Error(`--spec: full, centrifugo, services or cdc (got ${values.spec})`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timeOnce(provider: 'local' | 'containers'): Promise<{ up: number; down: number }> {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../../common/errors.ts';
 import { log, registerSecret } from '../../common/log.ts';
 import type { StackEndpoints, StackSecrets } from '../../common/stack-types.ts';
 import type { CentrifugoConsumer } from '../centrifugo-config.ts';
@@ -9,39 +8,66 @@ import type { ContainerService } from '../containers/container-service.ts';
 import { ContainersRuntime } from '../containers/containers-runtime.ts';
 import { connectEngine } from '../containers/engine-service.ts';
 import { ensureHarnessImage } from '../containers/harness-image.ts';
+import { KafkaConnectContainer, type StartedKafkaConnectContainer } from '../containers/kafka-connect-container.ts';
+import { KafkaContainer, type StartedKafkaContainer } from '../containers/kafka-container.ts';
 import { NatsContainer, type StartedNatsContainer } from '../containers/nats-container.ts';
 import { PostgresContainer, type StartedPostgresContainer } from '../containers/postgres-container.ts';
 import { RedisContainer, type StartedRedisContainer } from '../containers/redis-container.ts';
 import { LocalRuntime } from '../local/local-runtime.ts';
-import { prepareChatApp, startChatApp } from '../services/chat-app.ts';
+import { prepareChatApp, prepareChatSchema, startChatApp } from '../services/chat-app.ts';
+import { CHAT_APP_CDC_ROUTE } from '../services/chat-app-options.ts';
+import { type CdcDatabase, prepareCdcSource } from '../services/kafka-connect.ts';
 import { startPushRelay } from '../services/push-relay.ts';
 import { startPushSink } from '../services/push-sink.ts';
 import type { Stack, StackHooks, StackStartOptions } from '../stack.ts';
 import { type StackSpec, servicesFor } from '../stack-spec.ts';
+import { cdcTopic, kafkaTopics } from './local.ts';
 
-/** Services and consumers this provider has no container for yet: the spec is refused naming them, before anything starts. */
-function unsupported(spec: StackSpec): string[] {
-  const services = [...servicesFor(spec)].filter((s) => s === 'kafka' || s === 'kafka-connect');
-  const consumers = spec.consumers
-    .filter((c) => c.type !== 'postgresql' && c.type !== 'redis_stream' && c.type !== 'nats_jetstream')
-    .map((c) => `the ${c.type} consumer ${c.name}`);
-  return [...services, ...consumers];
-}
-
+/** Fills a mode's consumer request with the addresses of the containers this stack started (as local does). */
 function resolveConsumer(
   consumer: StackSpec['consumers'][number],
-  started: { postgres?: StartedPostgresContainer; redis?: StartedRedisContainer; nats?: StartedNatsContainer },
+  started: {
+    postgres?: StartedPostgresContainer;
+    redis?: StartedRedisContainer;
+    nats?: StartedNatsContainer;
+    kafka?: StartedKafkaContainer;
+  },
 ): CentrifugoConsumer {
-  if (consumer.type === 'postgresql') return { ...consumer, dsn: started.postgres!.url };
-  if (consumer.type === 'redis_stream') return { ...consumer, redisUrl: started.redis!.url };
-  if (consumer.type === 'nats_jetstream') return { ...consumer, natsUrl: started.nats!.url };
-  throw new UserError(`provider containers: consumer ${consumer.name} (${consumer.type}) is not supported`);
+  switch (consumer.type) {
+    case 'postgresql':
+      return { ...consumer, dsn: started.postgres!.url };
+    case 'redis_stream':
+      return { ...consumer, redisUrl: started.redis!.url };
+    case 'nats_jetstream':
+      return { ...consumer, natsUrl: started.nats!.url };
+    case 'kafka':
+      return {
+        type: 'kafka',
+        name: consumer.name,
+        brokers: [started.kafka!.bootstrap],
+        topics: consumer.topics,
+        consumerGroup: consumer.consumerGroup,
+      };
+  }
+}
+
+/** What Debezium logs in with: the PostgreSQL container's URL, taken apart. */
+function cdcDatabase(postgresUrl: string): CdcDatabase {
+  const url = new URL(postgresUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port),
+    database: url.pathname.slice(1),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
 }
 
 /**
  * The same stack as the local provider — same spec, same services and settings, same endpoints and
- * hooks — with every service in a container: PostgreSQL, Redis and Centrifugo from their official images
- * (built here from the local provider's binaries when absent), the push sink, push relay and chat app
+ * hooks — with every service in a container: PostgreSQL, Redis, NATS, ClickHouse, Centrifugo and the cdc
+ * chain (Kafka, Kafka Connect + Debezium) from their official images (built here from the local provider's
+ * binaries and jars when absent), the push sink, push relay and chat app
  * from one harness image. Containers share the host network and bind 127.0.0.1, like the local
  * processes, so every URL, TLS name and file path is the same inside and out. Every container carries
  * the run's label; teardown removes them, and the reaper does if the harness dies.
@@ -52,16 +78,11 @@ export async function startContainersStack(
   hooks: StackHooks = {},
 ): Promise<Stack> {
   const local = new LocalRuntime({ runId: options.runId, logsDir: options.logsDir, signal: options.signal });
+  let connectStart: Promise<StartedKafkaConnectContainer> | undefined;
   try {
     const started = performance.now();
     // The engine first: without one, that is the reason to give, whatever the spec asks for.
     const engine = await connectEngine(local);
-    const missing = unsupported(spec);
-    if (missing.length > 0) {
-      throw new UserError(
-        `provider containers: no container yet for ${missing.join(', ')}; use provider local for this stack`,
-      );
-    }
     const wanted = servicesFor(spec);
     const withSut = Boolean(spec.pushSink || spec.pushRelay || spec.chatApp);
     let harnessImage: string | undefined;
@@ -79,11 +100,31 @@ export async function startContainersStack(
     );
     // Built (when the repository changed) before any service starts: the build is CPU-bound, startups are not.
     if (withSut) harnessImage = ensureHarnessImage(engine.cli).image;
-    const [postgres, redis, nats, clickhouse] = await allSettledOrThrow([
-      wanted.has('postgres') ? new PostgresContainer().start(runtime) : undefined,
+    const kafkaContainer = new KafkaContainer();
+    for (const topic of kafkaTopics(spec)) kafkaContainer.withTopic(topic);
+    const postgresStart = wanted.has('postgres') ? new PostgresContainer().start(runtime) : undefined;
+    const kafkaStart = wanted.has('kafka') ? kafkaContainer.start(runtime) : undefined;
+    // As with local: Connect starts once PostgreSQL has the CDC table and its slot and Kafka is up, beside the rest.
+    const route = { ...CHAT_APP_CDC_ROUTE, topic: cdcTopic(spec) };
+    connectStart = wanted.has('kafka-connect')
+      ? (async () => {
+          const [pg, broker] = await Promise.all([postgresStart!, kafkaStart!]);
+          await prepareChatSchema(pg.url, spec.consumers);
+          await prepareCdcSource(pg.url, route);
+          const connect = new KafkaConnectContainer(broker.bootstrap, cdcDatabase(pg.url), route);
+          const flushMs = spec.chatApp?.connectOffsetFlushMs;
+          if (typeof flushMs === 'number') connect.withOffsetFlushMs(flushMs);
+          return connect.start(runtime);
+        })()
+      : undefined;
+    // Awaited below; until then a failure must not surface as an unhandled rejection.
+    connectStart?.catch(() => {});
+    const [postgres, redis, nats, clickhouse, kafka] = await allSettledOrThrow([
+      postgresStart,
       wanted.has('redis') ? new RedisContainer().start(runtime) : undefined,
       wanted.has('nats') ? new NatsContainer().start(runtime) : undefined,
       wanted.has('clickhouse') ? new ClickHouseContainer().start(runtime) : undefined,
+      kafkaStart,
     ] as const);
     const secrets: StackSecrets = {
       centrifugoHmacSecret: randomBytes(32).toString('base64url'),
@@ -99,19 +140,20 @@ export async function startContainersStack(
       redis: redis && { url: redis.url },
       nats: nats && { url: nats.url },
       clickhouse: clickhouse && { url: clickhouse.url },
+      kafka: kafka && { bootstrap: kafka.bootstrap },
     };
     if (spec.chatApp) {
       await prepareChatApp({ endpoints: endpointsBeforeCentrifugo, consumers: spec.consumers, options: spec.chatApp });
     }
     await hooks.beforeCentrifugo?.(endpointsBeforeCentrifugo);
 
-    const centrifugo = await new CentrifugoContainers({
+    const centrifugoStart = new CentrifugoContainers({
       engine: spec.engine,
       redisUrl: redis?.url,
       natsUrl: nats?.url,
       hmacSecret: secrets.centrifugoHmacSecret,
       apiKey: secrets.centrifugoApiKey,
-      consumers: spec.consumers.map((c) => resolveConsumer(c, { postgres, redis, nats })),
+      consumers: spec.consumers.map((c) => resolveConsumer(c, { postgres, redis, nats, kafka })),
       logLevel: spec.centrifugo.logLevel,
       clientQueueMaxSize: spec.centrifugo.clientQueueMaxSize,
       personalHistorySize: spec.centrifugo.personalHistorySize,
@@ -120,6 +162,18 @@ export async function startContainersStack(
     })
       .withNodes(spec.nodes)
       .start(runtime, spec.centrifugoPorts ?? []);
+    const [centrifugo, kafkaConnect] = await allSettledOrThrow([centrifugoStart, connectStart] as const);
+    if (kafka) {
+      log.info(
+        'stack',
+        `cdc chain (containers): Kafka ${kafka.version} (KRaft) ready in ${kafka.startSeconds.toFixed(1)}s` +
+          (kafkaConnect
+            ? `, Kafka Connect + Debezium ${kafkaConnect.version} task running in ${kafkaConnect.startSeconds.toFixed(1)}s`
+            : ''),
+      );
+    }
+    if (kafkaConnect && endpointsBeforeCentrifugo.kafka)
+      endpointsBeforeCentrifugo.kafka.connectUrl = kafkaConnect.restUrl;
 
     const endpoints: StackEndpoints = {
       ...endpointsBeforeCentrifugo,
@@ -151,6 +205,8 @@ export async function startContainersStack(
     if (redis) versions.redis = redis.version;
     if (nats) versions.nats = nats.version;
     if (clickhouse) versions.clickhouse = clickhouse.version;
+    if (kafka) versions.kafka = kafka.version;
+    if (kafkaConnect) versions.debezium = kafkaConnect.version;
     versions.containerEngine = engine.version;
     const pausable: Record<string, ContainerService | undefined> = {
       postgres: postgres?.container,
@@ -168,8 +224,8 @@ export async function startContainersStack(
       logsDir: options.logsDir,
       centrifugoConfig: centrifugo.config,
       crashed: local.crashed,
-      // Container CPU is the engine's to report (cgroups); not read yet, so unknown, as the Stack contract allows.
-      cpuSeconds: () => ({}),
+      // Each container's cgroup counter, by service name (as local's processes); the engine's API process is not counted.
+      cpuSeconds: () => runtime.cpuSeconds(),
       processIds: () => ({}),
       faults: {
         killCentrifugoNode: (index) => centrifugo.killNode(index),
@@ -184,10 +240,16 @@ export async function startContainersStack(
           if (!container) throw new Error(`${service} is not part of this stack`);
           await container.unpause();
         },
+        async restartService(service, options) {
+          if (service !== 'kafka-connect' || !kafkaConnect) throw new Error(`${service} is not part of this stack`);
+          await kafkaConnect.restart(options?.kill === false ? 'SIGTERM' : 'SIGKILL');
+        },
       },
       down: () => local.close(),
     };
   } catch (error) {
+    // A Kafka Connect start still under way would start its container after the teardown: let it settle first.
+    await connectStart?.catch(() => {});
     await local.close();
     throw error;
   }

@@ -51,14 +51,14 @@ function resolveConsumer(
 }
 
 /** The Kafka topics the spec's kafka consumers read: created before Centrifugo subscribes to them. */
-function kafkaTopics(spec: StackSpec): { name: string; partitions: number }[] {
+export function kafkaTopics(spec: StackSpec): { name: string; partitions: number }[] {
   return spec.consumers.flatMap((c) =>
     c.type === 'kafka' ? c.topics.map((name) => ({ name, partitions: c.partitions })) : [],
   );
 }
 
 /** The topic Debezium writes to: the chat app's kafka consumer's (else the first kafka consumer's) first topic. */
-function cdcTopic(spec: StackSpec): string {
+export function cdcTopic(spec: StackSpec): string {
   const kafka = spec.consumers.filter((c) => c.type === 'kafka');
   const consumer = kafka.find((c) => c.name === CHAT_APP_CONSUMERS.cdc) ?? kafka[0];
   return consumer?.topics[0] ?? CHAT_APP_CDC_ROUTE.topic;

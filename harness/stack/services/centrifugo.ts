@@ -104,21 +104,27 @@ export class CentrifugoService {
 }
 
 /**
- * The config file node `index` runs with: the shared one, unless the config has kafka consumers — then a copy
+ * The config node `index` runs with: the shared one, unless the config has kafka consumers — then a copy
  * whose consumers carry `instance_id: node-<n>`: Kafka static group membership, so a node that restarts takes
  * its partitions back at once instead of waiting for the group to expire its old member (franz-go's session
- * timeout, 45 s), as a deployment with stable pod names would.
+ * timeout, 45 s), as a deployment with stable pod names would. (The containers provider copies it in.)
  */
-function nodeConfigFile(dir: string, shared: string, config: CentrifugoConfig, index: number): string {
+export function nodeConfig(config: CentrifugoConfig, index: number): CentrifugoConfig {
   const consumers = (config.consumers ?? []) as { type: string; kafka?: Record<string, unknown> }[];
-  if (!consumers.some((c) => c.type === 'kafka')) return shared;
-  const file = path.join(dir, `config-node-${index + 1}.json`);
-  const own = {
+  if (!consumers.some((c) => c.type === 'kafka')) return config;
+  return {
     ...config,
     consumers: consumers.map((c) =>
       c.type === 'kafka' ? { ...c, kafka: { ...c.kafka, instance_id: `node-${index + 1}` } } : c,
     ),
-  };
+  } as CentrifugoConfig;
+}
+
+/** The file of `nodeConfig`: the shared file when the node's config is the shared one. */
+function nodeConfigFile(dir: string, shared: string, config: CentrifugoConfig, index: number): string {
+  const own = nodeConfig(config, index);
+  if (own === config) return shared;
+  const file = path.join(dir, `config-node-${index + 1}.json`);
   writeFileSync(file, JSON.stringify(own, null, 2), { mode: 0o600 });
   return file;
 }

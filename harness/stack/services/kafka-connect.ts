@@ -4,7 +4,7 @@ import pg from 'pg';
 import { UserError } from '../../common/errors.ts';
 import { registerSecret } from '../../common/log.ts';
 import type { LocalRuntime } from '../local/local-runtime.ts';
-import type { ManagedProcess } from '../local/managed-process.ts';
+import type { ManagedProcess, ServiceProcess } from '../local/managed-process.ts';
 import { customProbe, waitUntilReady } from '../local/readiness.ts';
 import { KAFKA_MAX_MESSAGE_BYTES } from './kafka.ts';
 import { jvmArgs, propertiesText, requireJvm } from './kafka-jvm.ts';
@@ -67,6 +67,70 @@ export async function prepareCdcSource(databaseUrl: string, route: CdcRoute): Pr
 }
 
 /**
+ * Writes Connect's two files into `dir`: the standalone worker (`worker.properties`: offsets in a file beside
+ * it, REST on 127.0.0.1) and the connector (`chat-cdc.properties`, mode 0600). Shared by the local service and
+ * its container (the run's folder is mounted at its own path, so the files are the same on both sides).
+ */
+export function writeConnectFiles(
+  dir: string,
+  options: { bootstrap: string; restPort: number; offsetFlushMs: number; database: CdcDatabase; route: CdcRoute },
+): { workerFile: string; connectorFile: string } {
+  const workerFile = path.join(dir, 'worker.properties');
+  writeFileSync(
+    workerFile,
+    propertiesText({
+      'bootstrap.servers': options.bootstrap,
+      listeners: `http://127.0.0.1:${options.restPort}`,
+      'rest.advertised.host.name': '127.0.0.1',
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'offset.storage.file.filename': path.join(dir, 'offsets.dat'),
+      'offset.flush.interval.ms': options.offsetFlushMs,
+      // The plugins are on the class path with ServiceLoader manifests: no reflective scan of 100 jars.
+      'plugin.discovery': 'service_load',
+      'producer.max.request.size': KAFKA_MAX_MESSAGE_BYTES,
+      // Kafka 4 batches for 5 ms by default; GrandChat's Connect (Kafka 3.6) sent at once.
+      'producer.linger.ms': 0,
+    }),
+  );
+  const connectorFile = path.join(dir, 'chat-cdc.properties');
+  // Mode 0600: it holds the database password.
+  writeFileSync(
+    connectorFile,
+    propertiesText({
+      name: CONNECTOR_NAME,
+      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+      'tasks.max': 1,
+      'plugin.name': 'pgoutput',
+      'database.hostname': options.database.host,
+      'database.port': options.database.port,
+      'database.user': options.database.user,
+      'database.password': options.database.password,
+      'database.dbname': options.database.database,
+      'topic.prefix': 'chat',
+      'table.include.list': options.route.table,
+      'slot.name': options.route.slot,
+      'publication.name': options.route.publication,
+      'publication.autocreate.mode': 'disabled',
+      // Only what is committed from the slot's creation on: the table's past is not replayed.
+      'snapshot.mode': 'no_data',
+      'poll.interval.ms': 50,
+      transforms: 'outbox',
+      'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+      'transforms.outbox.table.field.event.id': 'id',
+      'transforms.outbox.table.field.event.key': 'partition',
+      'transforms.outbox.table.field.event.payload': 'payload',
+      'transforms.outbox.table.fields.additional.placement': 'method:header:centrifugo-method',
+      'transforms.outbox.route.by.field': 'method',
+      'transforms.outbox.route.topic.replacement': options.route.topic,
+    }),
+    { mode: 0o600 },
+  );
+
+  return { workerFile, connectorFile };
+}
+
+/**
  * Kafka Connect in standalone mode (offsets in a file in the run's folder: one worker, no internal topics)
  * running Debezium's PostgreSQL connector (`pgoutput`) with Debezium's outbox event router: each inserted
  * `chat_cdc` row becomes one Kafka record whose value is the row's `payload` (the API request, as raw JSON:
@@ -110,57 +174,13 @@ export class KafkaConnectService {
     const port = await runtime.port('Kafka Connect REST', this.port);
     const dir = runtime.dir('kafka-connect');
     registerSecret(this.database.password);
-    const workerFile = path.join(dir, 'worker.properties');
-    writeFileSync(
-      workerFile,
-      propertiesText({
-        'bootstrap.servers': this.bootstrap,
-        listeners: `http://127.0.0.1:${port}`,
-        'rest.advertised.host.name': '127.0.0.1',
-        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'offset.storage.file.filename': path.join(dir, 'offsets.dat'),
-        'offset.flush.interval.ms': this.offsetFlushMs,
-        // The plugins are on the class path with ServiceLoader manifests: no reflective scan of 100 jars.
-        'plugin.discovery': 'service_load',
-        'producer.max.request.size': KAFKA_MAX_MESSAGE_BYTES,
-        // Kafka 4 batches for 5 ms by default; GrandChat's Connect (Kafka 3.6) sent at once.
-        'producer.linger.ms': 0,
-      }),
-    );
-    const connectorFile = path.join(dir, 'chat-cdc.properties');
-    // Mode 0600: it holds the database password.
-    writeFileSync(
-      connectorFile,
-      propertiesText({
-        name: CONNECTOR_NAME,
-        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-        'tasks.max': 1,
-        'plugin.name': 'pgoutput',
-        'database.hostname': this.database.host,
-        'database.port': this.database.port,
-        'database.user': this.database.user,
-        'database.password': this.database.password,
-        'database.dbname': this.database.database,
-        'topic.prefix': 'chat',
-        'table.include.list': this.route.table,
-        'slot.name': this.route.slot,
-        'publication.name': this.route.publication,
-        'publication.autocreate.mode': 'disabled',
-        // Only what is committed from the slot's creation on: the table's past is not replayed.
-        'snapshot.mode': 'no_data',
-        'poll.interval.ms': 50,
-        transforms: 'outbox',
-        'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-        'transforms.outbox.table.field.event.id': 'id',
-        'transforms.outbox.table.field.event.key': 'partition',
-        'transforms.outbox.table.field.event.payload': 'payload',
-        'transforms.outbox.table.fields.additional.placement': 'method:header:centrifugo-method',
-        'transforms.outbox.route.by.field': 'method',
-        'transforms.outbox.route.topic.replacement': this.route.topic,
-      }),
-      { mode: 0o600 },
-    );
+    const { workerFile, connectorFile } = writeConnectFiles(dir, {
+      bootstrap: this.bootstrap,
+      restPort: port,
+      offsetFlushMs: this.offsetFlushMs,
+      database: this.database,
+      route: this.route,
+    });
 
     const restUrl = `http://127.0.0.1:${port}`;
     const spawn = () =>
@@ -200,7 +220,11 @@ export class KafkaConnectService {
  * Waits for the connector and its one task to be RUNNING. A FAILED task ends the wait at once (the probe
  * passes on it) and fails with its trace: waiting out the timeout would only delay the same answer.
  */
-async function waitForTask(proc: ManagedProcess, restUrl: string, signal: AbortSignal | undefined): Promise<void> {
+export async function waitForTask(
+  proc: ServiceProcess,
+  restUrl: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const url = `${restUrl}/connectors/${CONNECTOR_NAME}/status`;
   let failed: string | undefined;
   await waitUntilReady(

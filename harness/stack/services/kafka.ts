@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { UserError } from '../../common/errors.ts';
 import type { LocalRuntime } from '../local/local-runtime.ts';
-import type { ManagedProcess } from '../local/managed-process.ts';
+import type { ManagedProcess, ServiceProcess } from '../local/managed-process.ts';
 import { customProbe, waitUntilReady } from '../local/readiness.ts';
 import { toolsCacheDir } from '../toolchain/paths.ts';
 import { type Jvm, jvmArgs, propertiesText, requireJvm } from './kafka-jvm.ts';
@@ -35,6 +35,72 @@ export const KAFKA_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** A kafkajs client that logs nothing (its errors surface as rejections the callers report). */
 export function kafkaClient(bootstrap: string, clientId: string): Kafka {
   return new Kafka({ brokers: [bootstrap], clientId, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+}
+
+/**
+ * The broker's `server.properties`: one KRaft node that is broker and controller, listeners on 127.0.0.1
+ * only. Shared by the local service and its container (same settings, same files in the run's folder).
+ */
+export function kafkaBrokerSettings(
+  listen: { port: number; controllerPort: number; dataDir: string },
+  overrides: Record<string, string> = {},
+): Record<string, string | number> {
+  return {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${listen.controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${listen.port},CONTROLLER://127.0.0.1:${listen.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${listen.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': listen.dataDir,
+    // One node: every internal topic with one replica, one partition where the default is 50.
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'share.coordinator.state.topic.replication.factor': 1,
+    'share.coordinator.state.topic.min.isr': 1,
+    // A consumer group's first member starts at once instead of waiting 3 s for others.
+    'group.initial.rebalance.delay.ms': 0,
+    'message.max.bytes': KAFKA_MAX_MESSAGE_BYTES,
+    'replica.fetch.max.bytes': KAFKA_MAX_MESSAGE_BYTES,
+    'num.partitions': 1,
+    ...overrides,
+  };
+}
+
+/**
+ * Ready when a client gets cluster metadata; then the topics the stack needs are created (Centrifugo's
+ * consumer would otherwise wait for a topic that appears only with the first record).
+ */
+export async function waitForKafka(
+  proc: ServiceProcess,
+  bootstrap: string,
+  topics: KafkaTopic[],
+  options: { signal: AbortSignal | undefined; timeoutMs: number },
+): Promise<void> {
+  const admin = kafkaClient(bootstrap, 'bench-stack').admin();
+  try {
+    await waitUntilReady(
+      proc,
+      customProbe(`Kafka metadata from ${bootstrap}`, async () => {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return cluster.brokers.length > 0;
+      }),
+      { signal: options.signal, timeoutMs: options.timeoutMs, intervalMs: 200 },
+    );
+    if (topics.length > 0) {
+      await admin.createTopics({
+        topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 /**
@@ -82,30 +148,7 @@ export class KafkaService {
     const controllerPort = await runtime.port('Kafka controller');
     const dir = runtime.dir('kafka');
     const configFile = path.join(dir, 'server.properties');
-    const settings = {
-      'process.roles': 'broker,controller',
-      'node.id': 1,
-      'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-      listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-      'controller.listener.names': 'CONTROLLER',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'inter.broker.listener.name': 'PLAINTEXT',
-      'log.dirs': path.join(dir, 'data'),
-      // One node: every internal topic with one replica, one partition where the default is 50.
-      'offsets.topic.replication.factor': 1,
-      'offsets.topic.num.partitions': 1,
-      'transaction.state.log.replication.factor': 1,
-      'transaction.state.log.min.isr': 1,
-      'share.coordinator.state.topic.replication.factor': 1,
-      'share.coordinator.state.topic.min.isr': 1,
-      // A consumer group's first member starts at once instead of waiting 3 s for others.
-      'group.initial.rebalance.delay.ms': 0,
-      'message.max.bytes': KAFKA_MAX_MESSAGE_BYTES,
-      'replica.fetch.max.bytes': KAFKA_MAX_MESSAGE_BYTES,
-      'num.partitions': 1,
-      ...this.settings,
-    };
+    const settings = kafkaBrokerSettings({ port, controllerPort, dataDir: path.join(dir, 'data') }, this.settings);
     writeFileSync(configFile, propertiesText(settings));
 
     const started = performance.now();
@@ -118,26 +161,7 @@ export class KafkaService {
       cwd: dir,
     });
     const bootstrap = `127.0.0.1:${port}`;
-    const admin = kafkaClient(bootstrap, 'bench-stack').admin();
-    try {
-      await waitUntilReady(
-        proc,
-        customProbe(`Kafka metadata from ${bootstrap}`, async () => {
-          await admin.connect();
-          const cluster = await admin.describeCluster();
-          return cluster.brokers.length > 0;
-        }),
-        { signal: runtime.signal, timeoutMs: this.readyTimeoutMs, intervalMs: 200 },
-      );
-      if (this.topics.length > 0) {
-        await admin.createTopics({
-          topics: this.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
-          waitForLeaders: true,
-        });
-      }
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+    await waitForKafka(proc, bootstrap, this.topics, { signal: runtime.signal, timeoutMs: this.readyTimeoutMs });
     return {
       bootstrap,
       host: '127.0.0.1',
@@ -154,7 +178,7 @@ export class KafkaService {
  * start of its own (about a second), and its output does not depend on ports or paths — node 1, a static
  * voter set, a cluster id (shared by every stack: each is a separate broker on its own loopback port).
  */
-async function formattedStorage(
+export async function formattedStorage(
   runtime: LocalRuntime,
   jvm: Jvm,
   dir: string,

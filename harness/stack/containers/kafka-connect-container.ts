@@ -1,0 +1,96 @@
+import { realpathSync } from 'node:fs';
+import { registerSecret } from '../../common/log.ts';
+import { type CdcDatabase, type CdcRoute, waitForTask, writeConnectFiles } from '../services/kafka-connect.ts';
+import { jvmArgs, requireJvm } from '../services/kafka-jvm.ts';
+import type { ContainerService } from './container-service.ts';
+import type { ContainersRuntime } from './containers-runtime.ts';
+import { ensureServiceImage } from './images.ts';
+import { ensureJvmImage } from './jvm-image.ts';
+
+export interface StartedKafkaConnectContainer {
+  restUrl: string;
+  /** Debezium's version (what the chain's behaviour depends on), as the local service reports it. */
+  version: string;
+  container: ContainerService;
+  /** Seconds from the container's start request to the connector's task RUNNING. */
+  startSeconds: number;
+  /**
+   * The `restart-service` fault: signals the container (SIGKILL: a crash, offsets since the last flush are
+   * lost; SIGTERM: a graceful stop that saves them), starts the same container again (same files: the
+   * offsets file is in the mounted run folder) and resolves when its task runs again.
+   */
+  restart(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+}
+
+/**
+ * Kafka Connect standalone with Debezium's PostgreSQL connector and outbox event router in a container: the
+ * image `quay.io/debezium/connect:<debezium version>` (built here from this machine's Java and the cdc jars
+ * when absent; the same files as Kafka's image, so a tag of it), the local service's worker and connector
+ * files (`writeConnectFiles`, in the mounted run folder) and JVM flags; ready as local, when the connector
+ * and its task are RUNNING (a FAILED task fails at once with its trace).
+ */
+export class KafkaConnectContainer {
+  private heapMb = 512;
+  private offsetFlushMs = 60_000;
+
+  constructor(
+    private readonly bootstrap: string,
+    private readonly database: CdcDatabase,
+    private readonly route: CdcRoute,
+  ) {}
+
+  withHeapMb(mb: number): this {
+    this.heapMb = mb;
+    return this;
+  }
+
+  /** How often the worker saves source offsets (Kafka's default, 60 s; see KafkaConnectService). */
+  withOffsetFlushMs(ms: number): this {
+    this.offsetFlushMs = ms;
+    return this;
+  }
+
+  async start(runtime: ContainersRuntime): Promise<StartedKafkaConnectContainer> {
+    const jvm = requireJvm();
+    const image = ensureServiceImage(runtime.engine.cli, 'kafka-connect', (name) =>
+      ensureJvmImage(runtime.engine.cli, name, jvm),
+    );
+    const port = await runtime.port('Kafka Connect REST');
+    const dir = runtime.dir('kafka-connect');
+    registerSecret(this.database.password);
+    const { workerFile, connectorFile } = writeConnectFiles(dir, {
+      bootstrap: this.bootstrap,
+      restPort: port,
+      offsetFlushMs: this.offsetFlushMs,
+      database: this.database,
+      route: this.route,
+    });
+    const restUrl = `http://127.0.0.1:${port}`;
+    const started = performance.now();
+    const container = await runtime.start({
+      name: 'kafka-connect',
+      image,
+      entrypoint: [realpathSync(jvm.java.path)],
+      command: jvmArgs(jvm, {
+        dir,
+        heapMb: this.heapMb,
+        mainClass: 'org.apache.kafka.connect.cli.ConnectStandalone',
+        args: [workerFile, connectorFile],
+      }),
+      workingDir: dir,
+      stopTimeoutMs: 5000,
+    });
+    await waitForTask(container, restUrl, runtime.signal);
+    return {
+      restUrl,
+      version: jvm.jars.debeziumVersion,
+      container,
+      startSeconds: (performance.now() - started) / 1000,
+      async restart(signal = 'SIGKILL') {
+        await container.kill(signal);
+        await container.restart();
+        await waitForTask(container, restUrl, runtime.signal);
+      },
+    };
+  }
+}
