@@ -21,5 +21,13 @@ export {
   manifestsToJson,
   RESULTS_MOUNT,
 } from './k8s-manifest.ts';
-export { ownsKey, sliceCount, sliceItems, sliceRange, sliceRate } from './segments.ts';
+export {
+  ownsKey,
+  type Segment,
+  shardSegment,
+  sliceCount,
+  sliceItems,
+  sliceRange,
+  sliceRate,
+} from './segments.ts';
 export { parseShardFlag, resolveShard, type Shard, WHOLE_RUN } from './shard.ts';

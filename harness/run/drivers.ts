@@ -16,7 +16,7 @@ import {
 import type { Stack } from '../stack/index.ts';
 import type { DriverKind, RunPlan } from './plan.ts';
 import type { Seeded } from './seed.ts';
-import { sliceAudience, slicePushFlood, sliceWorkload } from './shard-slice.ts';
+import { roomShare, sliceAudience, slicePushFlood, sliceWorkload, streamSharingFor } from './shard-slice.ts';
 
 interface Driver {
   /** The plan lines printed before anything starts. */
@@ -31,9 +31,14 @@ const websocket: Driver = {
     if (count === 1) return describeWorkload(whole, { nodeCount: plan.stack.nodes }).split('\n');
     // A shard describes its own slice: users index ≡ shard (mod n), its part of the executor.
     const owned = whole.subscribers.count > index ? Math.floor((whole.subscribers.count - index - 1) / count) + 1 : 0;
+    // With a dataset a shard publishes a range of the rooms; described from the dataset's rooms (the run slices
+    // the rooms its online users owe: the same ones unless `online` leaves a room without a member online).
+    const rooms = plan.scenario.dataset?.rooms.length ?? 0;
+    const share = streamSharingFor(plan.scenario) === 'rooms' ? roomShare(rooms, plan.shard) : undefined;
     return [
-      `shard ${index}/${count} of the run: its slice of the workload below`,
-      ...describeWorkload(sliceWorkload(whole, plan.shard, owned), { nodeCount: plan.stack.nodes }).split('\n'),
+      `shard ${index}/${count} of the run: its slice of the workload below` +
+        (share ? `, rooms ${share.from + 1}..${share.to} of ${rooms}` : ''),
+      ...describeWorkload(sliceWorkload(whole, plan.shard, owned, share), { nodeCount: plan.stack.nodes }).split('\n'),
     ];
   },
 
@@ -46,13 +51,14 @@ const websocket: Driver = {
     let audience = seeded.audience;
     let publishStreams: Record<string, string[]> | undefined;
     if (plan.shard.count > 1) {
-      // A shard: its users, its part of the executor, its own copy of every stream (run/shard-slice.ts).
+      // A shard: its users, its part of the executor, its own copy of every stream or its range of a dataset's
+      // rooms (run/shard-slice.ts).
       const whole =
         audience ?? synthesizeAudience(base.subscribers.count, base.publishers.target, base.subscribers.channel);
-      const slice = sliceAudience(whole, plan.shard);
+      const slice = sliceAudience(whole, plan.shard, streamSharingFor(plan.scenario));
       audience = slice.audience;
       publishStreams = slice.publishStreams;
-      workload = sliceWorkload(workload, plan.shard, audience.length);
+      workload = sliceWorkload(workload, plan.shard, audience.length, slice.publishShare);
     }
     const centrifugo = stack.endpoints.centrifugo;
     return runEngine(

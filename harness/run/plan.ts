@@ -97,7 +97,7 @@ export function planRun(parts: {
   const driver: DriverKind = scenario.push ? 'push' : 'websocket';
   checkStackHasWhatTheRunNeeds(scenario, stack);
   const shard = options.shard ?? WHOLE_RUN;
-  if (shard.count > 1) checkShardable(scenario, stack);
+  if (shard.count > 1) checkShardable(scenario, stack, shard);
   return deepFreeze({
     file,
     input: structuredClone(input),
@@ -125,12 +125,13 @@ export function scenarioHash(plan: Pick<RunPlan, 'scenario'>): string {
 }
 
 /**
- * What a sharded run can split today: a WebSocket workload on synthesized personal or shared channels, or a push
- * flood through the reference relay (each shard its range of devices and part of the pushes; run/shard-slice.ts),
- * against a stack every shard reaches (external: `stack up`, or the user's deployment). Each of these is refused
- * up front (exit 2) rather than run wrong.
+ * What a sharded run can split today: a WebSocket workload on synthesized personal or shared channels, or on a
+ * seeded dataset's rooms (loaded once, by shard 0: run/seed.ts; each shard publishes its range of the rooms,
+ * through Centrifugo's API or the chat app), or a push flood through the reference relay (each shard its range of
+ * devices and part of the pushes; run/shard-slice.ts), against a stack every shard reaches (external: `stack up`,
+ * or the user's deployment). Everything else is refused up front (exit 2) rather than run wrong.
  */
-function checkShardable(scenario: Scenario, stack: StackSpec): void {
+function checkShardable(scenario: Scenario, stack: StackSpec, shard: Shard): void {
   const refuse = (why: string) => {
     throw new UserError(`--shard: ${why}`);
   };
@@ -139,9 +140,18 @@ function checkShardable(scenario: Scenario, stack: StackSpec): void {
     refuse(
       `push.api: ${scenario.push.api} cannot be sharded (only the relay's ledger tells shards apart); use api: relay or one process`,
     );
-  if (scenario.dataset) refuse('a seeded dataset cannot be sharded yet (every shard would seed it); drop the dataset');
-  if (scenario.workload?.publishers.target === 'chat-app') refuse('the chat-app target cannot be sharded yet');
-  if (scenario.workload?.faults.length) refuse('fault steps cannot be sharded (every shard would inject them)');
+  // Fault steps kill and pause the stack's processes: only the process that started the stack holds them. Shards
+  // share an external stack, on which no fault can be injected even by one process (each step fails).
+  if (scenario.workload?.faults.length)
+    refuse(
+      'workload.faults: fault steps need the stack the run starts (provider local or containers); shards share an external stack, which no process can inject faults into; run faults as one process',
+    );
+  // Shards split a dataset's rooms (the chat app takes room ids), so each needs one (shard-slice.ts `roomShare`).
+  const rooms = scenario.dataset?.rooms.length ?? 0;
+  if (scenario.dataset && scenario.workload && rooms < shard.count)
+    refuse(
+      `shards split a dataset's rooms; dataset.rooms has ${rooms} over ${shard.count} shards; use at most ${rooms} shards or add rooms`,
+    );
   if (stack.provider !== 'external') {
     refuse(
       'shards must share one stack: start it once (`centrifugo-bench stack up`) and pass --set stack.provider=external --set stack.stackFile=<its file>',

@@ -8,40 +8,98 @@
  *   subscriber owes the copies of all n shards. Stream ids stay globally unique (no two publishers hand out the
  *   same sequence numbers), and the owed deliveries add up to exactly what one process owes:
  *   Σₖ published(stream@k) × members(stream) = published(stream) × members(stream);
+ * - rooms (a seeded dataset: its streams are rooms; the chat-app target takes a room id, so a room cannot be
+ *   copied per shard): shard k publishes its contiguous range of the rooms, at the same fraction of the rate, VUs
+ *   or iterations, so each room is published as often as by one process (copies would split a room's count by
+ *   the shards' round-robin, and rooms of different sizes would then owe different totals); the streams keep
+ *   their ids (`room:<id>`), each published by one shard, and subscribers on every shard owe them through the
+ *   published-stream exchange;
  * - push flood: a contiguous range of the seeded device population, and its part of the pushes.
  */
 import { UserError } from '../common/errors.ts';
-import { ownsKey, type Shard, sliceCount, sliceRange, sliceRate } from '../distributed/index.ts';
+import {
+  ownsKey,
+  type Segment,
+  type Shard,
+  shardSegment,
+  sliceCount,
+  sliceRange,
+  sliceRate,
+} from '../distributed/index.ts';
 import { type AudienceMember, channelsByStream, type PushFlood, type Workload } from '../engine/index.ts';
 
 /** The stream id shard `index` publishes for `stream`. */
 export const shardStream = (stream: string, index: number): string => `${stream}@${index}`;
 
-/** This shard's subscribers (owing every shard's copy of their streams) and the streams it publishes. */
+/** How the streams are shared: copied per shard (synthesized channels, one `broadcast`), or split (a dataset's rooms). */
+export type StreamSharing = 'copies' | 'rooms';
+
+export const streamSharingFor = (scenario: { dataset?: unknown }): StreamSharing =>
+  scenario.dataset ? 'rooms' : 'copies';
+
+export interface AudienceSlice {
+  /** This shard's subscribers (users index ≡ shard mod n), owing the streams every shard publishes to them. */
+  audience: AudienceMember[];
+  /** What this shard publishes: stream id → channels. */
+  publishStreams: Record<string, string[]>;
+  /** This shard's fraction of the publishers (rate, VUs, iterations): 1/n, or its share of the rooms. */
+  publishShare: Segment;
+}
+
+/** This shard's subscribers and the streams it publishes (see the file's comment for the two ways). */
 export function sliceAudience(
   whole: readonly AudienceMember[],
   shard: Shard,
-): { audience: AudienceMember[]; publishStreams: Record<string, string[]> } {
-  const publishStreams = Object.fromEntries(
-    Object.entries(channelsByStream(whole)).map(([stream, channels]) => [shardStream(stream, shard.index), channels]),
-  );
+  sharing: StreamSharing = 'copies',
+): AudienceSlice {
   const audience: AudienceMember[] = [];
+  const streams = Object.entries(channelsByStream(whole));
+  if (sharing === 'rooms') {
+    const rooms = roomShare(streams.length, shard);
+    whole.forEach((member, index) => {
+      if (ownsKey(index, shard)) audience.push({ ...member });
+    });
+    return { audience, publishStreams: Object.fromEntries(streams.slice(rooms.from, rooms.to)), publishShare: rooms };
+  }
+  const publishStreams = Object.fromEntries(
+    streams.map(([stream, channels]) => [shardStream(stream, shard.index), channels]),
+  );
   whole.forEach((member, index) => {
     if (!ownsKey(index, shard)) return;
-    const streams = member.streams.flatMap((stream) =>
+    const owed = member.streams.flatMap((stream) =>
       Array.from({ length: shard.count }, (_, k) => shardStream(stream, k)),
     );
-    audience.push({ ...member, streams });
+    audience.push({ ...member, streams: owed });
   });
-  return { audience, publishStreams };
+  return { audience, publishStreams, publishShare: shardSegment(shard) };
 }
 
 /**
- * The workload this shard runs: its subscriber count and connection ramp, and its part of the executor. A part
- * that would be zero (a rate of 2/s over 3 shards) is refused: the shard would publish nothing, and a k6
- * executor with rate 0 is not a thing.
+ * The rooms [from, to) of `roomCount` (in the audience's deterministic order) this shard publishes, as a
+ * segment of them; fewer rooms than shards would leave a shard nothing to publish: refused, naming the numbers.
  */
-export function sliceWorkload(workload: Workload, shard: Shard, subscriberCount: number): Workload {
+export function roomShare(roomCount: number, shard: Shard): Segment {
+  const { start, end } = sliceRange(roomCount, shard);
+  if (end === start) {
+    throw new UserError(
+      `--shard: shards split a dataset's rooms; ${roomCount} room${roomCount === 1 ? '' : 's'} ` +
+        `over ${shard.count} shards leaves shard ${shard.index} none; use at most ${Math.max(1, roomCount)} shards`,
+    );
+  }
+  return { from: start, to: end, of: roomCount };
+}
+
+/**
+ * The workload this shard runs: its subscriber count and connection ramp, and its part of the executor —
+ * `publishShare` of it (default 1/n). A part that would be zero (a rate of 2/s over 3 shards) is refused: the
+ * shard would publish nothing, and a k6 executor with rate 0 is not a thing.
+ */
+export function sliceWorkload(
+  workload: Workload,
+  shard: Shard,
+  subscriberCount: number,
+  publishShare: Segment = shardSegment(shard),
+): Workload {
   const s = workload.subscribers;
   const subscribers = {
     ...s,
@@ -56,11 +114,15 @@ export function sliceWorkload(workload: Workload, shard: Shard, subscriberCount:
         }
       : {}),
   };
-  return { ...workload, subscribers, publishers: slicePublishers(workload.publishers, shard) } as Workload;
+  return {
+    ...workload,
+    subscribers,
+    publishers: slicePublishers(workload.publishers, shard, publishShare),
+  } as Workload;
 }
 
-function slicePublishers(p: Workload['publishers'], shard: Shard): Workload['publishers'] {
-  const share = (what: string, total: number, part: number) => {
+function slicePublishers(p: Workload['publishers'], shard: Shard, share: Segment): Workload['publishers'] {
+  const partOf = (what: string, total: number, part: number) => {
     if (total > 0 && part <= 0) {
       throw new UserError(
         `workload.publishers.${what}: ${total} split over ${shard.count} shards leaves shard ${shard.index} none; ` +
@@ -69,42 +131,42 @@ function slicePublishers(p: Workload['publishers'], shard: Shard): Workload['pub
     }
     return part;
   };
-  const vus = (n: number) => Math.max(1, sliceCount(n, shard));
+  const vus = (n: number) => Math.max(1, sliceCount(n, share));
   switch (p.executor) {
     case 'constant-arrival-rate':
       return {
         ...p,
-        rate: share('rate', p.rate, sliceRate(p.rate, shard)),
+        rate: partOf('rate', p.rate, sliceRate(p.rate, share)),
         preAllocatedVUs: vus(p.preAllocatedVUs),
         ...(p.maxVUs !== undefined ? { maxVUs: vus(p.maxVUs) } : {}),
       };
     case 'ramping-arrival-rate': {
       const peak = Math.max(p.startRate, ...p.stages.map((stage) => stage.target));
-      share('stages (peak rate)', peak, sliceRate(peak, shard));
+      partOf('stages (peak rate)', peak, sliceRate(peak, share));
       return {
         ...p,
-        startRate: sliceRate(p.startRate, shard),
-        stages: p.stages.map((stage) => ({ ...stage, target: sliceRate(stage.target, shard) })),
+        startRate: sliceRate(p.startRate, share),
+        stages: p.stages.map((stage) => ({ ...stage, target: sliceRate(stage.target, share) })),
         preAllocatedVUs: vus(p.preAllocatedVUs),
         ...(p.maxVUs !== undefined ? { maxVUs: vus(p.maxVUs) } : {}),
       };
     }
     case 'constant-vus':
     case 'per-vu-iterations':
-      return { ...p, vus: share('vus', p.vus, sliceCount(p.vus, shard)) };
+      return { ...p, vus: partOf('vus', p.vus, sliceCount(p.vus, share)) };
     case 'shared-iterations':
       return {
         ...p,
         vus: vus(p.vus),
-        iterations: share('iterations', p.iterations, sliceCount(p.iterations, shard)),
+        iterations: partOf('iterations', p.iterations, sliceCount(p.iterations, share)),
       };
     case 'ramping-vus': {
       const peak = Math.max(p.startVUs, ...p.stages.map((stage) => stage.target));
-      share('stages (peak VUs)', peak, sliceCount(peak, shard));
+      partOf('stages (peak VUs)', peak, sliceCount(peak, share));
       return {
         ...p,
-        startVUs: sliceCount(p.startVUs, shard),
-        stages: p.stages.map((stage) => ({ ...stage, target: sliceCount(stage.target, shard) })),
+        startVUs: sliceCount(p.startVUs, share),
+        stages: p.stages.map((stage) => ({ ...stage, target: sliceCount(stage.target, share) })),
       };
     }
   }

@@ -1,0 +1,227 @@
+/**
+ * A sharded run over a seeded dataset through the chat app, on this box, through the CLI as users drive it: one
+ * held stack (Centrifugo, PostgreSQL, the chat app), a coordinator and 3 shard processes
+ * (`run scenarios/chat.ts --shard i/3`), merged by the coordinator — against the same run as one process.
+ *
+ * - the dataset is loaded once, by shard 0, into an empty database; the other shards generate it in memory only;
+ * - each shard publishes its own room through the app; subscribers (the online users, striped over the shards)
+ *   owe rooms other shards publish: the merged expected / delivered / lost / duplicated equal one process's;
+ * - nothing is left running.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../common/exit-codes.ts';
+import type { RunSummary } from '../common/summary-types.ts';
+import { type HeldStack, holdUntilStopped, parseStackSpec, startHeldStack } from '../stack/index.ts';
+import { processesWithEnv } from '../stack/testing.ts';
+
+const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
+const TAG = 'CB_TEST_TAG';
+const RESULTS = mkdtempSync(path.join(os.tmpdir(), 'cb-sharded-chat-'));
+const STACKS = path.join(RESULTS, '.stacks');
+const tags: string[] = [];
+
+interface Cli {
+  tag: string;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+  child: ChildProcess;
+}
+
+function cli(args: string[]): Cli {
+  const tag = randomUUID();
+  tags.push(tag);
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: RESULTS, [TAG]: tag },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, tag, stdout: () => out, stderr: () => err, exit };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * scenarios/chat.ts, small: 1,000 users in rooms of 50 / 300 / 1,000 members, 20 online per room (60
+ * subscribers, each in the 1,000-member room too), 15 messages round-robin over the rooms (shared-iterations:
+ * an exact count, 5 a room), through `target`, against the held stack.
+ */
+function chatSets(target: string, extra: [string, string][] = []): string[] {
+  return [
+    ['stack.provider', 'external'],
+    ['stack.stackFile', path.join(STACKS, 'chat.json')],
+    ['dataset.users', '1000'],
+    [
+      'dataset.rooms',
+      JSON.stringify([
+        { name: 'small', members: 50 },
+        { name: 'medium', members: 300 },
+        { name: 'large', members: 1000 },
+      ]),
+    ],
+    ['online', JSON.stringify({ kind: 'per-room', count: 20 })],
+    [
+      'workload.publishers',
+      JSON.stringify({ executor: 'shared-iterations', target, vus: 1, iterations: 15, maxDuration: '30s' }),
+    ],
+    ['workload.drain', '3s'],
+    ...extra,
+  ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+}
+
+/** The run as `shards` shard processes with a coordinator (merged), then as one process; their summaries. */
+async function shardedThenSingle(runId: string, shards: number, sets: string[]) {
+  const coord = cli([
+    'coordinate',
+    'scenarios/chat.ts',
+    '--shards',
+    String(shards),
+    '--run-id',
+    runId,
+    '--port',
+    '0',
+    '--merge',
+    ...sets,
+  ]);
+  await until(() => coord.stdout().includes('"url"'), 60_000, 'the coordinator to listen', coord.stderr);
+  const url = (JSON.parse(coord.stdout().split('\n')[0]!) as { url: string }).url;
+  const children = Array.from({ length: shards }, (_, index) =>
+    cli([
+      'run',
+      'scenarios/chat.ts',
+      '--shard',
+      `${index}/${shards}`,
+      '--coordinator',
+      url,
+      '--run-id',
+      runId,
+      '--no-thresholds',
+      '--no-report',
+      ...sets,
+    ]),
+  );
+  for (const child of children) assert.equal(await child.exit, ExitCode.ok, child.stderr());
+  assert.equal(await coord.exit, ExitCode.ok, `${coord.stderr()}\n${coord.stdout()}`);
+  const single = cli(['run', 'scenarios/chat.ts', '--no-thresholds', '--no-report', ...sets]);
+  assert.equal(await single.exit, ExitCode.ok, single.stderr());
+  return {
+    logs: children.map((child) => child.stderr()),
+    one: readSummary(findSingleRun(single)),
+    merged: readSummary(path.join(RESULTS, runId)),
+    parts: children.map((_, index) => readSummary(path.join(RESULTS, runId, 'shards', String(index)))),
+  };
+}
+
+const readSummary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+const counts = (summary: RunSummary) =>
+  Object.fromEntries(
+    ['messages_published', 'messages_expected', 'messages_delivered', 'messages_lost', 'messages_duplicated'].map(
+      (name) => {
+        const metric = summary.metrics[name];
+        return [name, metric?.type === 'counter' ? metric.count : 0];
+      },
+    ),
+  );
+
+let held: HeldStack | undefined;
+const holding = new AbortController();
+let stopped: Promise<unknown> | undefined;
+
+before(async () => {
+  // The held stack's own logs go to this test's results folder, not the project's.
+  process.env.CENTRIFUGO_BENCH_RESULTS = RESULTS;
+  const spec = parseStackSpec({
+    provider: 'local',
+    engine: 'memory',
+    services: ['postgres'],
+    chatApp: { mode: 'api' },
+  });
+  held = await startHeldStack(spec, 'chat', STACKS, holding.signal);
+  stopped = holdUntilStopped(held, holding.signal);
+});
+
+after(async () => {
+  holding.abort();
+  await stopped;
+  const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
+  const deadline = Date.now() + 15_000;
+  while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(left(), [], 'no process a shard or the coordinator started is left');
+  rmSync(RESULTS, { recursive: true, force: true });
+});
+
+test('3 shards of a chat-app run over a seeded dataset: seeded once by shard 0, counts equal to one process', async (t) => {
+  // Sharded first, on an empty database: shard 0 loads the dataset, the others must not.
+  const { logs, one, merged, parts } = await shardedThenSingle('chat-3', 3, chatSets('chat-app'));
+  assert.match(logs[0]!, /dataset [0-9a-f]{12}: 1000 users, 3 rooms .* loaded in/);
+  for (const index of [1, 2]) {
+    assert.match(logs[index]!, /generated in memory; shard 0 loads it/);
+    assert.doesNotMatch(logs[index]!, /(already )?loaded in/);
+  }
+  t.diagnostic(`one process: ${JSON.stringify(counts(one))}`);
+  t.diagnostic(`3 shards, merged: ${JSON.stringify(counts(merged))}`);
+  assert.equal(one.valid, true, one.invalidReasons.join('; '));
+  assert.equal(merged.valid, true, merged.invalidReasons.join('; '));
+  assert.deepEqual(counts(merged), counts(one));
+  assert.equal(counts(one).messages_published, 15);
+  assert.equal(counts(one).messages_lost, 0);
+  assert.equal(counts(one).messages_duplicated, 0);
+  assert.ok((counts(one).messages_expected ?? 0) >= 15 * 20, `expected ${counts(one).messages_expected}`);
+  // Each shard published its own room, 5 messages, to subscribers on every shard.
+  assert.deepEqual(
+    parts.map((part) => counts(part).messages_published),
+    [5, 5, 5],
+  );
+  // Deliveries cross shards: every online user is in the large room, so each shard owes the others' rooms too.
+  for (const part of parts) assert.ok((counts(part).messages_expected ?? 0) > 5 * 20, JSON.stringify(counts(part)));
+  const latency = merged.metrics.delivery_latency;
+  assert.ok(latency?.type === 'trend' && latency.count === counts(merged).messages_delivered);
+  const creation = merged.metrics.creation_duration;
+  assert.ok(creation?.type === 'trend' && creation.count === 15, 'the app created 15 messages, timed once each');
+});
+
+test('2 shards of the same dataset through Centrifugo’s broadcast API: rooms split 1 + 2, counts equal to one process', async (t) => {
+  // The scenario's creation_duration threshold has nothing to judge without the app: no thresholds here.
+  const sets = chatSets('centrifugo-broadcast', [['thresholds', '{}']]);
+  const { logs, one, merged, parts } = await shardedThenSingle('broadcast-2', 2, sets);
+  assert.match(logs[0]!, /already loaded in/);
+  t.diagnostic(`one process: ${JSON.stringify(counts(one))}`);
+  t.diagnostic(`2 shards, merged: ${JSON.stringify(counts(merged))}`);
+  assert.equal(merged.valid, true, merged.invalidReasons.join('; '));
+  assert.deepEqual(counts(merged), counts(one));
+  assert.equal(counts(one).messages_lost, 0);
+  // Shard 0 owns 1 of the 3 rooms and a third of the iterations, shard 1 the other two rooms and two thirds.
+  assert.deepEqual(
+    parts.map((part) => counts(part).messages_published),
+    [5, 10],
+  );
+});
+
+/** The single-process run's folder: the dated run folder with a summary that `run` names on its output. */
+function findSingleRun(single: Cli): string {
+  const found = readdirSync(RESULTS).filter(
+    (name) =>
+      /^\d{8}-\d{6}-[0-9a-f]{4}$/.test(name) &&
+      existsSync(path.join(RESULTS, name, 'summary.json')) &&
+      `${single.stdout()}${single.stderr()}`.includes(name),
+  );
+  assert.equal(found.length, 1, `one single-process run folder: ${found.join(', ')}`);
+  return path.join(RESULTS, found[0]!);
+}
