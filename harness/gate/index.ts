@@ -5,6 +5,13 @@
  */
 
 export {
+  type ClickHouseAgreement,
+  compareInspectionWithClickHouse,
+  compareListingsWithClickHouse,
+  copyBaselineToClickHouse,
+  inspectBaselineInClickHouse,
+} from './baselines/clickhouse-copy.ts';
+export {
   type HistoryChange,
   inspectBaseline,
   MIN_HISTORY_FOR_CHANGES,

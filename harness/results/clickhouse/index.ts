@@ -7,6 +7,14 @@
  *   if (!r.complete) await loadRunDir(runDir, url); // backfill from the files (or later: `results load`)
  */
 export {
+  type BaselineEvent,
+  type BaselineEventToWrite,
+  type BaselineHistoryInClickHouse,
+  type BaselineRecord,
+  baselineHistoriesInClickHouse,
+  writeBaselineEvents,
+} from './baseline-rows.ts';
+export {
   CLIENT_SETTINGS,
   connectResults,
   DEFAULT_DATABASE,

@@ -18,7 +18,8 @@ export type TableName =
   | 'deliveries'
   | 'events'
   | 'push_ledger'
-  | 'thresholds';
+  | 'thresholds'
+  | 'baseline_entries';
 
 /** Tables holding rows of one run; `results load` replaces them (all but `runs`, which is versioned). */
 export const RUN_TABLES = [
@@ -232,6 +233,48 @@ export const MIGRATIONS: Migration[] = [
   value Float64,
   abort_on_fail UInt8
 ) ENGINE = MergeTree ORDER BY (run_id, metric, expression)`,
+      ),
+    ],
+  },
+  {
+    version: 2,
+    name: 'baseline entries',
+    steps: [
+      // A copy of the baselines folder (harness/gate/baselines/store.ts; the files stay the record): one row
+      // per event — `saved` when `baseline save` appends an entry, `promoted` when `baseline promote` makes
+      // one current — so a baseline's history is its `saved` rows and its current entry the newest row with
+      // made_current = 1. Per-run values are parallel arrays (value_run_id[i], value_metric[i], value[i];
+      // a metric a run lacks has no element: no Nullable on 18.16); entry_json is the whole entry, so
+      // `baseline show --from clickhouse` needs no files; history_index is the entry's line in history.ndjson
+      // (the files' order, which dates need not follow). A save retried after a lost answer may leave a
+      // duplicate row: readers take one row per entry_id.
+      sql(
+        (db) => `CREATE TABLE IF NOT EXISTS ${db}.baseline_entries (
+  entry_id String,
+  event String,
+  event_us UInt64,
+  event_at DateTime MATERIALIZED toDateTime(intDiv(event_us, 1000000)),
+  made_current UInt8,
+  history_index UInt32,
+  scenario String,
+  name String,
+  identity_hash String,
+  harness_version String,
+  host_cpu_model String,
+  host_cores UInt16,
+  host_memory_gib UInt32,
+  host_platform String,
+  host_arch String,
+  git_commit String,
+  saved_us UInt64,
+  run_ids Array(String),
+  value_run_id Array(String),
+  value_metric Array(String),
+  value Array(Float64),
+  median_metric Array(String),
+  median Array(Float64),
+  entry_json String
+) ENGINE = MergeTree ORDER BY (scenario, name, event_us, entry_id)`,
       ),
     ],
   },
