@@ -10,6 +10,9 @@ import { RunWriter } from '../../results/files/index.ts';
 import { sampleSummary, trendValues } from '../../results/files/testing.ts';
 import { baselineList, baselinePromote, baselineSave, baselineShow, registerBaseline } from './baseline.ts';
 
+// Self-contained: a ClickHouse URL in the environment would make every save also copy there.
+delete process.env.CENTRIFUGO_BENCH_CLICKHOUSE_URL;
+
 let root: string;
 let runCount = 0;
 
