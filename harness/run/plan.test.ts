@@ -168,6 +168,18 @@ test('what the stack lacks for the run is refused before anything starts', async
        push: { devices: { count: 10 }, pushes: { total: 10 }, sinkFaults: { windos: [] } } }`,
   );
   await rejects(loadPlan(flood), /push\.sinkFaults\.windos: unknown key; did you mean windows\?/);
+  // Fault steps need a stack the run controls: refused against an external one, before anything starts.
+  const externalFaults = scenarioFile(
+    'external-faults',
+    TINY.replace("name: 'tiny',", "name: 'tiny', stack: { provider: 'external', stackFile: 'stack.json' },").replace(
+      "publishers: { executor: 'constant-arrival-rate'",
+      "faults: [{ at: '1s', action: 'kill-centrifugo-node', node: 1 }], publishers: { executor: 'constant-arrival-rate'",
+    ),
+  );
+  await rejects(
+    loadPlan(externalFaults),
+    /workload\.faults: kill-centrifugo-node act on the stack's processes, which provider external does not control/,
+  );
 });
 
 test('--out json=<file> and csv=<file>: paths from the working directory, repeatable, refused before anything starts', async () => {

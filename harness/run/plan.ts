@@ -95,9 +95,10 @@ export function planRun(parts: {
   }
   const stack: StackSpec = { ...scenario.stack, services: [...services] };
   const driver: DriverKind = scenario.push ? 'push' : 'websocket';
-  checkStackHasWhatTheRunNeeds(scenario, stack);
   const shard = options.shard ?? WHOLE_RUN;
+  // Shards first: what a shard cannot do has its own, more specific reason.
   if (shard.count > 1) checkShardable(scenario, stack, shard);
+  checkStackHasWhatTheRunNeeds(scenario, stack);
   return deepFreeze({
     file,
     input: structuredClone(input),
@@ -184,6 +185,14 @@ function checkStackHasWhatTheRunNeeds(scenario: Scenario, stack: StackSpec): voi
     throw new UserError('push: the relay sends to the push sink; set stack.pushSink: {}');
   }
   if (scenario.push && typeof scenario.push.sinkFaults === 'object') checkSinkFaultProfile(scenario.push.sinkFaults);
+  // Every fault step acts on the stack's processes, which only a stack the run starts holds; against an
+  // external stack each step would fail mid-run (counted as fault_failed_*) instead of being refused now.
+  const faults = scenario.workload?.faults ?? [];
+  if (faults.length && stack.provider === 'external') {
+    throw new UserError(
+      `workload.faults: ${faults.map((f) => f.action).join(', ')} act on the stack's processes, which provider external does not control; use provider local or containers, or drop the faults`,
+    );
+  }
 }
 
 async function importScenario(file: string, resolved: string): Promise<Record<string, unknown>> {
