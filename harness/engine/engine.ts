@@ -295,6 +295,7 @@ class EngineRun {
           lostAfterMs: ramp.lostAfter,
           socketsPerSourceAddress: ramp.socketsPerSourceAddress,
           clientName: 'centrifugo-bench',
+          protocol: ramp.protocol,
           nodeNames,
           owedFrom: this.alongsideRamp ? 'subscription' : 'start',
           ...(this.hooks.clockOffsetUs ? { clockOffsetUs: this.hooks.clockOffsetUs } : {}),

@@ -40,6 +40,8 @@ export interface SubscriberWorkerConfig {
   lostAfterMs: number;
   socketsPerSourceAddress: number;
   clientName: string;
+  /** Centrifugo's client protocol (workload.subscribers.protocol); absent: 'json'. */
+  protocol?: 'json' | 'protobuf';
   /** Node names, aligned with wsUrls (for sampled rows). */
   nodeNames: string[];
   /**

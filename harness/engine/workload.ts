@@ -99,6 +99,11 @@ const SubscribersSchema = z.strictObject({
   lostAfter: positiveDurationMs.default(5000),
   /** Loopback source addresses (127.0.0.2, …) are used past this many sockets to one node (ports ≈ 28k). */
   socketsPerSourceAddress: positiveInt.max(28_000).default(25_000),
+  /**
+   * Centrifugo's client protocol: 'json' (text frames) or 'protobuf' (binary, `?format=protobuf`); the
+   * publications' data is the same JSON bytes in both, so accounting and latency are the same.
+   */
+  protocol: z.enum(['json', 'protobuf']).default('json'),
 });
 
 /** Longest injected slowdown (publishers.slowdown), ms. */

@@ -1,10 +1,11 @@
 /**
  * The byte-scanned fast path (publication-scan.ts) against JSON.parse: whatever it accepts, it reads
  * exactly as JSON.parse would; everything not of the plain shape is declined (and takes the general path).
+ * The same for the Protobuf protocol's form, the publication's data bytes alone (`scanDataMarker`).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { publicationHead, type ScannedPublication, scanPublication } from './publication-scan.ts';
+import { publicationHead, type ScannedPublication, scanDataMarker, scanPublication } from './publication-scan.ts';
 
 const out: ScannedPublication = { streamStart: 0, streamEnd: 0, q: 0, t: 0, offset: 0 };
 const CHANNEL = 'personal:u42';
@@ -111,4 +112,54 @@ test('random publications: anything accepted reads exactly as JSON.parse', () =>
     assert.equal(JSON.parse(`"${streamJson}"`), parsed.push.pub.data.bench.s, line);
   }
   assert.ok(accepted > 2000, `the fast path is taken for most plain lines (${accepted} of 5000)`);
+});
+
+function scanData(json: string): ScannedPublication | undefined {
+  const data = Buffer.from(`\x22\x10${json}\x30\x07`);
+  const start = 2;
+  if (!scanDataMarker(data, start, start + Buffer.byteLength(json), out)) return undefined;
+  return { ...out, streamStart: out.streamStart - start, streamEnd: out.streamEnd - start };
+}
+
+test('publication data alone (Protobuf): the marker read from the bytes; odd shapes declined', () => {
+  const r = scanData('{"bench":{"s":"broadcast","q":7,"t":1700000000130},"pad":"xx"}')!;
+  assert.deepEqual([r.q, r.t, r.streamStart, r.streamEnd], [7, 1_700_000_000_130, 15, 24]);
+  assert.ok(scanData('{"bench":{"s":"b","q":1,"t":2}}'), 'the marker alone');
+  const declined = {
+    'bench not first': '{"pad":"","bench":{"s":"b","q":1,"t":5}}',
+    'another order': '{"bench":{"q":1,"s":"b","t":5}}',
+    'an escaped stream id': '{"bench":{"s":"a\\"b","q":1,"t":5}}',
+    'a fractional q': '{"bench":{"s":"b","q":1.5,"t":5}}',
+    'a negative t': '{"bench":{"s":"b","q":1,"t":-5}}',
+    'a leading zero': '{"bench":{"s":"b","q":01,"t":5}}',
+    truncated: '{"bench":{"s":"b","q":1,"t":5}',
+    'not an object': '[{"bench":{"s":"b","q":1,"t":5}}]',
+    empty: '',
+  };
+  for (const [what, json] of Object.entries(declined)) assert.equal(scanData(json), undefined, what);
+});
+
+test('random publication data: anything accepted reads exactly as JSON.parse', () => {
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+  const pads = ['', 'x'.repeat(90), '"quoted" \\ back\nslash', 'é€😀', '{"bench":{"s":"b","q":9,"t":9}}'];
+  const streams = ['broadcast', 'room-7', 'a"b', 'é'];
+  let accepted = 0;
+  for (let i = 0; i < 5000; i++) {
+    const bench = { s: pick(streams), q: Math.floor(random() * 1e6), t: Math.floor(random() * 1e15) };
+    const data = random() < 0.8 ? { bench, pad: pick(pads) } : { pad: pick(pads), bench };
+    const json = JSON.stringify(data);
+    const r = scanData(json);
+    if (!r) continue;
+    accepted++;
+    const parsed = JSON.parse(json) as { bench: { s: string; q: number; t: number } };
+    assert.equal(r.q, parsed.bench.q, json);
+    assert.equal(r.t, parsed.bench.t, json);
+    assert.equal(JSON.parse(`"${Buffer.from(json).toString('utf8', r.streamStart, r.streamEnd)}"`), parsed.bench.s);
+  }
+  assert.ok(accepted > 2000, `most plain data is scanned (${accepted} of 5000)`);
 });

@@ -33,9 +33,28 @@ const OFFSET_KEY = Buffer.from('},"offset":');
 /** At most 15 digits (< 2^53: the value is exact, as JSON.parse reads it); longer runs are declined. */
 const MAX_DIGITS = 15;
 
+/** How the engine's publication data starts: the marker is its first key, `s` the marker's first field. */
+const DATA_HEAD = '{"bench":{"s":"';
+const DATA_HEAD_BYTES = Buffer.from(DATA_HEAD);
+
 /** The bytes every qualifying publication line on `channel` starts with. */
 export function publicationHead(channel: string): Buffer {
-  return Buffer.from(`{"push":{"channel":${JSON.stringify(channel)},"pub":{"data":{"bench":{"s":"`);
+  return Buffer.from(`{"push":{"channel":${JSON.stringify(channel)},"pub":{"data":${DATA_HEAD}`);
+}
+
+/**
+ * The Protobuf protocol's form (protobuf-replies.ts): the publication's data bytes alone, data[start, end) —
+ * the same JSON the publisher sent. Reads the marker into `out` (not `offset`: Protobuf carries it apart)
+ * when the data starts with exactly `{"bench":{"s":"<stream>","q":<int>,"t":<int>}` and ends with `}`;
+ * false otherwise (then decode it with `JSON.parse`).
+ */
+export function scanDataMarker(data: Buffer, start: number, end: number, out: ScannedPublication): boolean {
+  const headLength = DATA_HEAD_BYTES.length;
+  if (end - start < headLength + 12 || data[end - 1] !== CLOSE_BRACE) return false;
+  for (let i = 0; i < headLength; i++) if (data[start + i] !== DATA_HEAD_BYTES[i]) return false;
+  const markerEnd = readMarker(data, start + headLength, end, out);
+  // The marker's `}` closes the marker, not the data: the data's own `}` comes after it.
+  return markerEnd >= 0 && markerEnd < end - 1;
 }
 
 /**
@@ -52,27 +71,8 @@ export function scanPublication(
   const headLength = head.length;
   if (end - start < headLength + 24) return false;
   for (let i = 0; i < headLength; i++) if (data[start + i] !== head[i]) return false;
-  let at = start + headLength;
-  const streamStart = at;
-  for (;;) {
-    if (at >= end) return false;
-    const byte = data[at]!;
-    if (byte === QUOTE) break;
-    if (byte === BACKSLASH) return false;
-    at++;
-  }
-  const streamEnd = at;
-  if (!matches(data, at, end, MARKER_Q)) return false;
-  at += MARKER_Q.length;
-  const q = readDigits(data, at, end);
-  if (q < 0) return false;
-  at = digitsEnd;
-  if (!matches(data, at, end, MARKER_T)) return false;
-  at += MARKER_T.length;
-  const t = readDigits(data, at, end);
-  if (t < 0) return false;
-  at = digitsEnd;
-  if (data[at] !== CLOSE_BRACE) return false;
+  const at = readMarker(data, start + headLength, end, out);
+  if (at < 0) return false;
   // The tail, from the end: }}} closing pub, push and the line, the offset's digits, then `},"offset":`.
   if (data[end - 1] !== CLOSE_BRACE || data[end - 2] !== CLOSE_BRACE || data[end - 3] !== CLOSE_BRACE) return false;
   let digitsStart = end - 3;
@@ -81,12 +81,40 @@ export function scanPublication(
   if (digitsStart === end - 3 || keyStart <= at || !matches(data, keyStart, end, OFFSET_KEY)) return false;
   const offset = readDigits(data, digitsStart, end - 3);
   if (offset < 0 || digitsEnd !== end - 3) return false;
+  out.offset = offset;
+  return true;
+}
+
+/**
+ * The marker's fields from data[at…) (just after `"s":"`): `<stream>","q":<int>,"t":<int>}`. Fills `out`'s
+ * stream, q and t and returns where the marker's `}` is; -1 when the bytes are not of that shape.
+ */
+function readMarker(data: Buffer, at: number, end: number, out: ScannedPublication): number {
+  const streamStart = at;
+  for (;;) {
+    if (at >= end) return -1;
+    const byte = data[at]!;
+    if (byte === QUOTE) break;
+    if (byte === BACKSLASH) return -1;
+    at++;
+  }
+  const streamEnd = at;
+  if (!matches(data, at, end, MARKER_Q)) return -1;
+  at += MARKER_Q.length;
+  const q = readDigits(data, at, end);
+  if (q < 0) return -1;
+  at = digitsEnd;
+  if (!matches(data, at, end, MARKER_T)) return -1;
+  at += MARKER_T.length;
+  const t = readDigits(data, at, end);
+  if (t < 0) return -1;
+  at = digitsEnd;
+  if (data[at] !== CLOSE_BRACE) return -1;
   out.streamStart = streamStart;
   out.streamEnd = streamEnd;
   out.q = q;
   out.t = t;
-  out.offset = offset;
-  return true;
+  return at;
 }
 
 function matches(data: Buffer, at: number, end: number, bytes: Buffer): boolean {

@@ -110,6 +110,17 @@ export class RawWebSocket extends EventEmitter {
     this.socket.write(encodeClientFrame(OP_TEXT, Buffer.from(text)));
   }
 
+  /** Sends one binary frame, masked (Centrifugo's Protobuf protocol). */
+  sendBinary(payload: Buffer): void {
+    if (this.closed || !this.upgraded) return;
+    this.socket.write(encodeClientFrame(OP_BINARY, payload));
+  }
+
+  /** True once the socket is cut (terminate, a protocol error): nothing more is delivered. */
+  get terminated(): boolean {
+    return this.socket.destroyed;
+  }
+
   /** Cuts the connection at once; `close` (1006) follows. */
   terminate(): void {
     this.socket.destroy();
@@ -249,6 +260,8 @@ export class RawWebSocket extends EventEmitter {
   }
 
   private deliver(data: Buffer, start: number, stop: number): void {
+    // A connection cut by its owner (terminate) hears nothing more, even from the rest of this read.
+    if (this.socket.destroyed) return;
     const onMessage = this.onMessage;
     if (onMessage) onMessage(data, start, stop, this.readAtUs);
     else this.emit('message', data.toString('utf8', start, stop));

@@ -10,6 +10,15 @@
  * string, and a plain publication of the engine's payload goes to `listener.marker` with its marker read
  * from the bytes (publication-scan.ts). Every other line is decoded as text with `JSON.parse`, as is every
  * publication when the listener has no `marker`.
+ *
+ * With `protocol: 'protobuf'` the same conversation runs over Centrifugo's Protobuf protocol
+ * (protobuf-codec.ts): binary frames of length-prefixed Replies, read field by field without allocating —
+ * Reply → Push → Publication's data and offset — and the data (the publisher's JSON, the same bytes in both
+ * protocols) scanned for the marker (`scanDataMarker`). Connect and subscribe replies are decoded into the
+ * JSON protocol's shapes, so both protocols share every handler below.
+ *
+ * Bytes a server must not send (a line that is not JSON, a Protobuf message that does not parse) are one
+ * error per connection (`json_malformed`, `protobuf_malformed`) and a reconnect, never a throw.
  */
 import { monoUs } from '../../common/mono-clock.ts';
 import { backoffDelay } from './backoff.ts';
@@ -23,7 +32,22 @@ import {
   type Publication,
   type ReplyError,
 } from './frame-codec.ts';
-import { publicationHead, type ScannedPublication, scanPublication } from './publication-scan.ts';
+import {
+  decodeConnectResult,
+  decodeError,
+  decodeJsonData,
+  decodeSubscribeResult,
+  encodeProtobufCommands,
+  newFieldCursor,
+  PROTOBUF_PONG,
+  ProtobufFormatError,
+  readField,
+  readVarint,
+  varintEnd,
+  WIRE_BYTES,
+  WIRE_VARINT,
+} from './protobuf-codec.ts';
+import { publicationHead, type ScannedPublication, scanDataMarker, scanPublication } from './publication-scan.ts';
 import { RawWebSocket } from './raw-websocket.ts';
 
 export interface SubscriberListener {
@@ -77,7 +101,11 @@ export interface SubscriberConnectionOptions {
   reconnect: { enabled: boolean; minDelayMs: number; maxDelayMs: number };
   localAddress?: string;
   clientName?: string;
+  /** Centrifugo's client protocol: 'json' (text frames, the default) or 'protobuf' (`?format=protobuf`). */
+  protocol?: SubscriberProtocol;
 }
+
+export type SubscriberProtocol = 'json' | 'protobuf';
 
 export type ConnectionState = 'idle' | 'dialing' | 'connected' | 'subscribed' | 'waiting' | 'closed';
 
@@ -87,6 +115,8 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 /** One scan result for every connection of the process: read right after each scan. */
 const scanned: ScannedPublication = { streamStart: 0, streamEnd: 0, q: 0, t: 0, offset: 0 };
+/** One Protobuf field cursor for every connection of the process (the hot path walks one message at a time). */
+const field = newFieldCursor();
 
 export class SubscriberConnection {
   state: ConnectionState = 'idle';
@@ -115,12 +145,17 @@ export class SubscriberConnection {
   private closeCounted = false;
   /** The bytes a publication line on this channel starts with (the fast path's test). */
   private readonly publicationHead: Buffer;
+  private readonly protobuf: boolean;
+  /** The channel's UTF-8 bytes (the Protobuf path compares a push's channel field with them). */
+  private readonly channelBytes: Buffer;
 
   constructor(
     readonly options: SubscriberConnectionOptions,
     private readonly listener: SubscriberListener,
   ) {
     this.publicationHead = publicationHead(options.channel);
+    this.protobuf = options.protocol === 'protobuf';
+    this.channelBytes = Buffer.from(options.channel);
   }
 
   get userId(): string {
@@ -145,11 +180,14 @@ export class SubscriberConnection {
     this.nextId = CONNECT_ID;
     this.dialStartUs = monoUs();
     // The dial, handshake and subscribe are bounded by the connect timeout below (abandon).
-    const ws = new RawWebSocket(this.url, this.options.localAddress ? { localAddress: this.options.localAddress } : {});
+    const url = this.protobuf ? withProtobufFormat(this.url) : this.url;
+    const ws = new RawWebSocket(url, this.options.localAddress ? { localAddress: this.options.localAddress } : {});
     this.ws = ws;
     this.timer = setTimeout(() => this.abandon('connect_timeout'), this.options.connectTimeoutMs);
     ws.on('open', () => this.onOpen(ws));
-    ws.onMessage = (data, start, end, readAtUs) => this.onMessage(ws, data, start, end, readAtUs);
+    ws.onMessage = this.protobuf
+      ? (data, start, end, readAtUs) => this.onProtobufMessage(ws, data, start, end, readAtUs)
+      : (data, start, end, readAtUs) => this.onMessage(ws, data, start, end, readAtUs);
     ws.on('error', (error: NodeJS.ErrnoException) => {
       if (ws === this.ws) this.listener.error(this, `ws_${error.code ?? 'error'}`);
     });
@@ -187,7 +225,19 @@ export class SubscriberConnection {
     ];
     // connect + subscribe in ONE frame: commands of one connection run in order (§3 "Minimal raw client").
     this.subscribeSentUs = monoUs();
-    ws.send(encodeCommands(commands));
+    this.send(ws, commands);
+  }
+
+  private send(ws: RawWebSocket, commands: Command[]): void {
+    if (this.protobuf) ws.sendBinary(encodeProtobufCommands(commands));
+    else ws.send(encodeCommands(commands));
+  }
+
+  private sendPong(ws: RawWebSocket): void {
+    // Exactly one pong per server ping, and only when the connect reply asked for pongs (§3 Ping/pong).
+    if (!this.pong) return;
+    if (this.protobuf) ws.sendBinary(PROTOBUF_PONG);
+    else ws.send(PONG_FRAME);
   }
 
   private subscribeCommand(): Command {
@@ -209,15 +259,18 @@ export class SubscriberConnection {
       // A raw newline only ever separates lines: JSON escapes it inside strings.
       let lineEnd = start;
       while (lineEnd < end && data[lineEnd] !== NEWLINE) lineEnd++;
-      if (lineEnd > start) this.onLineBytes(ws, data, start, lineEnd, receivedUs);
+      if (lineEnd > start) {
+        this.onLineBytes(ws, data, start, lineEnd, receivedUs);
+        // A line may have cut the connection (bytes that are not JSON): the rest is not read.
+        if (ws.terminated) return;
+      }
       start = lineEnd + 1;
     }
   }
 
   private onLineBytes(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): void {
     if (end - start === 2 && data[start] === OPEN_BRACE && data[start + 1] === CLOSE_BRACE) {
-      // Exactly one pong per server ping, and only when the connect reply asked for pongs (§3 Ping/pong).
-      if (this.pong) ws.send(PONG_FRAME);
+      this.sendPong(ws);
       return;
     }
     const marker = this.listener.marker;
@@ -230,13 +283,17 @@ export class SubscriberConnection {
       marker.call(this.listener, this, data, scanned.streamStart, scanned.streamEnd, scanned.q, scanned.t, receivedUs);
       return;
     }
-    this.onLine(ws, data.toString('utf8', start, end), receivedUs);
+    try {
+      this.onLine(ws, data.toString('utf8', start, end), receivedUs);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      this.malformed(ws, 'json_malformed');
+    }
   }
 
   private onLine(ws: RawWebSocket, line: string, receivedUs: number): void {
     if (line === PING_LINE) {
-      // Exactly one pong per server ping, and only when the connect reply asked for pongs (§3 Ping/pong).
-      if (this.pong) ws.send(PONG_FRAME);
+      this.sendPong(ws);
       return;
     }
     const decoded = decodeLine(line);
@@ -252,11 +309,156 @@ export class SubscriberConnection {
       return;
     }
     if (decoded.kind === 'ping') {
-      if (this.pong) ws.send(PONG_FRAME);
+      this.sendPong(ws);
       return;
     }
     if (decoded.id === CONNECT_ID) this.onConnectReply(ws, decoded.result, decoded.error, receivedUs);
     else if (decoded.id === this.subscribeId) this.onSubscribeReply(ws, decoded.result, decoded.error, receivedUs);
+  }
+
+  /** One binary message: one or more Replies, each prefixed with its length (a varint). */
+  private onProtobufMessage(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): void {
+    if (ws !== this.ws) return;
+    this.lastFrameAtMs = receivedUs / 1000;
+    let at = start;
+    while (at < end) {
+      const length = readVarint(data, at, end);
+      const replyStart = varintEnd;
+      if (length < 0 || replyStart + length > end) {
+        this.malformed(ws, 'protobuf_malformed');
+        return;
+      }
+      const replyEnd = replyStart + length;
+      // The server's ping is an empty Reply.
+      if (length === 0) this.sendPong(ws);
+      else if (!this.onProtobufReply(ws, data, replyStart, replyEnd, receivedUs)) {
+        this.malformed(ws, 'protobuf_malformed');
+        return;
+      }
+      // A reply may have ended the connection (a terminal error).
+      if (ws !== this.ws) return;
+      at = replyEnd;
+    }
+  }
+
+  /** One Reply: a push, or the reply to one of our commands; false when its bytes do not parse. */
+  private onProtobufReply(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): boolean {
+    let id = 0;
+    let errorStart = -1;
+    let errorEnd = -1;
+    let resultStart = -1;
+    let resultEnd = -1;
+    let at = start;
+    while (at < end) {
+      if (!readField(data, at, end, field)) return false;
+      at = field.next;
+      if (field.wireType === WIRE_VARINT) {
+        if (field.number === 1) id = field.value;
+      } else if (field.wireType === WIRE_BYTES) {
+        // 4 push; 2 error; 5 connect, 6 subscribe (the result of the command `id` names).
+        if (field.number === 4) return this.onProtobufPush(ws, data, field.start, field.end, receivedUs);
+        if (field.number === 2) {
+          errorStart = field.start;
+          errorEnd = field.end;
+        } else if (field.number === 5 || field.number === 6) {
+          resultStart = field.start;
+          resultEnd = field.end;
+        }
+      }
+    }
+    if (id === 0) return true;
+    try {
+      const error = errorStart >= 0 ? decodeError(data, errorStart, errorEnd) : undefined;
+      if (id === CONNECT_ID) {
+        const result = resultStart >= 0 ? decodeConnectResult(data, resultStart, resultEnd) : {};
+        this.onConnectReply(ws, error ? undefined : result, error, receivedUs);
+      } else if (id === this.subscribeId) {
+        const result = resultStart >= 0 ? decodeSubscribeResult(data, resultStart, resultEnd) : {};
+        this.onSubscribeReply(ws, error ? undefined : result, error, receivedUs);
+      }
+    } catch (error) {
+      if (error instanceof ProtobufFormatError) return false;
+      throw error;
+    }
+    return true;
+  }
+
+  /** A Push: a publication on this connection's channel (the hot path), or a server unsubscribe. */
+  private onProtobufPush(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): boolean {
+    let channelStart = -1;
+    let channelEnd = -1;
+    let pubStart = -1;
+    let pubEnd = -1;
+    let unsubscribeStart = -1;
+    let unsubscribeEnd = -1;
+    let at = start;
+    while (at < end) {
+      if (!readField(data, at, end, field)) return false;
+      at = field.next;
+      if (field.wireType !== WIRE_BYTES) continue;
+      if (field.number === 2) {
+        channelStart = field.start;
+        channelEnd = field.end;
+      } else if (field.number === 4) {
+        pubStart = field.start;
+        pubEnd = field.end;
+      } else if (field.number === 7) {
+        unsubscribeStart = field.start;
+        unsubscribeEnd = field.end;
+      }
+    }
+    if (!this.isOwnChannel(data, channelStart, channelEnd)) return true;
+    if (pubStart >= 0) return this.onProtobufPublication(data, pubStart, pubEnd, receivedUs);
+    if (unsubscribeStart >= 0) {
+      let code = 0;
+      for (at = unsubscribeStart; at < unsubscribeEnd; at = field.next) {
+        if (!readField(data, at, unsubscribeEnd, field)) return false;
+        if (field.number === 2 && field.wireType === WIRE_VARINT) code = field.value;
+      }
+      this.onServerUnsubscribe(ws, code);
+    }
+    return true;
+  }
+
+  private onProtobufPublication(data: Buffer, start: number, end: number, receivedUs: number): boolean {
+    let dataStart = -1;
+    let dataEnd = -1;
+    let offset = -1;
+    for (let at = start; at < end; at = field.next) {
+      if (!readField(data, at, end, field)) return false;
+      if (field.number === 4 && field.wireType === WIRE_BYTES) {
+        dataStart = field.start;
+        dataEnd = field.end;
+      } else if (field.number === 6 && field.wireType === WIRE_VARINT) offset = field.value;
+    }
+    if (this.state !== 'subscribed') return true;
+    // Offset 0 is omitted on the wire (a channel without history): then there is no position to keep.
+    if (offset >= 0) this.offset = offset;
+    const marker = this.listener.marker;
+    if (marker !== undefined && dataStart >= 0 && scanDataMarker(data, dataStart, dataEnd, scanned)) {
+      marker.call(this.listener, this, data, scanned.streamStart, scanned.streamEnd, scanned.q, scanned.t, receivedUs);
+      return true;
+    }
+    const pub: Publication = {};
+    if (dataStart >= 0) pub.data = decodeJsonData(data, dataStart, dataEnd);
+    if (offset >= 0) pub.offset = offset;
+    this.listener.publication(this, pub, receivedUs, false);
+    return true;
+  }
+
+  private isOwnChannel(data: Buffer, start: number, end: number): boolean {
+    const own = this.channelBytes;
+    if (start < 0 || end - start !== own.length) return false;
+    for (let i = 0; i < own.length; i++) if (data[start + i] !== own[i]) return false;
+    return true;
+  }
+
+  /** Bytes the server must not send: counted for this connection, which reconnects (never a throw). */
+  private malformed(ws: RawWebSocket, code: string): void {
+    if (ws !== this.ws) return;
+    this.listener.error(this, code);
+    this.closeCounted = true;
+    ws.terminate();
   }
 
   private onConnectReply(
@@ -338,7 +540,7 @@ export class SubscriberConnection {
   private resubscribe(ws: RawWebSocket): void {
     if (ws !== this.ws || this.state === 'closed') return;
     this.subscribeSentUs = monoUs();
-    ws.send(encodeCommands([this.subscribeCommand()]));
+    this.send(ws, [this.subscribeCommand()]);
   }
 
   private onClose(ws: RawWebSocket, code: number, reason: string): void {
@@ -395,4 +597,11 @@ export class SubscriberConnection {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The node's URL with `format=protobuf` (Centrifugo picks the protocol from it, reference §3). */
+function withProtobufFormat(url: string): string {
+  const target = new URL(url);
+  target.searchParams.set('format', 'protobuf');
+  return target.toString();
 }

@@ -16,11 +16,18 @@ export interface BroadcastBenchOptions {
   payloadBytes: number;
   /** A silent start of the publish phase (`publishers.startTime`), e.g. an idle window. */
   startTime?: string;
+  /** The engine fleet's Centrifugo protocol (default json). */
+  protocol?: 'json' | 'protobuf';
 }
 
 export function broadcastBenchWorkload(options: BroadcastBenchOptions): Workload {
   return parseWorkload({
-    subscribers: { count: options.subscribers, connectRate: options.connectRate, workers: options.workers },
+    subscribers: {
+      count: options.subscribers,
+      connectRate: options.connectRate,
+      workers: options.workers,
+      protocol: options.protocol ?? 'json',
+    },
     publishers: {
       executor: 'constant-arrival-rate',
       rate: options.rate,

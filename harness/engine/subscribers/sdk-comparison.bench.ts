@@ -6,6 +6,10 @@
  *
  *   flock /tmp/bench.lock node --import tsx harness/engine/subscribers/sdk-comparison.bench.ts
  *   SUBSCRIBERS=2000 RATE=1 DURATION=60s SDK_PROCESSES=2 WORKERS=2 flock /tmp/bench.lock node --import tsx …
+ *   PROTOCOL=protobuf SDK_PROTOCOL=json IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
+ *
+ * PROTOCOL is the engine fleet's Centrifugo protocol (json | protobuf, default json); SDK_PROTOCOL the SDK
+ * fleet's (default json: `centrifuge`; protobuf: `centrifuge/build/protobuf`, the SDK's own Protobuf build).
  *
  * Prints, for each fleet: CPU-s per million deliveries (and the kernel's share of it), KB per idle subscriber
  * (RSS growth while connecting, over the subscribers), connect + subscribe CPU per subscriber, idle CPU per
@@ -32,6 +36,8 @@ const workers = Number(process.env.WORKERS ?? 2);
 const payloadBytes = Number(process.env.PAYLOAD_BYTES ?? 128);
 const idle = process.env.IDLE ?? '60s';
 const settleMs = Number(process.env.SETTLE_S ?? 5) * 1000;
+const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
+const sdkProtocol = process.env.SDK_PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 
 const TSX = import.meta.resolve('tsx');
 const SDK_ENTRY = fileURLToPath(new URL('./sdk-fleet-process.ts', import.meta.url));
@@ -83,6 +89,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
         SDK_FLEET_SECRET: stack.secrets.centrifugoHmacSecret,
         SDK_FLEET_FIRST: String(first),
         SDK_FLEET_COUNT: String(count),
+        SDK_FLEET_PROTOCOL: sdkProtocol,
       },
     });
     children.push(child);
@@ -133,7 +140,16 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
   const idleSampleMs = Math.max(settleMs, idleMs - 1000);
   const timers: NodeJS.Timeout[] = [];
   const result = await runEngine(
-    broadcastBenchWorkload({ subscribers, connectRate: 1000, workers, rate, duration, payloadBytes, startTime: idle }),
+    broadcastBenchWorkload({
+      subscribers,
+      connectRate: 1000,
+      workers,
+      rate,
+      duration,
+      payloadBytes,
+      startTime: idle,
+      protocol,
+    }),
     singleNodeTargets(node, stack.secrets),
     {
       onEvent(e) {
@@ -191,6 +207,8 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
       payloadBytes,
       engineWorkers: workers,
       sdkProcesses,
+      engineProtocol: protocol,
+      sdkProtocol,
     },
     published: count('messages_published'),
     lost: count('messages_lost'),

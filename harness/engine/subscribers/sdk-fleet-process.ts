@@ -5,9 +5,12 @@
  * sequence number (the least a load test does per delivery), and answers the parent over IPC:
  * `{type:'count'}` → `{type:'count', delivered, subscribed, rssBytes}`; `{type:'stop'}` → disconnect and exit.
  *
- * Environment: SDK_FLEET_URL, SDK_FLEET_SECRET, SDK_FLEET_FIRST, SDK_FLEET_COUNT.
+ * Environment: SDK_FLEET_URL, SDK_FLEET_SECRET, SDK_FLEET_FIRST, SDK_FLEET_COUNT, SDK_FLEET_PROTOCOL
+ * (json, the default; protobuf: the SDK's own Protobuf build, where a publication's data arrives as bytes —
+ * the publisher's JSON — and is decoded here, as a user of that build would).
  */
-import { Centrifuge } from 'centrifuge';
+import { Centrifuge as CentrifugeJson } from 'centrifuge';
+import { Centrifuge as CentrifugeProtobuf } from 'centrifuge/build/protobuf';
 import WebSocket from 'ws';
 import { TokenMinter } from '../protocol/jwt.ts';
 
@@ -15,11 +18,14 @@ const url = process.env.SDK_FLEET_URL!;
 const minter = new TokenMinter(process.env.SDK_FLEET_SECRET!);
 const first = Number(process.env.SDK_FLEET_FIRST);
 const count = Number(process.env.SDK_FLEET_COUNT);
+const protobuf = process.env.SDK_FLEET_PROTOCOL === 'protobuf';
+const Centrifuge = protobuf ? CentrifugeProtobuf : CentrifugeJson;
+const utf8 = new TextDecoder();
 
 let delivered = 0;
 let subscribed = 0;
 let sequenceSum = 0;
-const clients: Centrifuge[] = [];
+const clients: Array<CentrifugeJson | CentrifugeProtobuf> = [];
 
 async function connectOne(user: number): Promise<void> {
   const userId = `u${user}`;
@@ -29,7 +35,8 @@ async function connectOne(user: number): Promise<void> {
   sub.on('subscribed', () => subscribed++);
   sub.on('publication', (ctx) => {
     delivered++;
-    sequenceSum += (ctx.data as { bench?: { q?: number } }).bench?.q ?? 0;
+    const data = (protobuf ? JSON.parse(utf8.decode(ctx.data as Uint8Array)) : ctx.data) as { bench?: { q?: number } };
+    sequenceSum += data.bench?.q ?? 0;
   });
   sub.subscribe();
   client.connect();

@@ -8,6 +8,10 @@
  *
  *   node --import tsx harness/engine/subscribers/socket-path.bench.ts
  *   SUBSCRIBERS=10000 BURSTS=20 RATE=1 IDLE=10s PING_S=25 node --import tsx …/socket-path.bench.ts
+ *   PROTOCOL=protobuf node --import tsx …/socket-path.bench.ts   (Centrifugo's Protobuf protocol; default json)
+ *
+ * Both protocols carry the same publication data bytes (`{"bench":{…},"pad":"…"}`, PAYLOAD_BYTES long in
+ * JSON's framing as before); Protobuf frames are what Centrifugo sends (protocol/protobuf-replies.ts).
  *
  * Prints µs of CPU per delivery (user, system), idle CPU per subscriber per second (pings only), and how
  * much CPU one burst of SUBSCRIBERS frames takes and the event-loop delay while bursts arrive (what
@@ -22,6 +26,12 @@ import { parseDuration } from '../../common/duration.ts';
 import { monoUs } from '../../common/mono-clock.ts';
 import { synthesizeAudience } from '../audience.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
+import {
+  channelField,
+  encodePublication,
+  encodeReplies,
+  publicationPushMessage,
+} from '../protocol/protobuf-replies.ts';
 import { SubscriberFleet } from './subscriber-fleet.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -31,19 +41,21 @@ const rate = Number(process.env.RATE ?? 2);
 const idleMs = parseDuration(process.env.IDLE ?? '10s');
 const pingS = Number(process.env.PING_S ?? 25);
 const payloadBytes = Number(process.env.PAYLOAD_BYTES ?? 128);
+const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 
 if (process.env.SOCKET_PATH_ROLE === 'server') runFakeCentrifugo();
 else await runClient();
 
-/** An unmasked server text frame. */
-function serverFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const n = payload.length;
-  const header = n < 126 ? Buffer.from([0x81, n]) : Buffer.from([0x81, 126, n >> 8, n & 0xff]);
-  return Buffer.concat([header, payload]);
+/** An unmasked server frame: text, or binary for Protobuf payloads. */
+function serverFrame(payload: string | Buffer): Buffer {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const opcode = typeof payload === 'string' ? 0x81 : 0x82;
+  const n = bytes.length;
+  const header = n < 126 ? Buffer.from([opcode, n]) : Buffer.from([opcode, 126, n >> 8, n & 0xff]);
+  return Buffer.concat([header, bytes]);
 }
 
-/** The payload of the first (masked) client frame in `data`, or undefined when incomplete. */
+/** The payload of the first (masked) client frame in `data` (as latin1), or undefined when incomplete. */
 function clientFrameText(data: Buffer): string | undefined {
   if (data.length < 6) return undefined;
   let n = data[1]! & 0x7f;
@@ -56,24 +68,27 @@ function clientFrameText(data: Buffer): string | undefined {
   const mask = data.subarray(at, at + 4);
   const out = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) out[i] = data[at + 4 + i]! ^ mask[i & 3]!;
-  return out.toString();
+  return out.toString('latin1');
 }
 
 function runFakeCentrifugo(): void {
-  const sockets: Array<{ socket: Socket; channel: string }> = [];
+  const sockets: Array<{ socket: Socket; channel: string; protobuf: Buffer | undefined }> = [];
   const pad = 'x'.repeat(Math.max(0, payloadBytes - 40));
   const server = createServer((socket) => {
     let buffered = Buffer.alloc(0);
     let state: 'handshake' | 'command' | 'live' = 'handshake';
     socket.setNoDelay(true);
     socket.on('error', () => {});
+    let protobuf = false;
     socket.on('data', (chunk) => {
       if (state === 'live') return; // pongs
       buffered = Buffer.concat([buffered, chunk]);
       if (state === 'handshake') {
         const end = buffered.indexOf('\r\n\r\n');
         if (end < 0) return;
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(buffered.toString('latin1', 0, end))![1]!;
+        const head = buffered.toString('latin1', 0, end);
+        protobuf = /^GET \S*format=protobuf/.test(head);
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(head)![1]!;
         const accept = createHash('sha1')
           .update(key + GUID)
           .digest('base64');
@@ -85,17 +100,25 @@ function runFakeCentrifugo(): void {
       }
       const text = clientFrameText(buffered);
       if (text === undefined) return;
-      const channel = /"channel":"([^"]+)"/.exec(text)![1]!;
+      // The synthesized audience's channels (personal:u<n>) read the same from JSON and Protobuf bytes.
+      const channel = /personal:u[0-9]+/.exec(text)![0];
       socket.write(
-        serverFrame(
-          `{"id":1,"connect":{"client":"c","version":"6.9.1","ping":${pingS},"pong":true}}\n` +
-            `{"id":2,"subscribe":{"recoverable":true,"epoch":"e","positioned":true}}`,
-        ),
+        protobuf
+          ? serverFrame(
+              encodeReplies([
+                { id: 1, connect: { client: 'c', version: '6.9.1', ping: pingS, pong: true } },
+                { id: 2, subscribe: { recoverable: true, epoch: 'e' } },
+              ]),
+            )
+          : serverFrame(
+              `{"id":1,"connect":{"client":"c","version":"6.9.1","ping":${pingS},"pong":true}}\n` +
+                `{"id":2,"subscribe":{"recoverable":true,"epoch":"e","positioned":true}}`,
+            ),
       );
       state = 'live';
-      sockets.push({ socket, channel });
-      // Pings spread over the interval, like a server's per-connection timers.
-      const ping = serverFrame('{}');
+      sockets.push({ socket, channel, protobuf: protobuf ? channelField(channel) : undefined });
+      // Pings spread over the interval, like a server's per-connection timers (Protobuf: an empty Reply).
+      const ping = protobuf ? serverFrame(encodeReplies([{}])) : serverFrame('{}');
       setTimeout(
         () => setInterval(() => socket.writable && socket.write(ping), pingS * 1000).unref(),
         Math.random() * pingS * 1000,
@@ -109,11 +132,14 @@ function runFakeCentrifugo(): void {
   process.on('message', (message: { type: string; q: number }) => {
     if (message.type !== 'burst') return;
     const t = monoUs();
-    for (const { socket, channel } of sockets) {
+    const data = `{"bench":{"s":"broadcast","q":${message.q},"t":${t}},"pad":"${pad}"}`;
+    // Protobuf: the publication encoded once, one concatenation per socket (the JSON side's pace).
+    const publication = Buffer.from(encodePublication({ data: Buffer.from(data), offset: message.q }));
+    for (const { socket, channel, protobuf } of sockets) {
       socket.write(
-        serverFrame(
-          `{"push":{"channel":"${channel}","pub":{"data":{"bench":{"s":"broadcast","q":${message.q},"t":${t}},"pad":"${pad}"},"offset":${message.q}}}}`,
-        ),
+        protobuf
+          ? serverFrame(publicationPushMessage(protobuf, publication))
+          : serverFrame(`{"push":{"channel":"${channel}","pub":{"data":${data},"offset":${message.q}}}}`),
       );
     }
   });
@@ -143,6 +169,7 @@ async function runClient(): Promise<void> {
       clientName: 'socket-path-bench',
       nodeNames: ['node-1'],
       owedFrom: 'start',
+      protocol,
     },
     recorder,
   );
@@ -187,7 +214,7 @@ async function runClient(): Promise<void> {
   console.log(
     JSON.stringify(
       {
-        conditions: { subscribers, bursts, ratePerS: rate, idle: `${idleMs / 1000}s`, pingS, payloadBytes },
+        conditions: { protocol, subscribers, bursts, ratePerS: rate, idle: `${idleMs / 1000}s`, pingS, payloadBytes },
         delivered,
         cpuUsPerDelivery: us((busy.user + busy.system - idlePerS * windowS) / total),
         userUsPerDelivery: us(busy.user / total),

@@ -125,6 +125,7 @@ export class SubscriberFleet implements SubscriberListener {
             connectTimeoutMs: this.config.connectTimeoutMs,
             reconnect: this.config.reconnect,
             clientName: this.config.clientName,
+            protocol: this.config.protocol ?? 'json',
           };
           const localAddress = sourceAddress(
             urls[0]!,
