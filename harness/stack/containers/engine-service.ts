@@ -6,8 +6,8 @@ import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
 import type { LocalRuntime } from '../local/local-runtime.ts';
 import { pingSocket, probeEngine, writePodmanConf } from './engine.ts';
-import { loopbackEnvironment } from './loopback-container.ts';
-import type { EngineCli } from './rootfs-image.ts';
+import { loopbackEnvironment, RYUK_IMAGE } from './loopback-container.ts';
+import { type EngineCli, imageExists } from './rootfs-image.ts';
 
 /**
  * DOCKER_HOST as the user gave it. Read once, at import: `loopbackEnvironment` sets DOCKER_HOST for
@@ -44,9 +44,10 @@ export async function connectEngine(runtime: LocalRuntime): Promise<EngineConnec
   if (userDockerHost === undefined) delete env.DOCKER_HOST;
   else env.DOCKER_HOST = userDockerHost;
   const probe = await probeEngine(env);
-  if (probe.reachable && probe.kind) {
-    loopbackEnvironment(probe.socket);
-    return { socket: probe.socket, cli: probe.kind, version: probe.version ?? probe.kind };
+  const kind = probe.kind;
+  if (probe.reachable && kind) {
+    loopbackEnvironment(probe.socket, () => imageExists(kind, RYUK_IMAGE));
+    return { socket: probe.socket, cli: kind, version: probe.version ?? kind };
   }
   const canServe = probe.kind === 'podman' && userDockerHost === undefined;
   if (!canServe) throw new UserError(`provider containers: ${probe.problem}`);
@@ -72,6 +73,6 @@ export async function connectEngine(runtime: LocalRuntime): Promise<EngineConnec
     await sleep(50);
   }
   log.info('stack', `started Podman's API on ${socket} (stopped with the stack)`);
-  loopbackEnvironment(socket);
+  loopbackEnvironment(socket, () => imageExists('podman', RYUK_IMAGE));
   return { socket, cli: 'podman', version: probe.version ?? 'podman' };
 }
