@@ -33,6 +33,30 @@ describe('shard slices', () => {
       rates.map((p) => (p.executor === 'constant-arrival-rate' ? p.rate : -1)),
       [3, 3, 4],
     );
+    // Each shard's schedule starts k/n of its own interval later, so the shards' iterations interleave.
+    assert.deepEqual(
+      rates.map((p) => p.startTime),
+      [0, 111, 167],
+    );
+    const slow = [0, 1, 2].map(
+      (index) =>
+        sliceWorkload(
+          workload({
+            executor: 'constant-arrival-rate',
+            rate: 3,
+            timeUnit: '3s',
+            duration: '24s',
+            startTime: '1s',
+            preAllocatedVUs: 3,
+          }),
+          { index, count: 3 },
+          3,
+        ).publishers,
+    );
+    assert.deepEqual(
+      slow.map((p) => p.startTime),
+      [1000, 2000, 3000],
+    );
     const iterations = [0, 1].map(
       (index) =>
         sliceWorkload(workload({ executor: 'shared-iterations', vus: 3, iterations: 7 }), { index, count: 2 }, 5)

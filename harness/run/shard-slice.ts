@@ -133,13 +133,19 @@ function slicePublishers(p: Workload['publishers'], shard: Shard, share: Segment
   };
   const vus = (n: number) => Math.max(1, sliceCount(n, share));
   switch (p.executor) {
-    case 'constant-arrival-rate':
+    case 'constant-arrival-rate': {
+      const rate = partOf('rate', p.rate, sliceRate(p.rate, share));
       return {
         ...p,
-        rate: partOf('rate', p.rate, sliceRate(p.rate, share)),
+        rate,
+        // Phase: without it every shard's schedule starts at the barrier instant and their iterations leave
+        // together, a burst one process never makes (k6's execution segments interleave them likewise). Shard
+        // k starts k/n of its own interval later: same count of iterations, spread over the interval.
+        startTime: p.startTime + Math.round(((shard.index / shard.count) * p.timeUnit) / rate),
         preAllocatedVUs: vus(p.preAllocatedVUs),
         ...(p.maxVUs !== undefined ? { maxVUs: vus(p.maxVUs) } : {}),
       };
+    }
     case 'ramping-arrival-rate': {
       const peak = Math.max(p.startRate, ...p.stages.map((stage) => stage.target));
       partOf('stages (peak rate)', peak, sliceRate(peak, share));
