@@ -128,11 +128,20 @@ export class ContainerService implements ServiceProcess {
   }
 
   private appendLogs(stream: Readable): void {
-    stream.pipe(createWriteStream(this.logFile, { flags: 'a', mode: 0o600 }));
+    stream.pipe(this.logStream());
   }
 
   private appendLine(line: string): void {
-    createWriteStream(this.logFile, { flags: 'a', mode: 0o600 }).end(`${line}\n`);
+    this.logStream().end(`${line}\n`);
+  }
+
+  /**
+   * The service's log file, opened lazily by Node. A stack that fails to start removes its folder while a line
+   * may still be on its way (seen with Docker: the image missing, the teardown first): losing that line is
+   * fine, an unhandled 'error' event crashing the harness instead of its one-line message is not.
+   */
+  private logStream() {
+    return createWriteStream(this.logFile, { flags: 'a', mode: 0o600 }).on('error', () => {});
   }
 
   private async dockerode(): Promise<Dockerode.Container> {

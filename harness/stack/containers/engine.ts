@@ -107,6 +107,35 @@ export function pingSocket(socket: string, timeoutMs = 2000): Promise<boolean> {
   });
 }
 
+/** Which engine serves the API on `socket` (`/version`: Podman names a "Podman Engine" component), and its version. */
+function engineAt(socket: string): Promise<{ kind: 'podman' | 'docker'; version: string } | null> {
+  return new Promise((resolve) => {
+    const request = http.get({ socketPath: socket, path: '/version', timeout: 2000, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => {
+        try {
+          const info = JSON.parse(body) as { Version?: string; Components?: { Name?: string; Version?: string }[] };
+          const podman = info.Components?.find((c) => /podman/i.test(c.Name ?? ''));
+          resolve(
+            podman
+              ? { kind: 'podman', version: `podman version ${podman.Version ?? info.Version ?? '?'}` }
+              : { kind: 'docker', version: `Docker Engine ${info.Version ?? '?'}` },
+          );
+        } catch {
+          resolve(null);
+        }
+      });
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(null));
+    request.on('close', () => resolve(null));
+  });
+}
+
 /**
  * Looks for an engine and asks its API whether it is up. Podman is preferred when both CLIs exist:
  * a Docker CLI alone (no daemon) is common on machines like this project's.
@@ -128,6 +157,21 @@ export async function probeEngine(env: NodeJS.ProcessEnv = process.env): Promise
     };
   }
   const reachable = fs.existsSync(socket) && (await pingSocket(socket));
+  if (reachable) {
+    // The engine is the one that answers, not the CLI found first: with both CLIs installed, DOCKER_HOST may be a
+    // Docker daemon, and images must then be built with the docker CLI into its store (Podman's would be unseen).
+    const answering = await engineAt(socket);
+    if (answering && answering.kind !== kind && binaryVersion(answering.kind)) {
+      return {
+        kind: answering.kind,
+        version: answering.version,
+        socket,
+        reachable,
+        problem: null,
+        servedPerStack: false,
+      };
+    }
+  }
   let problem: string | null = null;
   // Podman needs no daemon: with no API socket live, the provider runs `podman system service` itself.
   const servedPerStack = !reachable && kind === 'podman' && !env.DOCKER_HOST;

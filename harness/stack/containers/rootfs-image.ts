@@ -82,7 +82,12 @@ export function ensureRootfsImage(cli: EngineCli, spec: RootfsImageSpec): { imag
     const listFile = path.join(os.tmpdir(), `cb-rootfs-list-${process.pid}-${Date.now()}`);
     writeFileSync(listFile, hostPaths.map((p) => path.relative('/', p)).join('\n'));
     const lockFile = path.join(os.tmpdir(), 'centrifugo-bench-image-build.lock');
-    const changes = (spec.changes ?? []).flatMap((change) => ['--change', change]);
+    // `docker import --change` takes CMD, ENTRYPOINT, ENV, EXPOSE, ONBUILD, USER, VOLUME and WORKDIR only; Podman
+    // also STOPSIGNAL. Under Docker a service then stops on SIGTERM (PostgreSQL: a smart shutdown, cut short by
+    // the stop timeout) — its data goes with the container either way.
+    const changes = (spec.changes ?? [])
+      .filter((change) => cli !== 'docker' || !/^STOPSIGNAL\b/i.test(change))
+      .flatMap((change) => ['--change', change]);
     try {
       // Under the lock: look again (another process may have built it meanwhile), then archive and import.
       const script =
