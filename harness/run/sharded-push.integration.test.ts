@@ -1,13 +1,13 @@
 /**
- * A sharded push flood on this box, through the CLI as users drive it: one held stack with the push relay and
- * the push sink, a coordinator and 2 shard processes (`run scenarios/push-flood.ts --shard i/2`), merged by the
+ * A sharded push flood on this box, through the CLI as users drive it: one stack with the push relay and the push
+ * sink held by `stack up --scenario scenarios/push-flood.ts` (its stack section), a coordinator and 2 shard processes (`run scenarios/push-flood.ts --shard i/2`), merged by the
  * coordinator — against the same flood as one process on the same stack.
  *
  * - the merged push ledger equals the single process's, field by field (20,000 pushes to 2,000 devices:
  *   enqueued = delivered + failed + queued, unaccounted 0);
  * - each shard registers and pushes to its own half of the devices, and its ledger counts its own pushes;
  * - the sink's run-wide figures (e2e latency, receipts) are shard 0's alone, so the merge counts every receipt once;
- * - nothing is left running.
+ * - nothing is left running after `stack down`.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -19,7 +19,6 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
-import { type HeldStack, holdUntilStopped, parseStackSpec, startHeldStack } from '../stack/index.ts';
 import { processesWithEnv } from '../stack/testing.ts';
 
 const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
@@ -120,26 +119,40 @@ const count = (summary: RunSummary, name: string) => {
   return metric?.type === 'counter' || metric?.type === 'trend' ? metric.count : undefined;
 };
 
-let held: HeldStack | undefined;
-const holding = new AbortController();
-let stopped: Promise<unknown> | undefined;
+let stackUp = false;
 
 before(async () => {
-  // The held stack's own logs go to this test's results folder, not the project's.
-  process.env.CENTRIFUGO_BENCH_RESULTS = RESULTS;
-  const spec = parseStackSpec({
-    provider: 'local',
-    engine: 'memory',
-    pushSink: { workers: 1 },
-    pushRelay: { workerProcesses: 1, retry: { baseDelayMs: 200, rateLimitedInitialDelayMs: 500, maxAttempts: 10 } },
-  });
-  held = await startHeldStack(spec, 'push', STACKS, holding.signal);
-  stopped = holdUntilStopped(held, holding.signal);
+  // The scenario's own stack section (relay + sink), smaller: what a user types before starting the shards.
+  const up = cli([
+    'stack',
+    'up',
+    '--scenario',
+    'scenarios/push-flood.ts',
+    '--name',
+    'push',
+    ...[
+      'stack.pushSink.workers=1',
+      'stack.pushRelay.workerProcesses=1',
+      'stack.pushRelay.retry.baseDelayMs=200',
+      'stack.pushRelay.retry.rateLimitedInitialDelayMs=500',
+      'stack.pushRelay.retry.maxAttempts=10',
+    ].flatMap((assignment) => ['--set', assignment]),
+  ]);
+  assert.equal(await up.exit, ExitCode.ok, up.stderr());
+  stackUp = true;
+  const file = JSON.parse(readFileSync(path.join(STACKS, 'push.json'), 'utf8')) as {
+    endpoints: { pushRelay?: { url: string }; pushSink?: { fcmUrl: string } };
+  };
+  assert.ok(file.endpoints.pushRelay?.url && file.endpoints.pushSink?.fcmUrl, 'the stack file names relay and sink');
 });
 
 after(async () => {
-  holding.abort();
-  await stopped;
+  if (stackUp) {
+    const down = cli(['stack', 'down', '--name', 'push']);
+    assert.equal(await down.exit, ExitCode.ok, down.stderr());
+    assert.ok(!existsSync(path.join(STACKS, 'push.json')), 'stack down removed the stack file');
+  }
+  // The holder and its services (PostgreSQL, Redis, Centrifugo, relay, sink) carry the `stack up` process's tag.
   const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
   const deadline = Date.now() + 15_000;
   while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));

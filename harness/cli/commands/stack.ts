@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { UserError } from '../../common/errors.ts';
 import { ExitCode } from '../../common/exit-codes.ts';
 import { log } from '../../common/log.ts';
 import { resultsRoot } from '../../common/run-id.ts';
 import { asFlag } from '../../common/validation.ts';
+import { loadPlan } from '../../run/index.ts';
 import {
   assertNotRunning,
   defaultStacksDir,
@@ -21,7 +23,7 @@ import {
   startHeldStack,
   stopHeldStack,
 } from '../../stack/index.ts';
-import type { CommandContext } from '../command-context.ts';
+import { type CommandContext, collect } from '../command-context.ts';
 
 interface UpOptions {
   provider: string;
@@ -35,18 +37,22 @@ interface UpOptions {
   stackFile?: string;
   allowRemoteTargets?: boolean;
   setup: boolean;
+  scenario?: string;
+  set: string[];
+}
+
+/** `--services`: all | none | a comma list. */
+function serviceList(value: string): string[] {
+  if (value === 'all') return ['postgres', 'redis', 'nats', 'clickhouse'];
+  if (value === 'none') return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function specFromOptions(options: UpOptions): StackSpec {
-  const services =
-    options.services === 'all'
-      ? ['postgres', 'redis', 'nats', 'clickhouse']
-      : options.services === 'none'
-        ? []
-        : options.services
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean);
+  const services = serviceList(options.services);
   const nodes = Number(options.nodes);
   return parseStackSpec(
     {
@@ -87,6 +93,37 @@ function printEndpoints(name: string, file: string, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * `stack up --scenario <file>`: the stack the scenario's `stack` section asks for — the chat app in its mode, the
+ * push relay and sink with their options, the services its dataset or outputs need — so that shards (or any run)
+ * can share it as an external stack. `--set` overrides the scenario as `run --set` does; the flags given
+ * explicitly (`--provider`, `--engine`, `--nodes`) act as `--set stack.…` before them, `--services` adds to the
+ * scenario's, `--centrifugo-port` fixes the first node's port.
+ */
+async function specFromScenario(options: UpOptions, given: (flag: string) => boolean): Promise<StackSpec> {
+  const flags = (['provider', 'engine', 'nodes'] as const)
+    .filter((flag) => given(flag))
+    .map((flag) => `stack.${flag}=${options[flag]}`);
+  const plan = await loadPlan(options.scenario!, { overrides: [...flags, ...options.set], report: false });
+  if (plan.stack.provider === 'external') {
+    throw new UserError(
+      `stack up --scenario ${options.scenario}: its stack is external (${plan.stack.stackFile ?? 'no stack file'}), nothing to start; give --provider local or containers`,
+    );
+  }
+  const services = new Set([...plan.stack.services, ...(given('services') ? serviceList(options.services) : [])]);
+  const { stackFile: _none, ...stack } = plan.stack;
+  return parseStackSpec(
+    {
+      ...stack,
+      services: [...services],
+      ...(options.centrifugoPort
+        ? { centrifugoPorts: [Number(options.centrifugoPort), ...(stack.centrifugoPorts ?? []).slice(1)] }
+        : {}),
+    },
+    asFlag,
+  );
+}
+
 /** The detached holder is this CLI's hidden `stack hold` command, run by the same Node. */
 const HOLDER: HolderCommand = {
   command: process.execPath,
@@ -103,7 +140,21 @@ export function registerStack(program: Command, context: CommandContext): void {
     .option('--provider <provider>', 'local | external | containers', 'local')
     .option('--engine <engine>', 'Centrifugo engine/broker: memory | redis | nats', 'memory')
     .option('--nodes <n>', 'Centrifugo nodes (more than one needs engine redis or nats)', '1')
-    .option('--services <list>', 'extra services: all | none | comma list of postgres,redis,nats,clickhouse', 'all')
+    .option(
+      '--services <list>',
+      'extra services: all | none | comma list of postgres,redis,nats,clickhouse (default all; with --scenario: its own)',
+      'all',
+    )
+    .option(
+      '--scenario <file>',
+      "start what the scenario's stack section asks for (chat app, push relay, push sink, …), e.g. for sharded runs",
+    )
+    .option(
+      '--set <path=value>',
+      'with --scenario: override a scenario field, as `run --set` (repeatable)',
+      collect,
+      [],
+    )
     .option('--centrifugo-port <port>', 'port of the first Centrifugo node (default: a free port)')
     .option('--stack-file <file>', 'for --provider external: the stack file describing the deployment')
     .option(
@@ -114,8 +165,10 @@ export function registerStack(program: Command, context: CommandContext): void {
     .option('--json', 'print the stack file (endpoints, versions; no secrets) as JSON')
     .option('--foreground', 'stay in the foreground; Ctrl-C stops the stack')
     .option('--no-setup', 'do not install missing programs; fail instead')
-    .action(async (options: UpOptions) => {
-      const spec = specFromOptions(options);
+    .action(async (options: UpOptions, command: Command) => {
+      if (options.set.length > 0 && !options.scenario) throw new UserError('stack up: --set needs --scenario <file>');
+      const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+      const spec = options.scenario ? await specFromScenario(options, given) : specFromOptions(options);
       const dir = stacksDir();
       assertNotRunning(dir, options.name);
       if (spec.provider === 'local')
