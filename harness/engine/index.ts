@@ -7,6 +7,7 @@ export { channelsByStream, synthesizeAudience } from './audience.ts';
 export type { DriverHooks, DriverProgress, DriverResult } from './driver.ts';
 export { runEngine } from './engine.ts';
 export type { EngineHooks, EngineProgress, EngineResult, EngineTargets, SamplesOptions } from './engine-types.ts';
+export { arrivalTimes } from './executors/index.ts';
 export { describeWorkload, planWorkload, type WorkloadPlan } from './plan.ts';
 export { SubscriberConnection, type SubscriberListener } from './protocol/subscriber-connection.ts';
 export { runPushFlood } from './push/push-flood.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../common/errors.ts';
-import { channelsByStream, PushFloodSchema, parseWorkload, synthesizeAudience } from '../engine/index.ts';
+import { arrivalTimes, channelsByStream, PushFloodSchema, parseWorkload, synthesizeAudience } from '../engine/index.ts';
 import { shardStream, sliceAudience, slicePushFlood, sliceWorkload } from './shard-slice.ts';
 
 const workload = (publishers: Record<string, unknown>) =>
@@ -66,6 +66,75 @@ describe('shard slices', () => {
       iterations.map((p) => (p.executor === 'shared-iterations' ? p.iterations : -1)),
       [3, 4],
     );
+  });
+
+  /** The iteration start times of n shards' schedules, merged and sorted, beside one process's. */
+  const mergedSchedule = (publishers: Record<string, unknown>, count: number) => {
+    const whole = workload(publishers);
+    const shards = Array.from({ length: count }, (_, index) =>
+      arrivalTimes(sliceWorkload(whole, { index, count }, count).publishers),
+    );
+    return { one: arrivalTimes(whole.publishers)!, merged: shards.flatMap((times) => times!).sort((a, b) => a - b) };
+  };
+  const assertSameSchedule = (one: number[], merged: number[], what: string) => {
+    assert.equal(merged.length, one.length, `${what}: as many iterations`);
+    const worst = Math.max(...one.map((t, i) => Math.abs(t - merged[i]!)));
+    // startTime is whole ms (constant-arrival-rate's shift is rounded): within 0.5 ms; a ramp's phase is exact.
+    assert.ok(worst <= 0.5 + 1e-6, `${what}: merged start times within rounding of one process's (off by ${worst} ms)`);
+  };
+
+  it('arrival-rate shards interleave: their merged iteration start times are one process’s schedule', () => {
+    for (const count of [2, 3, 4]) {
+      const constant = mergedSchedule(
+        { executor: 'constant-arrival-rate', rate: 12, duration: '5s', preAllocatedVUs: 4 },
+        count,
+      );
+      assertSameSchedule(constant.one, constant.merged, `constant 12/s, ${count} shards`);
+      // A ramp up, a plateau and a ramp down to 0, at rates every shard count here divides.
+      const ramp = mergedSchedule(
+        {
+          executor: 'ramping-arrival-rate',
+          startRate: 0,
+          preAllocatedVUs: 4,
+          stages: [
+            { duration: '4s', target: 24 },
+            { duration: '2s', target: 24 },
+            { duration: '3s', target: 0 },
+          ],
+        },
+        count,
+      );
+      assert.equal(ramp.one.length, 132, 'one process: 48 + 48 + 36, the integral of the rate');
+      assertSameSchedule(ramp.one, ramp.merged, `ramping 0→24→0, ${count} shards`);
+    }
+    // Without a phase the shards would fire together: 3 shards' first iterations all at 0 ms.
+    const inPhase = [0, 1, 2].map(
+      (index) =>
+        arrivalTimes({
+          ...(sliceWorkload(
+            workload({
+              executor: 'ramping-arrival-rate',
+              preAllocatedVUs: 1,
+              stages: [{ duration: '3s', target: 30 }],
+            }),
+            { index, count: 3 },
+            3,
+          ).publishers as Extract<
+            ReturnType<typeof parseWorkload>['publishers'],
+            { executor: 'ramping-arrival-rate' }
+          >),
+          phase: 0,
+        })![0],
+    );
+    assert.deepEqual(inPhase, [0, 0, 0]);
+  });
+
+  it('a ramp whose rates do not divide by the shard count still schedules as many iterations in all', () => {
+    const ramp = mergedSchedule(
+      { executor: 'ramping-arrival-rate', startRate: 1, preAllocatedVUs: 2, stages: [{ duration: '10s', target: 10 }] },
+      3,
+    );
+    assert.equal(ramp.merged.length, ramp.one.length);
   });
 
   it('a share that would be zero is refused, naming the field and the shard', () => {

@@ -153,6 +153,9 @@ function slicePublishers(p: Workload['publishers'], shard: Shard, share: Segment
         ...p,
         startRate: sliceRate(p.startRate, share),
         stages: p.stages.map((stage) => ({ ...stage, target: sliceRate(stage.target, share) })),
+        // Phase, as for a constant rate, but in iterations rather than time (the rate changes, so a time shift
+        // would not interleave): shard k of n at 1/n of the rate fires where one process's iteration n·i + k does.
+        phase: share.from / share.of,
         preAllocatedVUs: vus(p.preAllocatedVUs),
         ...(p.maxVUs !== undefined ? { maxVUs: vus(p.maxVUs) } : {}),
       };

@@ -20,8 +20,13 @@ export function* constantArrivals(perMs: number, durationMs: number): Generator<
   }
 }
 
-/** Offsets (ms) of iterations for a rate starting at `startPerMs` and following linear stages. */
-export function* rampingArrivals(startPerMs: number, stages: readonly RateStage[]): Generator<number> {
+/**
+ * Offsets (ms) of iterations for a rate starting at `startPerMs` and following linear stages. `phase` (0 ≤ phase
+ * < 1) moves every iteration to where the integral reaches i + phase: shard k of n at 1/n of the rate, with phase
+ * k/n, fires exactly where one process's iteration n·i + k would, so the shards' schedules interleave into the
+ * whole one (k6's execution segments do the same) instead of all firing together.
+ */
+export function* rampingArrivals(startPerMs: number, stages: readonly RateStage[], phase = 0): Generator<number> {
   let stageStart = 0;
   let r0 = startPerMs;
   let countBefore = 0; // integral of the rate up to the stage start
@@ -31,8 +36,8 @@ export function* rampingArrivals(startPerMs: number, stages: readonly RateStage[
     const r1 = stage.target;
     const stageCount = ((r0 + r1) / 2) * d;
     const a = d > 0 ? (r1 - r0) / (2 * d) : 0;
-    while (d > 0 && i < countBefore + stageCount) {
-      const n = i - countBefore;
+    while (d > 0 && i + phase < countBefore + stageCount) {
+      const n = i + phase - countBefore;
       let t: number;
       if (n <= 0) t = 0;
       else {

@@ -26,6 +26,9 @@ export type Config = z.output<typeof schema>;
 const maxVUs = (c: Config) => Math.max(c.maxVUs ?? c.preAllocatedVUs, c.preAllocatedVUs);
 const offsets = (c: Config) => constantArrivals(c.rate / c.timeUnit, c.duration);
 
+/** When each iteration is due, ms from the executor's start (startTime not included). */
+export const arrivalOffsets = (c: Config): Iterable<number> => offsets(c);
+
 export function plan(c: Config): ExecutorPlan {
   const perSecond = (c.rate / c.timeUnit) * 1000;
   const vus = maxVUs(c) > c.preAllocatedVUs ? `${c.preAllocatedVUs}-${maxVUs(c)}` : `${c.preAllocatedVUs}`;

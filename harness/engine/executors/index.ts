@@ -40,6 +40,18 @@ export function runExecutor(config: ExecutorConfig, ctx: ExecutorContext): Promi
   return module.run(config, ctx);
 }
 
+/**
+ * When each iteration of an open-model executor is due, ms from the start of the publish phase (startTime
+ * included); undefined for the closed-model executors, whose iterations follow the VUs.
+ */
+export function arrivalTimes(config: ExecutorConfig): number[] | undefined {
+  if (config.executor === 'constant-arrival-rate')
+    return [...constantArrivalRate.arrivalOffsets(config)].map((t) => config.startTime + t);
+  if (config.executor === 'ramping-arrival-rate')
+    return [...rampingArrivalRate.arrivalOffsets(config)].map((t) => config.startTime + t);
+  return undefined;
+}
+
 /** True for the open-model (arrival-rate) executors: latency is measured from the schedule. */
 export function isOpenModel(type: ExecutorType): boolean {
   return type === 'constant-arrival-rate' || type === 'ramping-arrival-rate';

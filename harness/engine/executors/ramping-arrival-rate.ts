@@ -29,6 +29,11 @@ export const schema = z.strictObject({
     .max(MAX_STAGES),
   preAllocatedVUs: vusCount(positiveInt),
   maxVUs: vusCount(positiveInt).optional(),
+  /**
+   * Where in an iteration's interval the schedule starts, as a fraction (iteration i is due where the integral of
+   * the rate reaches i + phase). 0 for one process; `--shard k/n` sets k/n so the shards' iterations interleave.
+   */
+  phase: z.number().min(0).lt(1).default(0),
   ...commonExecutorOptions,
 });
 export type Config = z.output<typeof schema>;
@@ -38,7 +43,11 @@ const offsets = (c: Config) =>
   rampingArrivals(
     c.startRate / c.timeUnit,
     c.stages.map((s) => ({ durationMs: s.duration, target: s.target / c.timeUnit })),
+    c.phase,
   );
+
+/** When each iteration is due, ms from the executor's start (startTime not included). */
+export const arrivalOffsets = (c: Config): Iterable<number> => offsets(c);
 const totalMs = (c: Config) => c.stages.reduce((sum, s) => sum + s.duration, 0);
 
 export function plan(c: Config): ExecutorPlan {
