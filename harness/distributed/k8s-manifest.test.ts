@@ -33,6 +33,8 @@ describe('k8s manifests', () => {
     const [, coordinator, service, job] = JSON.parse(manifestsToJson(buildManifests(input))).items;
     const container = coordinator.spec.containers[0];
     assert.ok(container.args.includes('--merge'));
+    // The merged run's row goes to the ClickHouse the shards write to.
+    assert.equal(container.args[container.args.indexOf('--out') + 1], 'clickhouse=http://clickhouse:8123');
     assert.equal(container.args[container.args.indexOf('--linger') + 1], '1800');
     assert.equal(container.args[container.args.indexOf('--host') + 1], '0.0.0.0');
     const resultsVolume = coordinator.spec.volumes.find((volume: { name: string }) => volume.name === 'results');

@@ -85,6 +85,8 @@ export function buildManifests(input: ManifestInput): Array<ConfigMap | Pod | Se
             '--registration-timeout',
             String(input.registrationTimeoutS ?? 600),
             '--merge',
+            // The merged run's row beside the shards' rows.
+            ...clickhouse,
             '--linger',
             String(input.lingerS ?? DEFAULT_LINGER_S),
           ],

@@ -18,6 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScenarioSchema } from '../../scenarios/lib/scenario.ts';
 import { UserError } from '../common/errors.ts';
+import { log } from '../common/log.ts';
 import { resultsRoot } from '../common/run-id.ts';
 import {
   type PushLedger,
@@ -29,6 +30,7 @@ import {
 } from '../common/summary-types.ts';
 import { parseOrExplain } from '../common/validation.ts';
 import { decideVerdict, evaluateThresholds, percentileLookupFromHdr, type Verdict } from '../gate/index.ts';
+import { writeMergedRunRow } from '../results/clickhouse/index.ts';
 import {
   mergeShardHistograms,
   mergeShardMetrics,
@@ -60,7 +62,14 @@ interface FinishedShard {
 
 export async function mergeShardRuns(
   runId: string,
-  options: { root?: string; report?: boolean; deadShards?: readonly number[]; abortReason?: string } = {},
+  options: {
+    root?: string;
+    report?: boolean;
+    deadShards?: readonly number[];
+    abortReason?: string;
+    /** Where the merged run's row and thresholds go (the shards' own rows are theirs: `run --out clickhouse`). */
+    clickhouseUrl?: string;
+  } = {},
 ): Promise<MergeOutcome> {
   const dir = path.join(options.root ?? resultsRoot(), runId);
   const shardsDir = path.join(dir, 'shards');
@@ -158,6 +167,7 @@ export async function mergeShardRuns(
   for (const event of timeline) files.addEvent(event);
   for (const point of points) files.addPoint(point);
   for (const output of outputs) await output.stop({ summary, verdict, histograms, reportPath });
+  if (options.clickhouseUrl) await writeMergedRowOrWarn(dir, runId, options.clickhouseUrl);
   return {
     dir,
     summary,
@@ -166,6 +176,22 @@ export async function mergeShardRuns(
     exitCode: verdict.exitCode,
     merged: finished.map((shard) => shard.index),
   };
+}
+
+/** Files first: ClickHouse being down costs one warning, never the merged run (`results load` copies it later). */
+async function writeMergedRowOrWarn(dir: string, runId: string, url: string): Promise<void> {
+  try {
+    const written = await writeMergedRunRow(dir, url);
+    log.info(
+      'results',
+      `ClickHouse: merged run ${runId} written (runs row + ${written.rows.thresholds ?? 0} thresholds; the shards' rows are their own)`,
+    );
+  } catch (error) {
+    log.warn(
+      'results',
+      `ClickHouse unavailable (${(error as Error).message}); the merged files are complete — load the run and its shards later with \`centrifugo-bench results load ${runId}\``,
+    );
+  }
 }
 
 /** The shards' push ledgers summed field by field (failures by reason); undefined when no shard has one. */

@@ -18,6 +18,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
+import { connectResults } from '../results/clickhouse/index.ts';
 import { processesWithEnv } from '../stack/testing.ts';
 
 const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
@@ -127,7 +128,8 @@ async function assertNothingLeft(): Promise<void> {
 
 let stackTag = '';
 before(async () => {
-  const up = cli(['stack', 'up', '--no-setup', '--engine', 'memory', '--services', 'none']);
+  // ClickHouse beside Centrifugo: the first test's shards and coordinator write their rows there.
+  const up = cli(['stack', 'up', '--no-setup', '--engine', 'memory', '--services', 'clickhouse']);
   stackTag = up.tag;
   assert.equal(await up.exit, ExitCode.ok, up.stderr());
   tags.splice(tags.indexOf(stackTag), 1); // the stack outlives the tests until `after`
@@ -145,13 +147,18 @@ test('3 shards, each with its own results folder (pods), owe and deliver exactly
   const sets = scenarioSets(3);
   const single = cli(['run', 'scenarios/smoke.ts', '--no-thresholds', '--no-report', ...sets]);
   assert.equal(await single.exit, ExitCode.ok, single.stderr());
-  const { run: coord, url } = await coordinator('three', 3, sets, ['--merge']);
+  // Rows to the stack's ClickHouse (`--out clickhouse`: the external stack file's): each shard its own, under its
+  // index; the coordinator the merged run's row.
+  const { run: coord, url } = await coordinator('three', 3, sets, ['--merge', '--out', 'clickhouse']);
   // Shard 2's whole clock is 250 ms ahead (test-only option): its offset estimate must take that out again.
   const skew = { CENTRIFUGO_BENCH_TEST_CLOCK_SKEW_MS: '250' };
   // Like pods, no shard shares the coordinator's disk: each writes to its own results folder and uploads it.
   const podResults = (index: number) => ({ CENTRIFUGO_BENCH_RESULTS: path.join(RESULTS, `pod-${index}`) });
   const shards = [0, 1, 2].map((index) =>
-    shard(index, 3, url, 'three', sets, { ...podResults(index), ...(index === 2 ? skew : {}) }),
+    shard(index, 3, url, 'three', [...sets, '--out', 'clickhouse'], {
+      ...podResults(index),
+      ...(index === 2 ? skew : {}),
+    }),
   );
   for (const child of shards) assert.equal(await child.exit, ExitCode.ok, child.stderr());
   assert.equal(await coord.exit, ExitCode.ok, coord.stderr());
@@ -187,6 +194,68 @@ test('3 shards, each with its own results folder (pods), owe and deliver exactly
   // (shards 0 and 1 publishing to shard 2's subscribers) would be ≥ 250 ms.
   assert.ok(latency.p90 < 200, `p90 ${latency.p90} ms`);
   await assertNothingLeft();
+
+  // ClickHouse: one `runs` row, the merged run's; one `shard_runs` row per shard; the shards' per-second rows
+  // under their index add up to the merged counts — and loading the merged folder again changes nothing.
+  const clickhouse = JSON.parse(readFileSync(STACK_FILE, 'utf8')).endpoints.clickhouse.url as string;
+  const db = await connectResults(clickhouse);
+  const query = async <T>(sql: string) =>
+    (await (await db.client.query({ query: sql, format: 'JSONEachRow' })).json()) as T[];
+  const inClickHouse = async () => ({
+    runs: await query<{ source: string; messages_delivered: number; messages_expected: number; valid: number }>(
+      `SELECT source, messages_delivered, messages_expected, valid FROM ${db.table('runs')} FINAL WHERE run_id = 'three'`,
+    ),
+    shards: await query<{ shard: string; messages_delivered: number }>(
+      `SELECT shard, messages_delivered FROM ${db.table('shard_runs')} FINAL WHERE run_id = 'three' ORDER BY shard`,
+    ),
+    delivered: await query<{ shard: string; n: number }>(
+      `SELECT shard, sum(value) AS n FROM ${db.table('value_seconds')} WHERE run_id = 'three' AND kind = 'counter' AND metric = 'messages_delivered' GROUP BY shard ORDER BY shard`,
+    ),
+    thresholds: await query<{ n: number }>(`SELECT count() AS n FROM ${db.table('thresholds')} WHERE run_id = 'three'`),
+  });
+  try {
+    const rows = await inClickHouse();
+    const delivered = counts(merged).messages_delivered;
+    assert.deepEqual(rows.runs, [
+      { source: 'merge', messages_delivered: delivered, messages_expected: delivered, valid: 1 },
+    ]);
+    assert.deepEqual(
+      rows.shards.map((row) => row.shard),
+      ['0', '1', '2'],
+    );
+    const perShard = [0, 1, 2].map((index) =>
+      counts(readSummary(path.join(RESULTS, 'three', 'shards', String(index)))),
+    );
+    assert.deepEqual(
+      rows.shards.map((row) => row.messages_delivered),
+      perShard.map((c) => c.messages_delivered),
+    );
+    assert.deepEqual(
+      rows.delivered.map((row) => row.shard),
+      ['0', '1', '2'],
+    );
+    assert.equal(
+      rows.delivered.reduce((sum, row) => sum + Number(row.n), 0),
+      delivered,
+      'the shards’ seconds sum to the merged run',
+    );
+    assert.equal(Number(rows.thresholds[0]!.n), merged.thresholds.length, 'the merged run’s thresholds, once');
+    const load = cli(['results', 'load', 'three', '--clickhouse-url', clickhouse]);
+    assert.equal(await load.exit, ExitCode.ok, load.stderr());
+    const again = await inClickHouse();
+    assert.deepEqual(
+      again.runs.map((row) => row.source),
+      ['merge'],
+    );
+    assert.equal(
+      again.delivered.reduce((sum, row) => sum + Number(row.n), 0),
+      delivered,
+      'no second copy',
+    );
+    assert.equal(Number(again.thresholds[0]!.n), merged.thresholds.length);
+  } finally {
+    await db.close();
+  }
 });
 
 /** The single-process run's folder: the one dated run folder with a summary (`stack up` wrote one with logs only). */

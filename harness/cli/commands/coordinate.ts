@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { ExitCode } from '../../common/exit-codes.ts';
 import { log } from '../../common/log.ts';
+import { checkTargetUrls } from '../../common/loopback.ts';
 import { resultsRoot } from '../../common/run-id.ts';
 import { startCoordinator } from '../../distributed/index.ts';
 import { renderTerminalSummary } from '../../gate/index.ts';
 import { harnessVersion } from '../../results/files/index.ts';
 import { loadPlan, mergeShardRuns, scenarioHash } from '../../run/index.ts';
+import { readStackFile } from '../../stack/index.ts';
 import { type CommandContext, collect } from '../command-context.ts';
 
 interface CoordinateOptions {
@@ -20,6 +22,30 @@ interface CoordinateOptions {
   set: string[];
   merge: boolean;
   linger: string;
+  out: string[];
+}
+
+/**
+ * Where the merged run's ClickHouse row goes: `--out clickhouse=<url>` (the same flag the shards get), the
+ * scenario's `results.clickhouse`, or with `--out clickhouse` the ClickHouse of the shards' external stack file.
+ */
+function mergedClickHouseUrl(plan: Awaited<ReturnType<typeof loadPlan>>): string | undefined {
+  const selection = plan.outputs.clickhouse;
+  if (!selection) return undefined;
+  if (selection.url) return selection.url;
+  const url =
+    plan.stack.provider === 'external' && plan.stack.stackFile
+      ? readStackFile(plan.stack.stackFile).stack.endpoints.clickhouse?.url
+      : undefined;
+  if (!url) {
+    log.warn(
+      'coordinate',
+      '--out clickhouse: no ClickHouse to write the merged run to (give --out clickhouse=<url>, or a stack file with one); it stays in files',
+    );
+    return undefined;
+  }
+  checkTargetUrls([{ name: 'endpoints.clickhouse.url', url }], plan.stack.allowRemoteTargets);
+  return url;
 }
 
 function positiveInteger(value: string, flag: string, min = 1): number {
@@ -50,12 +76,23 @@ export function registerCoordinate(program: Command, context: CommandContext): v
       'when the run ends, merge the shard folders (each shard sends its own here) into results/<run-id>/',
     )
     .option(
+      '--out <clickhouse[=url]>',
+      "with --merge: also write the merged run's row to ClickHouse (the shards write theirs with run --out clickhouse)",
+      collect,
+      [],
+    )
+    .option(
       '--linger <s>',
       'after merging, stay up this many seconds (a pod: so `kubectl cp` can copy the merged folder)',
       '0',
     )
     .action(async (scenario: string, options: CoordinateOptions) => {
-      const plan = await loadPlan(scenario, { overrides: options.set });
+      const other = options.out.filter((out) => out.split('=')[0] !== 'clickhouse');
+      if (other.length > 0) {
+        throw new UserError(`coordinate --out takes clickhouse[=url] only, not ${other.join(', ')}`);
+      }
+      const plan = await loadPlan(scenario, { overrides: options.set, outs: options.out, report: false });
+      const clickhouseUrl = options.merge ? mergedClickHouseUrl(plan) : undefined;
       const shardCount = positiveInteger(options.shards, '--shards');
       const heartbeatTimeoutMs = positiveInteger(options.heartbeatTimeout, '--heartbeat-timeout') * 1000;
       const lingerMs = positiveInteger(options.linger, '--linger', 0) * 1000;
@@ -100,7 +137,7 @@ export function registerCoordinate(program: Command, context: CommandContext): v
       try {
         merged = await mergeShardRuns(
           options.runId,
-          outcome.ok ? {} : { abortReason: outcome.reason, deadShards: dead },
+          outcome.ok ? { clickhouseUrl } : { abortReason: outcome.reason, deadShards: dead, clickhouseUrl },
         );
       } catch (error) {
         // An aborted run may have no shard folder at all (registration timeout): still invalid, not bad input.

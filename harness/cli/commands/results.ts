@@ -45,8 +45,15 @@ export function registerResults(program: Command): void {
     )
     .argument('<run-id>', 'the run id the shards shared')
     .option('--no-report', 'skip report.html')
-    .action(async (runId: string, options: { report: boolean }) => {
-      const merged = await mergeShardRuns(runId, { report: options.report });
+    .option(
+      '--clickhouse-url <url>',
+      "also write the merged run's row and thresholds to this ClickHouse (the shards' rows: `results load <run-id>`)",
+    )
+    .option('--allow-remote-targets', ALLOW_REMOTE_HELP)
+    .action(async (runId: string, options: ResultsOptions & { report: boolean }) => {
+      // Only when asked: a merge is a file operation first.
+      const url = options.clickhouseUrl ? clickhouseUrl(options) : undefined;
+      const merged = await mergeShardRuns(runId, { report: options.report, clickhouseUrl: url });
       process.stdout.write(
         `merged shard(s) ${merged.merged.join(', ')} into ${merged.dir}\n` +
           `${renderTerminalSummary(merged.summary, { reportPath: merged.reportPath, color: Boolean(process.stdout.isTTY), verdict: merged.verdict })}\n`,

@@ -25,7 +25,7 @@ export {
 export { heatmapBucketMsSql, histQuantileMsSql } from './histogram-buckets.ts';
 export { listRuns, type RunListing } from './list-runs.ts';
 export { createLiveWriter, type LiveWriter, type LiveWriterOptions, type LiveWriterResult } from './live-writer.ts';
-export { deleteRunRows, type LoadOptions, type LoadResult, loadRunDir } from './load-run.ts';
+export { deleteRunRows, type LoadOptions, type LoadResult, loadRunDir, writeMergedRunRow } from './load-run.ts';
 export { broadcastModeOf } from './rows.ts';
 export { RUN_FILES, resolveRunDir } from './run-files.ts';
 export { MIGRATIONS, SCHEMA_VERSION, schemaColumns, type TableName } from './schema.ts';

@@ -15,7 +15,8 @@ import {
   pointRows,
   type Row,
   type RunStatus,
-  runRow,
+  runRowFor,
+  runRowTable,
   sampleRow,
   thresholdRows,
 } from './rows.ts';
@@ -102,7 +103,7 @@ class ClickHouseLiveWriter implements LiveWriter {
     this.shard = options.shard ?? '';
     this.maxBatchRows = options.maxBatchRows ?? 20_000;
     this.maxBufferedRows = options.maxBufferedRows ?? 200_000;
-    this.enqueue('runs', [runRow(info, null, { status: 'running', source: 'live' })]);
+    this.enqueue(runRowTable(this.shard), [runRowFor(this.shard, info, null, { status: 'running', source: 'live' })]);
     this.timer = setInterval(() => this.kick(), options.flushIntervalMs ?? 1000);
     this.timer.unref();
     this.kick();
@@ -136,9 +137,12 @@ class ClickHouseLiveWriter implements LiveWriter {
     try {
       const status: RunStatus = summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
       // The closing rows are few and say how the run ended: they bypass the bound.
-      const closing: [TableName, Row[]][] = [['runs', [runRow(this.info, summary, { status, source: 'live' })]]];
+      const closing: [TableName, Row[]][] = [
+        [runRowTable(this.shard), [runRowFor(this.shard, this.info, summary, { status, source: 'live' })]],
+      ];
       if (summary) {
-        closing.push(['thresholds', thresholdRows(this.info.runId, summary.thresholds)]);
+        // A shard's thresholds judge a part of the run; the merged run's are the run's (its row has the shard's).
+        if (this.shard === '') closing.push(['thresholds', thresholdRows(this.info.runId, summary.thresholds)]);
         if (summary.push_ledger) {
           closing.push(['push_ledger', ledgerRows(this.info.runId, this.shard, summary.push_ledger)]);
         }

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '../../common/log.ts';
@@ -10,7 +11,8 @@ import {
   pointRows,
   type Row,
   type RunStatus,
-  runRow,
+  runRowFor,
+  runRowTable,
   sampleRow,
   thresholdRows,
 } from './rows.ts';
@@ -71,7 +73,8 @@ async function waitForMutations(db: ResultsDb, tables: TableName[], timeoutMs: n
 export async function deleteRunRows(db: ResultsDb, runId: string, shard: string, timeoutMs = 120_000): Promise<number> {
   let replaced = 0;
   const mutated: TableName[] = [];
-  for (const table of RUN_TABLES) {
+  // A shard owns only its rows in the sharded tables; the run's thresholds are the merged run's.
+  for (const table of shard === '' ? RUN_TABLES : RUN_TABLES.filter((t) => SHARDED_TABLES.has(t))) {
     const where = `run_id = ${sqlString(runId)}${SHARDED_TABLES.has(table) ? ` AND shard = ${sqlString(shard)}` : ''}`;
     const n = await count(db, `SELECT count() AS n FROM ${db.table(table)} WHERE ${where}`);
     if (n === 0) continue;
@@ -121,6 +124,7 @@ class BatchInserter {
  * listed as `source = files` is a complete load. Do not load a run while it is still being written.
  */
 export async function loadRunDir(dir: string, target: ResultsTarget, options: LoadOptions = {}): Promise<LoadResult> {
+  if ((options.shard ?? '') === '' && mergedShardDirs(dir).length > 0) return loadMergedRunDir(dir, target, options);
   const started = Date.now();
   const info = readRunInfo(dir);
   const summary = readRunSummary(dir);
@@ -176,7 +180,7 @@ export async function loadRunDir(dir: string, target: ResultsTarget, options: Lo
     }
 
     if (summary) {
-      await inserter.add('thresholds', thresholdRows(runId, summary.thresholds));
+      if (shard === '') await inserter.add('thresholds', thresholdRows(runId, summary.thresholds));
       if (summary.push_ledger) await inserter.add('push_ledger', ledgerRows(runId, shard, summary.push_ledger));
     } else {
       warn(`${dir} has no ${RUN_FILES.summary}: loading the time series only; the run shows as incomplete`);
@@ -184,10 +188,82 @@ export async function loadRunDir(dir: string, target: ResultsTarget, options: Lo
     await inserter.flush();
 
     const status: RunStatus = summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
-    await inserter.add('runs', [runRow(info, summary, { status, source: 'files' })]);
+    await inserter.add(runRowTable(shard), [runRowFor(shard, info, summary, { status, source: 'files' })]);
     await inserter.flush();
     return { runId, database: db.database, rows: inserter.counts, replacedRows, warnings, ms: Date.now() - started };
   } finally {
     await db.close();
   }
+}
+
+/** The shard folders of a merged distributed run (`<dir>/shards/<i>/` with a summary), by index. */
+function mergedShardDirs(dir: string): { shard: string; dir: string }[] {
+  const shardsDir = path.join(dir, 'shards');
+  if (!existsSync(shardsDir)) return [];
+  return readdirSync(shardsDir)
+    .filter((name) => /^\d+$/.test(name) && existsSync(path.join(shardsDir, name, RUN_FILES.summary)))
+    .sort((a, b) => Number(a) - Number(b))
+    .map((name) => ({ shard: name, dir: path.join(shardsDir, name) }));
+}
+
+/**
+ * The merged run of a distributed run (`coordinate --merge`, `results merge`): its `runs` row (source `merge`) and
+ * its thresholds, judged on the merged run. Its per-second, event, delivery and ledger rows are the shards' own,
+ * under their index (each shard's `--out clickhouse`, or `loadRunDir` of the merged folder): writing the merged
+ * series as well would count every second twice wherever the dashboards sum over shards.
+ */
+export async function writeMergedRunRow(dir: string, target: ResultsTarget): Promise<LoadResult> {
+  const started = Date.now();
+  const info = readRunInfo(dir);
+  const summary = readRunSummary(dir);
+  const db = await connectResults(target);
+  try {
+    const where = `run_id = ${sqlString(info.runId)}`;
+    const replacedRows = await count(db, `SELECT count() AS n FROM ${db.table('thresholds')} WHERE ${where}`);
+    if (replacedRows > 0) {
+      await db.client.command({ query: `ALTER TABLE ${db.table('thresholds')} DELETE WHERE ${where}` });
+      await waitForMutations(db, ['thresholds'], 120_000);
+    }
+    const inserter = new BatchInserter(db, 20_000);
+    if (summary) await inserter.add('thresholds', thresholdRows(info.runId, summary.thresholds));
+    const status: RunStatus = summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
+    await inserter.add('runs', [runRowFor('', info, summary, { status, source: 'merge' })]);
+    await inserter.flush();
+    return {
+      runId: info.runId,
+      database: db.database,
+      rows: inserter.counts,
+      replacedRows,
+      warnings: [],
+      ms: Date.now() - started,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+/** A merged run folder, loaded whole: every shard's folder under its index, then the merged row. */
+async function loadMergedRunDir(dir: string, target: ResultsTarget, options: LoadOptions): Promise<LoadResult> {
+  const started = Date.now();
+  const rows: Partial<Record<TableName, number>> = {};
+  const warnings: string[] = [];
+  let replacedRows = 0;
+  for (const shard of mergedShardDirs(dir)) {
+    const loaded = await loadRunDir(shard.dir, target, { ...options, shard: shard.shard });
+    for (const [table, n] of Object.entries(loaded.rows))
+      rows[table as TableName] = (rows[table as TableName] ?? 0) + (n ?? 0);
+    warnings.push(...loaded.warnings.map((warning) => `shard ${shard.shard}: ${warning}`));
+    replacedRows += loaded.replacedRows;
+  }
+  const merged = await writeMergedRunRow(dir, target);
+  for (const [table, n] of Object.entries(merged.rows))
+    rows[table as TableName] = (rows[table as TableName] ?? 0) + (n ?? 0);
+  return {
+    runId: merged.runId,
+    database: merged.database,
+    rows,
+    replacedRows: replacedRows + merged.replacedRows,
+    warnings,
+    ms: Date.now() - started,
+  };
 }

@@ -86,9 +86,26 @@ function counter(metrics: Record<string, MetricSummary> | undefined, name: strin
 
 export interface RunRowOptions {
   status: RunStatus;
-  /** `live` (written during the run) or `files` (loaded from the run's folder). */
-  source: 'live' | 'files';
+  /**
+   * `live` (written during the run), `files` (loaded from the run's folder) or `merge` (a distributed run's merged
+   * row, written when its shards are merged).
+   */
+  source: 'live' | 'files' | 'merge';
   updatedUs?: number;
+}
+
+/**
+ * Where a run's row goes: a whole run's (single process, or the merge of a distributed one) to `runs`, a shard's
+ * to `shard_runs` under its index — several shards share one run id, and `runs` keeps one row per run id.
+ */
+export function runRowTable(shard: string): 'runs' | 'shard_runs' {
+  return shard === '' ? 'runs' : 'shard_runs';
+}
+
+/** `runRow` for `runRowTable(shard)`: a shard's row carries its index. */
+export function runRowFor(shard: string, info: RunInfo, summary: RunSummary | null, options: RunRowOptions): Row {
+  const row = runRow(info, summary, options);
+  return shard === '' ? row : { shard, ...row };
 }
 
 export function runRow(info: RunInfo, summary: RunSummary | null, options: RunRowOptions): Row {

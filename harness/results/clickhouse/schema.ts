@@ -12,6 +12,7 @@
 export type TableName =
   | 'schema_migrations'
   | 'runs'
+  | 'shard_runs'
   | 'trend_seconds'
   | 'value_seconds'
   | 'generator_seconds'
@@ -59,16 +60,8 @@ const sql = (fn: (db: string) => string): MigrationStep => ({ kind: 'sql', sql: 
 const TIME = `ts_us UInt64,
   t DateTime MATERIALIZED toDateTime(intDiv(ts_us, 1000000))`;
 
-export const MIGRATIONS: Migration[] = [
-  {
-    version: 1,
-    name: 'initial schema',
-    steps: [
-      // One row per run, rewritten as it goes (running → finished): the newest `updated_us` wins.
-      // Read with FINAL (or argMax): until a merge, older versions of the row are still there.
-      sql(
-        (db) => `CREATE TABLE IF NOT EXISTS ${db}.runs (
-  run_id String,
+/** The `runs` table's columns (migration 1), shared with `shard_runs` (migration 3). */
+const RUN_COLUMNS = `  run_id String,
   updated_us UInt64,
   status String,
   verdict String,
@@ -132,7 +125,18 @@ export const MIGRATIONS: Migration[] = [
   error_codes Array(String),
   error_counts Array(UInt64),
   scenario_config String,
-  summary_json String
+  summary_json String`;
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    steps: [
+      // One row per run, rewritten as it goes (running → finished): the newest `updated_us` wins.
+      // Read with FINAL (or argMax): until a merge, older versions of the row are still there.
+      sql(
+        (db) => `CREATE TABLE IF NOT EXISTS ${db}.runs (
+${RUN_COLUMNS}
 ) ENGINE = ReplacingMergeTree(updated_us) ORDER BY run_id`,
       ),
       // Trends (latency distributions), one row per run × shard × metric × second: the engine's own
@@ -275,6 +279,23 @@ export const MIGRATIONS: Migration[] = [
   median Array(Float64),
   entry_json String
 ) ENGINE = MergeTree ORDER BY (scenario, name, event_us, entry_id)`,
+      ),
+    ],
+  },
+  {
+    version: 3,
+    name: 'shard runs',
+    steps: [
+      // Each shard of a distributed run (run --shard i/n): its own run row, like `runs` but one per (run_id,
+      // shard), so the shards of one run id do not overwrite each other's row — nor the merged run's, which is
+      // the `runs` row (written by `coordinate --merge` or `results merge --clickhouse-url`). The shards'
+      // per-second, event, delivery and ledger rows carry their shard in the tables above; summed over shards
+      // they are the merged run's.
+      sql(
+        (db) => `CREATE TABLE IF NOT EXISTS ${db}.shard_runs (
+  shard String,
+${RUN_COLUMNS}
+) ENGINE = ReplacingMergeTree(updated_us) ORDER BY (run_id, shard)`,
       ),
     ],
   },

@@ -71,6 +71,7 @@ export function expectedRowCounts(dir: string): Record<TableName, number> {
     schema_migrations: 0,
     baseline_entries: 0,
     runs: 1,
+    shard_runs: 0,
     trend_seconds: points.reduce((n, p) => n + Object.keys(p.trends ?? {}).length, 0),
     value_seconds: points.reduce(
       (n, p) => n + Object.keys(p.counters ?? {}).length + Object.keys(p.gauges ?? {}).length,
@@ -102,7 +103,7 @@ async function countsOf(client: ClickHouseClient, db: string, runId: string): Pr
 }
 
 function withoutMeta(counts: Record<TableName, number>): Record<string, number> {
-  const { schema_migrations: _, baseline_entries: _baselines, ...rest } = counts;
+  const { schema_migrations: _, baseline_entries: _baselines, shard_runs: _shards, ...rest } = counts;
   return rest;
 }
 
