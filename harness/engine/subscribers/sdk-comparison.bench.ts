@@ -7,9 +7,12 @@
  *   flock /tmp/bench.lock node --import tsx harness/engine/subscribers/sdk-comparison.bench.ts
  *   SUBSCRIBERS=2000 RATE=1 DURATION=60s SDK_PROCESSES=2 WORKERS=2 flock /tmp/bench.lock node --import tsx …
  *   PROTOCOL=protobuf SDK_PROTOCOL=json IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
+ *   PING_INTERVAL=300s IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
  *
  * PROTOCOL is the engine fleet's Centrifugo protocol (json | protobuf, default json); SDK_PROTOCOL the SDK
  * fleet's (default json: `centrifuge`; protobuf: `centrifuge/build/protobuf`, the SDK's own Protobuf build).
+ * PING_INTERVAL is Centrifugo's `client.ping_interval` (default: Centrifugo's own, 25s): a long one takes the
+ * server's pings (and the pongs) out of the idle figure, leaving the fleets' own per-subscriber upkeep.
  *
  * Prints, for each fleet: CPU-s per million deliveries (and the kernel's share of it), KB per idle subscriber
  * (RSS growth while connecting, over the subscribers), connect + subscribe CPU per subscriber, idle CPU per
@@ -38,6 +41,7 @@ const idle = process.env.IDLE ?? '60s';
 const settleMs = Number(process.env.SETTLE_S ?? 5) * 1000;
 const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 const sdkProtocol = process.env.SDK_PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
+const pingInterval = process.env.PING_INTERVAL;
 
 const TSX = import.meta.resolve('tsx');
 const SDK_ENTRY = fileURLToPath(new URL('./sdk-fleet-process.ts', import.meta.url));
@@ -71,7 +75,8 @@ async function askAll(children: ChildProcess[]): Promise<{ delivered: number; su
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }, async (stack) => {
+const centrifugo = { logLevel: 'warn' as const, ...(pingInterval ? { pingInterval } : {}) };
+await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   const node = stack.endpoints.centrifugo.nodes[0]!;
 
   // ── The SDK fleet: forked, baseline sampled once the SDK is loaded, then connected to the end. ──
@@ -209,6 +214,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo: { logLevel: 'warn' } }
       sdkProcesses,
       engineProtocol: protocol,
       sdkProtocol,
+      pingInterval: pingInterval ?? '25s (Centrifugo default)',
     },
     published: count('messages_published'),
     lost: count('messages_lost'),
