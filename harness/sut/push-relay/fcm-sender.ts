@@ -1,3 +1,4 @@
+import http2 from 'node:http2';
 import type { Dispatcher } from 'undici';
 import { GoogleAccessToken, readServiceAccount } from './google-access-token.ts';
 import type { H2Sessions } from './h2-sessions.ts';
@@ -10,7 +11,6 @@ export interface FcmSenderOptions {
   credentialsFile: string;
   tokenUrl?: string;
   projectId?: string;
-  requestTimeoutMs: number;
 }
 
 /**
@@ -21,7 +21,8 @@ export interface FcmSenderOptions {
 export class FcmSender {
   private readonly path: string;
   private readonly auth: GoogleAccessToken;
-  private readonly timeoutMs: number;
+  /** The request headers for the current access token, built once per token (an hour), not per send. */
+  private headers: { access: string; value: http2.OutgoingHttpHeaders } | undefined;
 
   constructor(
     options: FcmSenderOptions,
@@ -33,7 +34,21 @@ export class FcmSender {
     const projectId = options.projectId ?? account.project_id;
     this.path = `${base.pathname.replace(/\/$/, '')}/projects/${encodeURIComponent(projectId)}/messages:send`;
     this.auth = new GoogleAccessToken(account, dispatcher, options.tokenUrl);
-    this.timeoutMs = options.requestTimeoutMs;
+  }
+
+  private headersFor(access: string): http2.OutgoingHttpHeaders {
+    if (this.headers?.access !== access) {
+      this.headers = {
+        access,
+        value: {
+          [http2.constants.HTTP2_HEADER_METHOD]: 'POST',
+          [http2.constants.HTTP2_HEADER_PATH]: this.path,
+          authorization: `Bearer ${access}`,
+          'content-type': 'application/json',
+        },
+      };
+    }
+    return this.headers.value;
   }
 
   get tokenExchanges(): number {
@@ -41,19 +56,16 @@ export class FcmSender {
   }
 
   async send(token: string, preparedMessage: string): Promise<Outcome> {
-    let access: string;
-    try {
-      access = await this.auth.get();
-    } catch {
-      return { kind: 'retry', cause: 'server' };
+    let access = this.auth.current();
+    if (access === undefined) {
+      try {
+        access = await this.auth.get();
+      } catch {
+        return { kind: 'retry', cause: 'server' };
+      }
     }
     try {
-      const response = await this.sessions.request(
-        this.path,
-        { authorization: `Bearer ${access}`, 'content-type': 'application/json' },
-        fcmRequestBody(preparedMessage, token),
-        this.timeoutMs,
-      );
+      const response = await this.sessions.request(this.headersFor(access), fcmRequestBody(preparedMessage, token));
       if (response.status === 200) return { kind: 'delivered' };
       const outcome = classifyFcm(response.status, response.body, response.retryAfter);
       if (outcome.kind === 'retry' && outcome.cause === 'auth') this.auth.invalidate(access);

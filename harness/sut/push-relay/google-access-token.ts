@@ -42,6 +42,11 @@ export class GoogleAccessToken {
     this.tokenUrl = tokenUrl ?? account.token_uri ?? 'https://oauth2.googleapis.com/token';
   }
 
+  /** The cached token while it is fresh, without a promise (the send path's common case); else undefined. */
+  current(): string | undefined {
+    return this.cached && Date.now() < this.cached.refreshAtMs ? this.cached.token : undefined;
+  }
+
   async get(): Promise<string> {
     if (this.cached && Date.now() < this.cached.refreshAtMs) return this.cached.token;
     this.inflight ??= this.exchange().finally(() => {

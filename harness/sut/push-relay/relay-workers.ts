@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import type { DeviceStore } from './device-store.ts';
 import { FanoutWorker } from './fanout-worker.ts';
 import { FcmSender } from './fcm-sender.ts';
-import { H2Sessions } from './h2-sessions.ts';
+import { H2Sessions, installLeanAsyncResourceBind } from './h2-sessions.ts';
 import type { PushQueue } from './push-queue.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { SendWorker } from './send-worker.ts';
@@ -26,6 +26,7 @@ export function startRelayWorkers(
   store: DeviceStore,
   log: (message: string) => void,
 ): RelayWorkers {
+  installLeanAsyncResourceBind();
   const ca = config.caFile ? readFileSync(config.caFile) : undefined;
   const dispatcher = new Agent({
     allowH2: true,
@@ -37,9 +38,8 @@ export function startRelayWorkers(
   });
   const timeoutMs = config.workers.requestTimeoutMs;
   const fcmSessions =
-    config.fcm && new H2Sessions(new URL(config.fcm.url).origin, config.http.connectionsPerOrigin, ca);
-  const fcm =
-    config.fcm && fcmSessions && new FcmSender({ ...config.fcm, requestTimeoutMs: timeoutMs }, dispatcher, fcmSessions);
+    config.fcm && new H2Sessions(new URL(config.fcm.url).origin, config.http.connectionsPerOrigin, ca, timeoutMs);
+  const fcm = config.fcm && fcmSessions && new FcmSender(config.fcm, dispatcher, fcmSessions);
   const webpush =
     config.webpush &&
     new WebPushSender({

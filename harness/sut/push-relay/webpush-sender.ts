@@ -1,3 +1,4 @@
+import http2 from 'node:http2';
 import webpush from 'web-push';
 import type { PushSubscriptionJson } from './api-schemas.ts';
 import { H2Sessions } from './h2-sessions.ts';
@@ -15,6 +16,7 @@ export interface WebPushSenderOptions {
   ca?: Buffer;
 }
 
+const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH } = http2.constants;
 const HEADER_CACHE_MS = 12 * 3600 * 1000;
 /** JWT lifetime: a header reused for 12 h still has ~12 h left, and never exceeds RFC 8292's 24 h. */
 const JWT_LIFETIME_S = 24 * 3600 - 300;
@@ -85,7 +87,12 @@ export class WebPushSender {
   private sessionsFor(origin: string): H2Sessions {
     let sessions = this.sessions.get(origin);
     if (!sessions) {
-      sessions = new H2Sessions(origin, this.options.connectionsPerOrigin, this.options.ca);
+      sessions = new H2Sessions(
+        origin,
+        this.options.connectionsPerOrigin,
+        this.options.ca,
+        this.options.requestTimeoutMs,
+      );
       this.sessions.set(origin, sessions);
     }
     return sessions;
@@ -95,11 +102,13 @@ export class WebPushSender {
     const subscription = this.subscription(subscriptionJson);
     // A subscription whose keys do not encrypt (wrong length, not on the curve) can never be sent to.
     if (!subscription) return { kind: 'failed', reason: 'invalid_subscription', dead: true };
-    const headers: Record<string, string> = {
+    const headers: http2.OutgoingHttpHeaders = {
+      [HTTP2_HEADER_METHOD]: 'POST',
+      [HTTP2_HEADER_PATH]: subscription.path,
       ttl: DEFAULT_TTL,
       authorization: this.authorization(subscription.origin),
     };
-    for (const [name, value] of Object.entries(prepared.h)) headers[name.toLowerCase()] = value;
+    for (const name in prepared.h) headers[name.toLowerCase()] = prepared.h[name];
     let body: Buffer | string = '';
     if (prepared.p) {
       try {
@@ -111,12 +120,7 @@ export class WebPushSender {
       headers['content-encoding'] = 'aes128gcm';
     }
     try {
-      const response = await this.sessionsFor(subscription.origin).request(
-        subscription.path,
-        headers,
-        body,
-        this.options.requestTimeoutMs,
-      );
+      const response = await this.sessionsFor(subscription.origin).request(headers, body);
       return classifyWebPush(response.status, response.retryAfter);
     } catch {
       return { kind: 'retry', cause: 'network' };
