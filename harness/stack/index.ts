@@ -6,7 +6,7 @@
 
 export { COMPOSE_DIR, REPO_ROOT, writeComposeConfig } from './compose/compose-config.ts';
 export type { ConsumerSpec } from './consumer-spec.ts';
-export { type EngineProbe, probeEngine } from './containers/engine.ts';
+export { containerEngineMissing, type EngineProbe, probeEngine } from './containers/engine.ts';
 export {
   assertNotRunning,
   type HeldStack,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { log } from '../../common/log.ts';
-import { findTool, SERVICE_TOOLS, setup, TEST_TOOLS } from '../../stack/index.ts';
+import { containerEngineMissing, findTool, SERVICE_TOOLS, setup, TEST_TOOLS } from '../../stack/index.ts';
 
 /** `centrifugo-bench setup`: installs missing services (apt) and builds the pinned Centrifugo once. */
 export function registerSetup(program: Command): void {
@@ -12,8 +12,9 @@ export function registerSetup(program: Command): void {
     .action(async (options: { forTests?: boolean }) => {
       const started = performance.now();
       const wanted = options.forTests ? [...SERVICE_TOOLS, ...TEST_TOOLS] : SERVICE_TOOLS;
-      const missingBefore = wanted.filter((id) => !findTool(id));
-      await setup({ only: wanted });
+      const missingBefore: string[] = wanted.filter((id) => !findTool(id));
+      if (await containerEngineMissing()) missingBefore.push('podman');
+      await setup({ only: wanted, containerEngine: true });
       if (missingBefore.length === 0) log.info('setup', 'everything is already there');
       else
         log.info('setup', `done in ${((performance.now() - started) / 1000).toFixed(0)}s: ${missingBefore.join(', ')}`);

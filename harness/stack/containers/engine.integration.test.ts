@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { containerEngineOnPath, pingSocket, probeEngine, writePodmanConf } from './engine.ts';
+import { pingSocket, podmanOnPath, probeEngine, writePodmanConf } from './engine.ts';
 
-const skip = containerEngineOnPath() ? false : 'no podman or docker CLI on this machine (run `centrifugo-bench setup`)';
+// The probe test starts Podman's API service itself: a Docker CLI alone (no daemon) cannot stand in for it.
+const skip = podmanOnPath() ? false : 'podman is not installed (run `centrifugo-bench setup` as root)';
 
 test('probe finds a running Podman API and reports it unreachable once stopped', {
   skip,

@@ -82,9 +82,19 @@ function binaryVersion(binary: string): string | null {
   }
 }
 
-/** Whether a Podman or Docker CLI is installed (setup installs Podman when neither is). */
-export function containerEngineOnPath(): boolean {
-  return binaryVersion('podman') !== null || binaryVersion('docker') !== null;
+/** Whether the Podman CLI is installed (it needs no daemon: the provider can serve its API per stack). */
+export function podmanOnPath(): boolean {
+  return binaryVersion('podman') !== null;
+}
+
+/**
+ * Whether `setup` should install Podman: no Podman CLI and no engine answering on the socket. A Docker CLI
+ * alone is not an engine (this project's machines ship one without a daemon), and a DOCKER_HOST the user set
+ * is their engine: if it is down, `doctor` says so, and installing Podman beside it would not help.
+ */
+export async function containerEngineMissing(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (podmanOnPath() || env.DOCKER_HOST) return false;
+  return !(await probeEngine(env)).reachable;
 }
 
 /** GET /_ping on the socket; resolves true on a 200 "OK", false on anything else within the timeout. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
-import { containerEngineOnPath } from '../containers/engine.ts';
+import { containerEngineMissing } from '../containers/engine.ts';
 import { CENTRIFUGO_MIN_GO, CENTRIFUGO_MODULE, CENTRIFUGO_VERSION } from '../versions.ts';
 import { findCdcJars, resolveCdcJars } from './kafka-jars.ts';
 import { cachedCentrifugoPath, toolsCacheDir } from './paths.ts';
@@ -206,6 +206,11 @@ async function buildCentrifugo(): Promise<string> {
 export interface SetupOptions {
   /** Limit setup to these tools (default: every service tool). */
   only?: ToolId[];
+  /**
+   * Also a container engine for the containers provider (Podman + runc) when none can run here. The `setup`
+   * command asks for it; a run's own tool check does not (it never installs an engine behind a user's back).
+   */
+  containerEngine?: boolean;
 }
 
 /** The Debian packages `setup` would install for these tools: those of the missing ones, without duplicates. */
@@ -226,7 +231,7 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
   const packages = missingPackages(wanted);
   // The containers provider (and its tests) need an engine: Podman + runc from the system packages when
   // neither Podman nor Docker exists (runc, not crun: crun fails on this kind of machine's hybrid cgroups).
-  if (!options.only && !containerEngineOnPath()) packages.push('podman', 'runc');
+  if (options.containerEngine && (await containerEngineMissing())) packages.push('podman', 'runc');
   if (packages.length > 0) await installPackages(packages);
   for (const id of wanted) {
     if (id === 'centrifugo' || findTool(id) || process.env[TOOLS[id].envVar]) continue;
