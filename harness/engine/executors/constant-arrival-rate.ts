@@ -24,10 +24,8 @@ export const schema = z.strictObject({
 export type Config = z.output<typeof schema>;
 
 const maxVUs = (c: Config) => Math.max(c.maxVUs ?? c.preAllocatedVUs, c.preAllocatedVUs);
-const offsets = (c: Config) => constantArrivals(c.rate / c.timeUnit, c.duration);
-
 /** When each iteration is due, ms from the executor's start (startTime not included). */
-export const arrivalOffsets = (c: Config): Iterable<number> => offsets(c);
+export const arrivalOffsets = (c: Config): Iterable<number> => constantArrivals(c.rate / c.timeUnit, c.duration);
 
 export function plan(c: Config): ExecutorPlan {
   const perSecond = (c.rate / c.timeUnit) * 1000;
@@ -35,7 +33,7 @@ export function plan(c: Config): ExecutorPlan {
   return {
     durationMs: c.duration,
     gracefulStopMs: c.gracefulStop,
-    iterations: countArrivals(offsets(c)),
+    iterations: countArrivals(arrivalOffsets(c)),
     maxVUs: maxVUs(c),
     description:
       `${perSecond.toFixed(2)} iterations/s for ${formatK6Duration(c.duration)} ` +
@@ -45,7 +43,7 @@ export function plan(c: Config): ExecutorPlan {
 
 export function run(c: Config, ctx: ExecutorContext): Promise<void> {
   return runArrivals(
-    offsets(c),
+    arrivalOffsets(c),
     { preAllocatedVUs: c.preAllocatedVUs, maxVUs: maxVUs(c), gracefulStopMs: c.gracefulStop },
     ctx,
   );

@@ -45,11 +45,9 @@ export function runExecutor(config: ExecutorConfig, ctx: ExecutorContext): Promi
  * included); undefined for the closed-model executors, whose iterations follow the VUs.
  */
 export function arrivalTimes(config: ExecutorConfig): number[] | undefined {
-  if (config.executor === 'constant-arrival-rate')
-    return [...constantArrivalRate.arrivalOffsets(config)].map((t) => config.startTime + t);
-  if (config.executor === 'ramping-arrival-rate')
-    return [...rampingArrivalRate.arrivalOffsets(config)].map((t) => config.startTime + t);
-  return undefined;
+  if (!isOpenModel(config.executor)) return undefined;
+  const module = EXECUTORS[config.executor] as { arrivalOffsets(c: ExecutorConfig): Iterable<number> };
+  return [...module.arrivalOffsets(config)].map((t) => config.startTime + t);
 }
 
 /** True for the open-model (arrival-rate) executors: latency is measured from the schedule. */

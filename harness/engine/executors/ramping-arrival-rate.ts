@@ -39,15 +39,14 @@ export const schema = z.strictObject({
 export type Config = z.output<typeof schema>;
 
 const maxVUs = (c: Config) => Math.max(c.maxVUs ?? c.preAllocatedVUs, c.preAllocatedVUs);
-const offsets = (c: Config) =>
+/** When each iteration is due, ms from the executor's start (startTime not included). */
+export const arrivalOffsets = (c: Config): Iterable<number> =>
   rampingArrivals(
     c.startRate / c.timeUnit,
     c.stages.map((s) => ({ durationMs: s.duration, target: s.target / c.timeUnit })),
     c.phase,
   );
 
-/** When each iteration is due, ms from the executor's start (startTime not included). */
-export const arrivalOffsets = (c: Config): Iterable<number> => offsets(c);
 const totalMs = (c: Config) => c.stages.reduce((sum, s) => sum + s.duration, 0);
 
 export function plan(c: Config): ExecutorPlan {
@@ -56,7 +55,7 @@ export function plan(c: Config): ExecutorPlan {
   return {
     durationMs: totalMs(c),
     gracefulStopMs: c.gracefulStop,
-    iterations: countArrivals(offsets(c)),
+    iterations: countArrivals(arrivalOffsets(c)),
     maxVUs: maxVUs(c),
     description:
       `Up to ${peak.toFixed(2)} iterations/s for ${formatK6Duration(totalMs(c))} over ${c.stages.length} stages ` +
@@ -66,7 +65,7 @@ export function plan(c: Config): ExecutorPlan {
 
 export function run(c: Config, ctx: ExecutorContext): Promise<void> {
   return runArrivals(
-    offsets(c),
+    arrivalOffsets(c),
     { preAllocatedVUs: c.preAllocatedVUs, maxVUs: maxVUs(c), gracefulStopMs: c.gracefulStop },
     ctx,
   );
