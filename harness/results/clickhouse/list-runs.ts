@@ -1,5 +1,5 @@
 import { connectResults, type ResultsTarget } from './connection.ts';
-import { broadcastModeOf, verdictOf } from './rows.ts';
+import { broadcastModeOf, endedStatus, verdictOf } from './rows.ts';
 import { listRunDirs, readRunInfo, readRunSummary } from './run-files.ts';
 
 export interface RunListing {
@@ -56,7 +56,7 @@ export async function listRuns(
     try {
       const info = readRunInfo(dir);
       const summary = readRunSummary(dir);
-      const status = summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
+      const status = endedStatus(summary);
       byId.set(info.runId, {
         runId: info.runId,
         scenario: info.scenario.name,

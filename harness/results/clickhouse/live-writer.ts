@@ -9,12 +9,12 @@ import type {
 } from '../../common/summary-types.ts';
 import { connectResults, type ResultsDb, type ResultsTarget } from './connection.ts';
 import {
+  endedStatus,
   eventRow,
   isoToUs,
   ledgerRows,
   pointRows,
   type Row,
-  type RunStatus,
   runRowFor,
   runRowTable,
   sampleRow,
@@ -135,7 +135,7 @@ class ClickHouseLiveWriter implements LiveWriter {
   async close(summary: RunSummary | null = null): Promise<LiveWriterResult> {
     if (this.closed) return this.result();
     try {
-      const status: RunStatus = summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
+      const status = endedStatus(summary);
       // The closing rows are few and say how the run ended: they bypass the bound.
       const closing: [TableName, Row[]][] = [
         [runRowTable(this.shard), [runRowFor(this.shard, this.info, summary, { status, source: 'live' })]],

@@ -5,12 +5,12 @@ import { log } from '../../common/log.ts';
 import type { DeliverySample, TimelineEvent, TimeseriesPoint } from '../../common/summary-types.ts';
 import { connectResults, type ResultsDb, type ResultsTarget } from './connection.ts';
 import {
+  endedStatus,
   eventRow,
   isoToUs,
   ledgerRows,
   pointRows,
   type Row,
-  type RunStatus,
   runRowFor,
   runRowTable,
   sampleRow,
@@ -70,11 +70,23 @@ async function waitForMutations(db: ResultsDb, tables: TableName[], timeoutMs: n
  * Deletes a run's rows (of one shard) from every per-run table and waits until they are gone.
  * Tables that hold none are skipped, so a first load issues no mutation at all.
  */
-export async function deleteRunRows(db: ResultsDb, runId: string, shard: string, timeoutMs = 120_000): Promise<number> {
+export function deleteRunRows(db: ResultsDb, runId: string, shard: string, timeoutMs = 120_000): Promise<number> {
+  // A shard owns only its rows in the sharded tables; the run's thresholds are the merged run's.
+  const tables = shard === '' ? RUN_TABLES : RUN_TABLES.filter((t) => SHARDED_TABLES.has(t));
+  return deleteRows(db, runId, shard, tables, timeoutMs);
+}
+
+/** Deletes a run's rows (of one shard, in the sharded tables) from these tables; returns how many there were. */
+async function deleteRows(
+  db: ResultsDb,
+  runId: string,
+  shard: string,
+  tables: readonly TableName[],
+  timeoutMs: number,
+): Promise<number> {
   let replaced = 0;
   const mutated: TableName[] = [];
-  // A shard owns only its rows in the sharded tables; the run's thresholds are the merged run's.
-  for (const table of shard === '' ? RUN_TABLES : RUN_TABLES.filter((t) => SHARDED_TABLES.has(t))) {
+  for (const table of tables) {
     const where = `run_id = ${sqlString(runId)}${SHARDED_TABLES.has(table) ? ` AND shard = ${sqlString(shard)}` : ''}`;
     const n = await count(db, `SELECT count() AS n FROM ${db.table(table)} WHERE ${where}`);
     if (n === 0) continue;
@@ -187,7 +199,7 @@ export async function loadRunDir(dir: string, target: ResultsTarget, options: Lo
     }
     await inserter.flush();
 
-    const status: RunStatus = summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
+    const status = endedStatus(summary);
     await inserter.add(runRowTable(shard), [runRowFor(shard, info, summary, { status, source: 'files' })]);
     await inserter.flush();
     return { runId, database: db.database, rows: inserter.counts, replacedRows, warnings, ms: Date.now() - started };
@@ -218,15 +230,10 @@ export async function writeMergedRunRow(dir: string, target: ResultsTarget): Pro
   const summary = readRunSummary(dir);
   const db = await connectResults(target);
   try {
-    const where = `run_id = ${sqlString(info.runId)}`;
-    const replacedRows = await count(db, `SELECT count() AS n FROM ${db.table('thresholds')} WHERE ${where}`);
-    if (replacedRows > 0) {
-      await db.client.command({ query: `ALTER TABLE ${db.table('thresholds')} DELETE WHERE ${where}` });
-      await waitForMutations(db, ['thresholds'], 120_000);
-    }
+    const replacedRows = await deleteRows(db, info.runId, '', ['thresholds'], 120_000);
     const inserter = new BatchInserter(db, 20_000);
     if (summary) await inserter.add('thresholds', thresholdRows(info.runId, summary.thresholds));
-    const status: RunStatus = summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
+    const status = endedStatus(summary);
     await inserter.add('runs', [runRowFor('', info, summary, { status, source: 'merge' })]);
     await inserter.flush();
     return {
@@ -248,16 +255,18 @@ async function loadMergedRunDir(dir: string, target: ResultsTarget, options: Loa
   const rows: Partial<Record<TableName, number>> = {};
   const warnings: string[] = [];
   let replacedRows = 0;
+  const addRows = (counts: Partial<Record<TableName, number>>) => {
+    for (const [table, n] of Object.entries(counts))
+      rows[table as TableName] = (rows[table as TableName] ?? 0) + (n ?? 0);
+  };
   for (const shard of mergedShardDirs(dir)) {
     const loaded = await loadRunDir(shard.dir, target, { ...options, shard: shard.shard });
-    for (const [table, n] of Object.entries(loaded.rows))
-      rows[table as TableName] = (rows[table as TableName] ?? 0) + (n ?? 0);
+    addRows(loaded.rows);
     warnings.push(...loaded.warnings.map((warning) => `shard ${shard.shard}: ${warning}`));
     replacedRows += loaded.replacedRows;
   }
   const merged = await writeMergedRunRow(dir, target);
-  for (const [table, n] of Object.entries(merged.rows))
-    rows[table as TableName] = (rows[table as TableName] ?? 0) + (n ?? 0);
+  addRows(merged.rows);
   return {
     runId: merged.runId,
     database: merged.database,

@@ -66,6 +66,11 @@ export function broadcastModeOf(info: RunInfo): string {
 
 export type RunStatus = 'running' | 'finished' | 'aborted' | 'incomplete';
 
+/** How a run that has stopped ended, from its summary: none means it never wrote one. */
+export function endedStatus(summary: Pick<RunSummary, 'aborted'> | null): RunStatus {
+  return summary ? (summary.aborted ? 'aborted' : 'finished') : 'incomplete';
+}
+
 export function verdictOf(summary: RunSummary | null, status: RunStatus): string {
   if (!summary) return status === 'running' ? 'running' : 'unknown';
   if (!summary.valid) return 'invalid';

@@ -48,7 +48,8 @@ export class GoogleAccessToken {
   }
 
   async get(): Promise<string> {
-    if (this.cached && Date.now() < this.cached.refreshAtMs) return this.cached.token;
+    const fresh = this.current();
+    if (fresh !== undefined) return fresh;
     this.inflight ??= this.exchange().finally(() => {
       this.inflight = undefined;
     });
