@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors.ts';
 import { log } from '../../common/log.ts';
+import { cachedEcdhHelperPath, ecdhHelperSource } from '../../sut/push-relay/index.ts';
 import { containerEngineMissing } from '../containers/engine.ts';
 import { CENTRIFUGO_MIN_GO, CENTRIFUGO_MODULE, CENTRIFUGO_VERSION } from '../versions.ts';
 import { findCdcJars, resolveCdcJars } from './kafka-jars.ts';
@@ -203,6 +204,39 @@ async function buildCentrifugo(): Promise<string> {
   return target;
 }
 
+/**
+ * Builds the push relay's ECDH helper (harness/sut/push-relay/ecdh-helper, Go's standard library only: no module
+ * download) into the tools cache, in a folder named after its source's hash, so a changed source rebuilds. Not
+ * fatal: without it the relay does its Web Push ECDH on node:crypto, slower, and says so.
+ */
+async function buildEcdhHelper(): Promise<void> {
+  const target = cachedEcdhHelperPath(toolsCacheDir());
+  if (existsSync(target)) return;
+  const go = findTool('go');
+  if (!go) {
+    log.warn('setup', `no Go: the push relay's ECDH helper is not built (the relay uses node:crypto instead)`);
+    return;
+  }
+  const targetDir = path.dirname(target);
+  const work = `${targetDir}.build-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const result = await run(go.path, ['build', '-trimpath', '-o', path.join(work, 'ecdh-helper'), '.'], {
+    cwd: ecdhHelperSource().dir,
+    // GOTOOLCHAIN=local: the go.mod's `go 1.20` (crypto/ecdh's first release) never asks for a toolchain download.
+    env: { CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false', GOTOOLCHAIN: 'local' },
+  });
+  if (result.code !== 0 || !existsSync(path.join(work, 'ecdh-helper'))) {
+    rmSync(work, { recursive: true, force: true });
+    log.warn('setup', `building the push relay's ECDH helper failed (go exited ${result.code}); node:crypto instead`);
+    for (const line of result.output.trimEnd().split('\n').slice(-10)) log.warn('setup', line);
+    return;
+  }
+  rmSync(targetDir, { recursive: true, force: true });
+  renameSync(work, targetDir); // atomic: a half-built binary is never found
+  log.info('setup', `built the push relay's ECDH helper → ${target}`);
+}
+
 export interface SetupOptions {
   /** Limit setup to these tools (default: every service tool). */
   only?: ToolId[];
@@ -241,6 +275,10 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
     await withLock('centrifugo-build', async () => {
       if (!findTool('centrifugo')) await buildCentrifugo();
     });
+  }
+  // Whenever the service tools are asked for (setup; setup --for-tests, which npm test runs on a clean clone).
+  if (wanted.includes('centrifugo') && !existsSync(cachedEcdhHelperPath(toolsCacheDir()))) {
+    await withLock('ecdh-helper-build', buildEcdhHelper);
   }
   // Maven is there for one thing: the cdc modes' jars, resolved once into the tools cache.
   if (wanted.includes('mvn') && !findCdcJars()) {

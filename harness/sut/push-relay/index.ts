@@ -10,5 +10,7 @@ export {
   PushRelayClient,
   unbindUserFromRoom,
 } from './client.ts';
+/** The Web Push ECDH helper's source and cached build path: setup builds it (harness/stack/toolchain/setup.ts). */
+export { cachedEcdhHelperPath, ecdhHelperSource } from './ecdh-helper.ts';
 export type { RelayConfigInput } from './relay-config.ts';
 export { RELAY_VERSION } from './version.ts';

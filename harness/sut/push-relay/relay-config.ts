@@ -45,6 +45,11 @@ export const RelayConfigSchema = z.strictObject({
       vapidPrivateKey: z.string().min(40),
       subject: z.string().regex(/^(mailto:|https:)/, 'must be a mailto: or https: URL'),
       batchSize: z.number().int().min(1).max(1000).default(100),
+      /**
+       * Where the per-message ECDH runs: `helper` — the ecdh-helper process setup builds (node:crypto when it is
+       * not built or dies); `node` — node:crypto always (A/B runs; so does the env PUSH_RELAY_ECDH=node).
+       */
+      ecdh: z.enum(['helper', 'node']).default('helper'),
     })
     .optional(),
   /** Outgoing HTTP (FCM and Web Push share it): HTTP/2 when the server offers it, long-lived sessions. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
@@ -15,6 +15,7 @@ import { Agent } from 'undici';
 import webpush from 'web-push';
 import type { Stack } from '../../stack/index.ts';
 import { startTestStack } from '../../stack/testing.ts';
+import { cachedEcdhHelperPath } from './ecdh-helper.ts';
 import type { RelayConfigInput } from './relay-config.ts';
 
 const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -144,4 +145,71 @@ it('claims what a killed relay left in flight and keeps the ledger exact', async
   await sink('PUT', 'faults', {});
   second.child.kill('SIGTERM');
   await new Promise((resolve) => second.child.once('exit', resolve));
+});
+
+/** Running processes named ecdh-helper under `root` (zombies, exited and awaiting their reaper, do not count). */
+function ecdhHelpersUnder(root: number): number[] {
+  const parent = new Map<number, number>();
+  const helpers: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    if (fields[0] === 'Z') continue;
+    parent.set(Number(entry), Number(fields[1]));
+    if (stat.slice(stat.indexOf('(') + 1, close) === 'ecdh-helper') helpers.push(Number(entry));
+  }
+  return helpers.filter((pid) => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true;
+    return false;
+  });
+}
+
+async function gone(pids: number[], ms = 5000): Promise<number[]> {
+  const alive = (pid: number) => {
+    try {
+      return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    } catch {
+      return false;
+    }
+  };
+  const until = Date.now() + ms;
+  while (pids.some(alive) && Date.now() < until) await sleep(50);
+  return pids.filter(alive);
+}
+
+it('leaves no ECDH helper behind: one per worker process, gone on SIGTERM and on SIGKILL', async (t) => {
+  if (!existsSync(cachedEcdhHelperPath()) || process.env.PUSH_RELAY_ECDH === 'node') {
+    t.skip('the ECDH helper is not built (setup builds it) or is switched off');
+    return;
+  }
+  const sinkEndpoints = stack.endpoints.pushSink!;
+  const vapid = webpush.generateVAPIDKeys();
+  const base: RelayConfigInput = {
+    apiKey: 'orphan-test-key',
+    postgresUrl: stack.endpoints.postgres!.url,
+    redisUrl: stack.endpoints.redis!.url,
+    redisPrefix: 'orphan',
+    caFile: sinkEndpoints.caFile,
+    webpush: { vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, subject: 'mailto:b@example.com' },
+  };
+  for (const [processes, signal] of [
+    [2, 'SIGTERM'],
+    [0, 'SIGKILL'],
+  ] as const) {
+    const configFile = path.join(dir, `orphan-${processes}.json`);
+    writeFileSync(configFile, JSON.stringify({ ...base, workers: { processes } }), { mode: 0o600 });
+    const relay = await startRelay(configFile);
+    const helpers = ecdhHelpersUnder(relay.child.pid!);
+    assert.equal(helpers.length, Math.max(1, processes), `one helper per sending process (${processes} workers)`);
+    relay.child.kill(signal);
+    await new Promise((resolve) => relay.child.once('exit', resolve));
+    assert.deepEqual(await gone(helpers), [], `no helper outlives a relay stopped with ${signal}`);
+  }
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import type { DeviceStore } from './device-store.ts';
+import { resolveEcdhHelper } from './ecdh-helper.ts';
 import { FanoutWorker } from './fanout-worker.ts';
 import { FcmSender } from './fcm-sender.ts';
 import { H2Sessions, installLeanAsyncResourceBind } from './h2-sessions.ts';
@@ -40,6 +41,14 @@ export function startRelayWorkers(
   const fcmSessions =
     config.fcm && new H2Sessions(new URL(config.fcm.url).origin, config.http.connectionsPerOrigin, ca, timeoutMs);
   const fcm = config.fcm && fcmSessions && new FcmSender(config.fcm, dispatcher, fcmSessions);
+  const ecdhHelper = config.webpush && resolveEcdhHelper(config.webpush.ecdh);
+  if (config.webpush && !ecdhHelper) {
+    log(
+      process.env.PUSH_RELAY_ECDH === 'node' || config.webpush.ecdh === 'node'
+        ? 'Web Push ECDH on node:crypto (forced)'
+        : 'Web Push ECDH on node:crypto: the ecdh helper is not built (`centrifugo-bench setup` builds it)',
+    );
+  }
   const webpush =
     config.webpush &&
     new WebPushSender({
@@ -47,6 +56,9 @@ export function startRelayWorkers(
       requestTimeoutMs: timeoutMs,
       connectionsPerOrigin: config.http.connectionsPerOrigin,
       ca,
+      // One helper per process that sends (each worker process has its own), killed with it.
+      ecdhHelper,
+      log,
     });
 
   const send = new SendWorker({

@@ -1,4 +1,5 @@
-import { createCipheriv, createECDH, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { type EcdhResult, nodeEcdh } from './ecdh-helper.ts';
 
 /** A subscription's keys, decoded once (RFC 8291 §3: `p256dh` = the UA's P-256 public key, `auth` = its secret). */
 export interface UserAgentKeys {
@@ -36,7 +37,9 @@ export function userAgentKeys(p256dh: string, auth: string): UserAgentKeys {
  * aes128gcm encryption of one Web Push message (RFC 8291 + RFC 8188), straight on node:crypto: one ECDH key
  * generation, one ECDH, five HMACs (HKDF spelled out: crypto.hkdfSync costs 4× an HMAC here) and one AES-GCM
  * pass — the same work as web-push/http_ece without their per-message base64 round trips and option parsing.
- * The ECDH itself (~25 µs key generation + ~105 µs shared secret on this box) is most of the cost and stays.
+ * The ECDH itself (~25 µs key generation + ~105 µs shared secret on this box) is most of the cost: the relay
+ * computes it in a helper process (`EcdhHelper`, ~80 µs on Go's crypto/ecdh) and passes it to
+ * `encryptWebPushWith`; this function does it on node:crypto.
  *
  * The sender's key pair and the salt are fresh for every message: RFC 8291 §3.1 has the application server
  * generate a new ECDH key pair for the message (its public key travels in the record's keyid; the wording goes
@@ -45,9 +48,12 @@ export function userAgentKeys(p256dh: string, auth: string): UserAgentKeys {
  * IKM for every message to one subscription, so it is not an optimisation this relay takes.
  */
 export function encryptWebPush(ua: UserAgentKeys, plaintext: Buffer): Buffer {
-  const ecdh = createECDH('prime256v1');
-  const senderPublic = ecdh.generateKeys();
-  const sharedSecret = ecdh.computeSecret(ua.publicKey);
+  return encryptWebPushWith(ua, plaintext, nodeEcdh(ua.publicKey));
+}
+
+/** The same encryption with the ECDH done elsewhere: `ecdh` must be a fresh key pair's, for this message only. */
+export function encryptWebPushWith(ua: UserAgentKeys, plaintext: Buffer, ecdh: EcdhResult): Buffer {
+  const { senderPublic, sharedSecret } = ecdh;
   // RFC 8291 §3.4: IKM = HKDF(salt = auth_secret, ikm = ecdh_secret, info = key_info, 32).
   const prkKey = hmac(ua.authSecret, sharedSecret);
   const ikm = createHmac('sha256', prkKey).update(ua.keyInfoHead).update(senderPublic).update(IKM_INFO_END).digest();

@@ -1,9 +1,10 @@
 import http2 from 'node:http2';
 import webpush from 'web-push';
 import type { PushSubscriptionJson } from './api-schemas.ts';
+import { EcdhHelper, nodeEcdh } from './ecdh-helper.ts';
 import { H2Sessions } from './h2-sessions.ts';
 import { classifyWebPush, type Outcome } from './outcome.ts';
-import { encryptWebPush, type UserAgentKeys, userAgentKeys } from './webpush-encrypt.ts';
+import { encryptWebPushWith, type UserAgentKeys, userAgentKeys } from './webpush-encrypt.ts';
 
 export interface WebPushSenderOptions {
   vapidPublicKey: string;
@@ -14,6 +15,9 @@ export interface WebPushSenderOptions {
   connectionsPerOrigin: number;
   /** The CA the push services' certificates chain to (the sink's), or the system's. */
   ca?: Buffer;
+  /** The ECDH helper binary (`resolveEcdhHelper`); undefined: ECDH on node:crypto. */
+  ecdhHelper?: string;
+  log?: (message: string) => void;
 }
 
 const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH } = http2.constants;
@@ -32,8 +36,9 @@ interface Subscription {
 }
 
 /**
- * Web Push (RFC 8030/8291/8292): aes128gcm encryption per message on node:crypto (`encryptWebPush`: a fresh
- * sender key pair and salt each time, as the RFC requires), the VAPID `Authorization` header signed once per
+ * Web Push (RFC 8030/8291/8292): aes128gcm encryption per message (`encryptWebPushWith`: a fresh sender key
+ * pair and salt each time, as the RFC requires; the ECDH in this process's helper, `EcdhHelper`, when there is
+ * one — it falls back to node:crypto on its own), the VAPID `Authorization` header signed once per
  * audience (push service origin) and reused for 12 h — re-signing per message costs 4× the encryption
  * (push.md §5) — and the request sent over raw `node:http2` sessions per origin (`H2Sessions`, as FCM: about
  * half undici's CPU per request). A subscription's JSON is decoded once and kept.
@@ -42,9 +47,12 @@ export class WebPushSender {
   private readonly vapid = new Map<string, { header: string; untilMs: number }>();
   private readonly sessions = new Map<string, H2Sessions>();
   private readonly subscriptions = new Map<string, Subscription | null>();
+  private readonly ecdh: EcdhHelper | undefined;
   vapidSignatures = 0;
 
-  constructor(private readonly options: WebPushSenderOptions) {}
+  constructor(private readonly options: WebPushSenderOptions) {
+    this.ecdh = options.ecdhHelper ? new EcdhHelper(options.ecdhHelper, options.log) : undefined;
+  }
 
   private authorization(audience: string): string {
     const cached = this.vapid.get(audience);
@@ -112,7 +120,9 @@ export class WebPushSender {
     let body: Buffer | string = '';
     if (prepared.p) {
       try {
-        body = encryptWebPush(subscription.keys, Buffer.from(prepared.p));
+        const keys = subscription.keys;
+        const ecdh = this.ecdh ? await this.ecdh.derive(keys.publicKey) : nodeEcdh(keys.publicKey);
+        body = encryptWebPushWith(keys, Buffer.from(prepared.p), ecdh);
       } catch {
         return { kind: 'failed', reason: 'invalid_subscription', dead: true };
       }
@@ -128,6 +138,7 @@ export class WebPushSender {
   }
 
   close(): void {
+    this.ecdh?.close();
     for (const sessions of this.sessions.values()) sessions.close();
     this.sessions.clear();
   }

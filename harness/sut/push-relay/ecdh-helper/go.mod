@@ -1,0 +1,3 @@
+module centrifugo-bench/ecdh-helper
+
+go 1.20
