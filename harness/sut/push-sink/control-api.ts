@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nowUs } from './clock.ts';
 import { fcmToken } from './device-tokens.ts';
 import type { ControlCall } from './protocol.ts';
 import { jsonReply, type SinkReply } from './reply.ts';
@@ -100,6 +101,10 @@ export function handleControl(
       }
       return jsonReply(200, { start, count, subscriptions });
     }
+    case 'GET /__sink/clock':
+      // The sink's clock, answered by the worker at once (every process reads the same CLOCK_MONOTONIC): a
+      // sharded flood estimates its offset to it NTP-style and stamps `bench_t` on it (engine/push/flood-shard.ts).
+      return jsonReply(200, { nowUs: nowUs() });
     case 'GET /__sink/stats':
       return forward({ op: 'stats' });
     case 'POST /__sink/stats/reset':
