@@ -51,9 +51,25 @@ export async function estimateClockOffset(
   };
 }
 
-/** Why a run's clocks cannot be trusted, or undefined when both estimates are within the bound. */
+/**
+ * A third clock's offset to the coordinator, through this shard: `toCoordinator` (this shard → coordinator) minus
+ * `toThird` (this shard → the third clock, e.g. the push sink's), both estimated on the same local clock. The true
+ * offset lies within the sum of both uncertainties (each estimate may be off by its own, in either direction).
+ */
+export function offsetThrough(toCoordinator: ClockOffset, toThird: ClockOffset): ClockOffset {
+  return {
+    offsetUs: toCoordinator.offsetUs - toThird.offsetUs,
+    uncertaintyUs: toCoordinator.uncertaintyUs + toThird.uncertaintyUs,
+    samples: toThird.samples,
+  };
+}
+
+/**
+ * Why a run's clocks cannot be trusted, or undefined when both estimates are within the bound. `subject`: a
+ * shard's index, or what else was measured (e.g. "shard 1's push sink").
+ */
 export function clockInvalidReason(
-  shardIndex: number,
+  subject: number | string,
   before: ClockOffset,
   after: ClockOffset,
   maxUncertaintyUs = DEFAULT_MAX_UNCERTAINTY_US,
@@ -61,7 +77,7 @@ export function clockInvalidReason(
   const worst = Math.max(before.uncertaintyUs, after.uncertaintyUs, Math.abs(after.offsetUs - before.offsetUs));
   if (worst <= maxUncertaintyUs) return undefined;
   return (
-    `shard ${shardIndex}: clock offset uncertain by ${(worst / 1000).toFixed(2)} ms ` +
+    `${typeof subject === 'number' ? `shard ${subject}` : subject}: clock offset uncertain by ${(worst / 1000).toFixed(2)} ms ` +
     `(bound ${(maxUncertaintyUs / 1000).toFixed(2)} ms; before ±${(before.uncertaintyUs / 1000).toFixed(2)}, ` +
     `after ±${(after.uncertaintyUs / 1000).toFixed(2)}, drift ${((after.offsetUs - before.offsetUs) / 1000).toFixed(2)} ms)`
   );

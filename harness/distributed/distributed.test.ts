@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../common/errors.ts';
-import { clockInvalidReason, estimateClockOffset } from './clock-sync.ts';
+import { clockInvalidReason, estimateClockOffset, offsetThrough } from './clock-sync.ts';
 import { ownsKey, sliceCount, sliceItems, sliceRange, sliceRate } from './segments.ts';
 import { parseShardFlag, resolveShard, type Shard } from './shard.ts';
 
@@ -100,5 +100,24 @@ describe('clock sync', () => {
     const drifted = { offsetUs: 9000, uncertaintyUs: 200, samples: 8 };
     assert.equal(clockInvalidReason(1, good, good), undefined);
     assert.match(clockInvalidReason(1, good, drifted) ?? '', /^shard 1: clock offset uncertain by 8\.00 ms/);
+  });
+
+  it('a third clock (the push sink) through a shard: offsets subtract, uncertainties add', async () => {
+    // Shard 250 ms ahead of the coordinator, sink 150 ms behind it: seen from the shard, the sink is 400 ms behind.
+    const coordinatorNow = () => performance.now() * 1000;
+    const localClock = () => coordinatorNow() + 250_000;
+    const sinkNow = () => coordinatorNow() - 150_000;
+    const toCoordinator = await estimateClockOffset(async () => coordinatorNow(), { localClock, roundTrips: 8 });
+    const toSink = await estimateClockOffset(async () => sinkNow(), { localClock, roundTrips: 8 });
+    const sink = offsetThrough(toCoordinator, toSink);
+    assert.ok(
+      Math.abs(sink.offsetUs - 150_000) <= sink.uncertaintyUs + 1,
+      `sink offset ${sink.offsetUs} ± ${sink.uncertaintyUs}`,
+    );
+    assert.equal(sink.uncertaintyUs, toCoordinator.uncertaintyUs + toSink.uncertaintyUs);
+    assert.match(
+      clockInvalidReason("shard 1's push sink", { ...sink, uncertaintyUs: 6000 }, sink) ?? '',
+      /^shard 1's push sink: clock offset uncertain by 6\.00 ms/,
+    );
   });
 });

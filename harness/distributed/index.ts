@@ -5,6 +5,7 @@ export {
   DEFAULT_MAX_UNCERTAINTY_US,
   estimateClockOffset,
   type LocalClock,
+  offsetThrough,
 } from './clock-sync.ts';
 export {
   type Coordinator,

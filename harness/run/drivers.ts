@@ -18,10 +18,13 @@ import type { DriverKind, RunPlan } from './plan.ts';
 import type { Seeded } from './seed.ts';
 import { roomShare, sliceAudience, slicePushFlood, sliceWorkload, streamSharingFor } from './shard-slice.ts';
 
+/** The engine's hooks, and what only a shard of a push flood uses: its session's estimate of the sink's clock. */
+export type RunHooks = EngineHooks & { sinkClockOffset?: PushFloodShard['sinkClockOffset'] };
+
 interface Driver {
   /** The plan lines printed before anything starts. */
   describe(plan: RunPlan): string[];
-  run(plan: RunPlan, stack: Stack, seeded: Seeded, hooks: EngineHooks): Promise<DriverResult>;
+  run(plan: RunPlan, stack: Stack, seeded: Seeded, hooks: RunHooks): Promise<DriverResult>;
 }
 
 const websocket: Driver = {
@@ -126,17 +129,27 @@ const push: Driver = {
 };
 
 /**
- * A push flood shard's part in the distributed run: the session's start barrier, and its exchange of what each
- * shard published — the coordinator hands any JSON per key to every shard, here each shard's ledger.
+ * A push flood shard's part in the distributed run: the session's start barrier, its exchange of what each
+ * shard published — the coordinator hands any JSON per key to every shard, here each shard's ledger —, its
+ * offset to the coordinator and its estimate of the sink's (engine/push/flood-shard.ts, "Time across machines").
  */
-function pushShard(plan: RunPlan, devices: PushFloodShard['devices'], hooks: EngineHooks): PushFloodShard {
-  const { startBarrier, exchangePublished } = hooks;
-  if (!startBarrier || !exchangePublished) throw new Error('a push flood shard runs inside a shard session');
+function pushShard(plan: RunPlan, devices: PushFloodShard['devices'], hooks: RunHooks): PushFloodShard {
+  const { startBarrier, exchangePublished, sinkClockOffset } = hooks;
+  if (!startBarrier || !exchangePublished || !sinkClockOffset)
+    throw new Error('a push flood shard runs inside a shard session');
   // The exchange is typed for the engine's stream records; the coordinator stores whatever JSON it is given.
   const exchange = exchangePublished as unknown as (
     own: Record<string, PushLedger>,
   ) => Promise<Record<string, PushLedger>>;
-  return { index: plan.shard.index, count: plan.shard.count, devices, startBarrier, exchangeLedgers: exchange };
+  return {
+    index: plan.shard.index,
+    count: plan.shard.count,
+    devices,
+    startBarrier,
+    exchangeLedgers: exchange,
+    clockOffsetUs: hooks.clockOffsetUs ?? 0,
+    sinkClockOffset,
+  };
 }
 
 export const DRIVERS: Record<DriverKind, Driver> = { websocket, push };

@@ -293,7 +293,11 @@ function mergeTimelines(shards: readonly FinishedShard[]): TimelineEvent[] {
         (clock.after
           ? `, ${(clock.after.offsetUs / 1000).toFixed(3)} ms ± ${(clock.after.uncertaintyUs / 1000).toFixed(3)} ms after`
           : '') +
-        ` (bound ${(clock.maxUncertaintyUs / 1000).toFixed(1)} ms)`,
+        ` (bound ${(clock.maxUncertaintyUs / 1000).toFixed(1)} ms)` +
+        (clock.sink
+          ? `; push sink offset ${(clock.sink.before.offsetUs / 1000).toFixed(3)} ms ± ` +
+            `${(clock.sink.before.uncertaintyUs / 1000).toFixed(3)} ms through this shard`
+          : ''),
     });
     for (const event of files.timeline) events.push({ ...event, name: `shard ${index}: ${event.name}` });
   }

@@ -12,15 +12,15 @@ import path from 'node:path';
 import { log } from '../common/log.ts';
 import { newRunId, resultsRoot } from '../common/run-id.ts';
 import { type RunSummary, SUMMARY_SCHEMA_VERSION } from '../common/summary-types.ts';
-import type { DriverResult, EngineHooks } from '../engine/index.ts';
+import type { DriverResult } from '../engine/index.ts';
 import { checkAbort, decideVerdict, evaluateThresholds, percentileLookupFromHdr, type Verdict } from '../gate/index.ts';
 import { gatherRunInfo } from '../results/files/index.ts';
 import { ensureTools, type Stack, servicesFor, startStack } from '../stack/index.ts';
-import { DRIVERS } from './drivers.ts';
+import { DRIVERS, type RunHooks } from './drivers.ts';
 import { createOutputs, type Output, ReportOutput, type RunEnd } from './outputs/index.ts';
 import type { RunPlan } from './plan.ts';
 import { seedStack } from './seed.ts';
-import { type DistributedOptions, ShardSession, writeShardRecord } from './shard-session.ts';
+import { type DistributedOptions, type ShardHooks, ShardSession, writeShardRecord } from './shard-session.ts';
 
 export interface RunOptions {
   signal: AbortSignal;
@@ -146,7 +146,7 @@ async function drive(
   stack: Stack,
   outputs: Output[],
   signal: AbortSignal,
-  shardHooks: Pick<EngineHooks, 'startBarrier' | 'exchangePublished' | 'clockOffsetUs'>,
+  shardHooks: ShardHooks,
 ): Promise<Driven> {
   const stop = new AbortController();
   const stopOn = (reason: unknown) => stop.abort(reason);
@@ -165,7 +165,7 @@ async function drive(
     const thresholds = plan.thresholds;
     const started = performance.now();
     const sampleRate = plan.scenario.results.sampleRate;
-    const hooks: EngineHooks = {
+    const hooks: RunHooks = {
       ...shardHooks,
       signal: stop.signal,
       onPoint: (point) => {

@@ -16,10 +16,12 @@ import {
   CoordinatorClient,
   clockInvalidReason,
   DEFAULT_MAX_UNCERTAINTY_US,
+  estimateClockOffset,
+  offsetThrough,
   type Shard,
 } from '../distributed/index.ts';
-import type { EngineHooks } from '../engine/index.ts';
 import { harnessVersion, RUN_FILES } from '../results/files/index.ts';
+import type { RunHooks } from './drivers.ts';
 import { type RunPlan, scenarioHash } from './plan.ts';
 
 export interface DistributedOptions {
@@ -48,6 +50,12 @@ export interface ShardRecord {
     maxUncertaintyUs: number;
     epochMinusMonoUs: number;
     testSkewUs: number;
+    /**
+     * A push flood with a sink: the sink's clock offset to the coordinator, as this shard estimated it (its offset
+     * to the coordinator minus its offset to the sink; uncertainty: both added) before the flood and after its
+     * drain. This shard's `bench_t` stamps take it out (engine/push/flood-shard.ts); it counts into the bound.
+     */
+    sink?: { before: ClockOffset; after: ClockOffset | null };
   };
   /** The start instant, coordinator µs since the epoch (null: the run never got there). */
   startAtUs: number | null;
@@ -56,6 +64,9 @@ export interface ShardRecord {
 }
 
 export const SHARD_RECORD_FILE = 'shard.json';
+
+/** What a shard's session adds to the driver's hooks. */
+export type ShardHooks = Pick<RunHooks, 'startBarrier' | 'exchangePublished' | 'clockOffsetUs' | 'sinkClockOffset'>;
 
 /**
  * Test-only: CENTRIFUGO_BENCH_TEST_CLOCK_SKEW_MS shifts this shard's whole clock by a known amount (what a
@@ -72,6 +83,7 @@ function testClockSkewUs(): number {
 export class ShardSession {
   private readonly stopController = new AbortController();
   private startAtUs: number | null = null;
+  private sinkClock: { before: ClockOffset; after: ClockOffset | null } | undefined;
 
   private constructor(
     private readonly client: CoordinatorClient,
@@ -120,9 +132,10 @@ export class ShardSession {
    * engine's workers add to CLOCK_MONOTONIC so intended send times and receive times are in the coordinator's
    * time base (the test-only skew is part of this shard's clock, so it is added too — and cancelled by the estimate).
    */
-  engineHooks(): Pick<EngineHooks, 'startBarrier' | 'exchangePublished' | 'clockOffsetUs'> {
+  engineHooks(): ShardHooks {
     const timeoutMs = this.options.waitTimeoutMs ?? 600_000;
     return {
+      sinkClockOffset: (readSinkClock, when) => this.measureSinkClock(readSinkClock, when),
       clockOffsetUs: Math.round(this.skewUs + this.before.offsetUs),
       startBarrier: async () => {
         const startAtUs = await this.stoppingOnFailure(this.client.startBarrier(timeoutMs));
@@ -133,6 +146,23 @@ export class ShardSession {
       },
       exchangePublished: (own) => this.stoppingOnFailure(this.client.exchangePublished(own, timeoutMs)),
     };
+  }
+
+  /**
+   * The push sink's offset to the coordinator through this shard: both estimated on this shard's run clock (with
+   * its test-only skew), so the shard's own offset enters the flood's stamps twice and cancels (flood-shard.ts).
+   */
+  private async measureSinkClock(readSinkClock: () => Promise<number>, when: 'before' | 'after'): Promise<number> {
+    const toSink = await estimateClockOffset(readSinkClock, { localClock: this.localClock, roundTrips: 16 });
+    const sink = offsetThrough(this.before, toSink);
+    if (when === 'before') this.sinkClock = { before: sink, after: null };
+    else if (this.sinkClock) this.sinkClock.after = sink;
+    log.info(
+      'shard',
+      `push sink clock ${when} the flood: offset ${(sink.offsetUs / 1000).toFixed(3)} ms ± ` +
+        `${(sink.uncertaintyUs / 1000).toFixed(3)} ms to the coordinator (through shard ${this.plan.shard.index})`,
+    );
+    return sink.offsetUs;
   }
 
   /** A wait on the other shards that fails (the run aborted, a timeout) stops this shard as the run's decision. */
@@ -159,6 +189,13 @@ export class ShardSession {
         `shard ${this.plan.shard.index}: the coordinator could not be reached after the run (${(error as Error).message})`,
       );
     }
+    const sink = this.sinkClock;
+    if (sink) {
+      const subject = `shard ${this.plan.shard.index}'s push sink`;
+      // Not measured after (the sink went away mid-run): the before estimate alone, its drift unknown.
+      const sinkReason = clockInvalidReason(subject, sink.before, sink.after ?? sink.before, maxUncertaintyUs);
+      if (sinkReason) invalidReasons.push(sinkReason);
+    }
     return {
       invalidReasons,
       record: {
@@ -173,6 +210,7 @@ export class ShardSession {
           maxUncertaintyUs,
           epochMinusMonoUs: Math.round((performance.timeOrigin + performance.now()) * 1000 - monoUs()),
           testSkewUs: this.skewUs,
+          ...(sink ? { sink } : {}),
         },
         startAtUs: this.startAtUs,
       },

@@ -130,6 +130,11 @@ class PushFloodRun {
   private sinkStatsReset = false;
   /** Shard 0 of a sharded flood: the sink's run-wide figures cover every shard's pushes (flood-shard.ts). */
   private readonly ownsSink: boolean;
+  /**
+   * Added to each push's intended time (CLOCK_MONOTONIC µs) to stamp its `bench_t`: 0 in a single process; a
+   * shard's offset to the coordinator minus the sink's (flood-shard.ts, "Time across machines").
+   */
+  private benchTOffsetUs = 0;
   /** After the drain, every shard's ledger (a sharded flood whose exchange succeeded). */
   private shardLedgers: Record<string, PushLedger> | undefined;
 
@@ -185,6 +190,7 @@ class PushFloodRun {
       if (population) {
         await this.chooseLedger();
         await this.resetSink();
+        await this.measureSinkClock('before');
         // A shard waits for the others here (every shard registered, the sink reset by shard 0).
         if (await this.passStartBarrier()) {
           await this.applySinkFaults();
@@ -192,6 +198,7 @@ class PushFloodRun {
           try {
             await this.enqueue(population);
             await this.drain();
+            await this.measureSinkClock('after');
             // Ticks go on while the shard waits: shard 0's seconds carry the sink's e2e latencies to the end.
             await this.exchangeLedgers();
           } finally {
@@ -297,6 +304,22 @@ class PushFloodRun {
       await sink.resetStats();
       this.sinkStatsReset = true;
     }
+  }
+
+  /**
+   * A shard with a sink: the sink's clock offset to the coordinator, which its `bench_t` stamps take out
+   * (flood-shard.ts). Before the flood it must work (uncorrected stamps would be off by the clocks' offset);
+   * after the drain it is only recorded, for the drift; a failure there leaves shard.json's `clock.sink.after` null.
+   */
+  private async measureSinkClock(when: 'before' | 'after'): Promise<void> {
+    const { shard, sink } = this;
+    if (!shard || !sink || this.stop.signal.aborted) return;
+    if (when === 'after') {
+      await shard.sinkClockOffset(() => sink.clock(), when).catch(() => {});
+      return;
+    }
+    const sinkOffsetUs = await shard.sinkClockOffset(() => sink.clock(), when);
+    this.benchTOffsetUs = Math.round(shard.clockOffsetUs - sinkOffsetUs);
   }
 
   /**
@@ -413,7 +436,7 @@ class PushFloodRun {
   }
 
   private async enqueueOne(requests: PushRequests, i: number, intendedUs: number, size: number): Promise<void> {
-    const push = requests.build(i, intendedUs, size);
+    const push = requests.build(i, intendedUs + this.benchTOffsetUs, size);
     const started = monoUs();
     this.lateness.recordValue(Math.max(1, started - intendedUs));
     const reply = await this.api.call<{ uid: string }>('send_push_notification', push.body);

@@ -23,8 +23,8 @@ function providerSequence(population: Population): (i: number) => Provider {
 
 /**
  * The flood's calls, in order: call i goes to the next `size` tokens or device ids, or `recipients.count` topics of the
- * population (round-robin), carries its intended send time (`bench_t` / `X-Bench-T`, µs CLOCK_MONOTONIC) so the
- * sink measures latency from it, and has `uid = <runTag>-<i>` (plus `ledger_scope = <runTag>` for the relay).
+ * population (round-robin), carries its intended send time (`bench_t` / `X-Bench-T`, µs CLOCK_MONOTONIC; a shard's
+ * on the sink's clock, flood-shard.ts) so the sink measures latency from it, and has `uid = <runTag>-<i>` (plus `ledger_scope = <runTag>` for the relay).
  */
 export class PushRequests {
   private readonly providerOf: (i: number) => Provider;

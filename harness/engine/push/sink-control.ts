@@ -73,6 +73,11 @@ export class SinkControl {
     return out;
   }
 
+  /** The sink's clock now (µs, CLOCK_MONOTONIC of its host): one round trip of a sharded flood's offset estimate. */
+  async clock(): Promise<number> {
+    return (await this.request<{ nowUs: number }>('GET', 'clock')).nowUs;
+  }
+
   stats(): Promise<SinkStats> {
     return this.request('GET', 'stats');
   }
