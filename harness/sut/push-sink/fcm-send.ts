@@ -80,7 +80,9 @@ function afterQuota(ctx: SinkContext, body: Buffer, truncated: boolean): Outcome
     const tokenVerdict = ctx.fcmTokenVerdict(verdict.target.token);
     if (tokenVerdict.kind === 'malformed') return out(fcmErrors.invalidToken(), 'invalid_token');
     if (tokenVerdict.kind === 'unknown') return out(fcmErrors.unregistered(), 'unregistered');
-    if (!tokenVerdict.projectTag.equals(ctx.projectTag)) return out(fcmErrors.senderIdMismatch(), 'sender_id_mismatch');
+    if (tokenVerdict.projectTag !== ctx.projectTag && !tokenVerdict.projectTag.equals(ctx.projectTag)) {
+      return out(fcmErrors.senderIdMismatch(), 'sender_id_mismatch');
+    }
     device = tokenVerdict.index;
     if (tokenVerdict.flaggedDead || tokenVerdict.deadDraw < ctx.faults.deadFraction('fcm')) {
       ctx.stats.deadHit('fcm', device);

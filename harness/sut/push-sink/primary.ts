@@ -10,6 +10,7 @@ import { isUserError } from '../../common/errors.ts';
 import { issueCertificates } from './certificates.ts';
 import { nowUs } from './clock.ts';
 import { type FaultProfile, parseFaultProfile, type SinkConfig } from './config.ts';
+import { startCpuProfile } from './cpu-profile.ts';
 import type { ControlCall, ToPrimary, ToWorker, WorkerInit } from './protocol.ts';
 import { leaseSize, ProjectQuota } from './rate-limits.ts';
 import type { Receipt } from './receipts.ts';
@@ -84,6 +85,7 @@ export async function startSink(
   const receiptsDir = options.receiptsDir ?? path.join(stateDir, 'receipts');
   mkdirSync(receiptsDir, { recursive: true });
 
+  const stopProfile = await startCpuProfile('primary');
   const certificates = await issueCertificates();
   const caFile = path.join(stateDir, 'ca.pem');
   writeFileSync(caFile, certificates.caCertPem);
@@ -330,6 +332,7 @@ export async function startSink(
       ),
     );
     live.clear();
+    await stopProfile?.();
     if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
   }
 

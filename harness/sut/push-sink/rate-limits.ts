@@ -141,18 +141,27 @@ export class QuotaLease {
   }
 }
 
-interface DeviceLevel {
-  minute: number;
-  hour: number;
-  lastUs: number;
-}
+/** What `hit` answers when a message passes: one shared object, nothing allocated per message. */
+const PASSED: { ok: true } = Object.freeze({ ok: true as const });
 
 /**
  * Per-device limits (240/min, 5,000/h by default) as two leaky buckets per device. Entries of devices whose
  * buckets have drained are swept, so memory follows the devices hit recently, not every device ever hit.
  */
 export class DeviceLimiter {
-  private readonly levels = new Map<number, DeviceLevel>();
+  /**
+   * Device index → slot in the columns below. The levels live in Float64Arrays, not one object per device:
+   * under the million-push flood (100,000 devices, each seen again seconds later and swept in between) an
+   * object per device with three boxed doubles was garbage that survived young-generation collections
+   * (issue 17: the sink's GC). A Map of small integers to small integers holds no heap objects per entry.
+   */
+  private readonly slots = new Map<number, number>();
+  private minute = new Float64Array(1024);
+  private hour = new Float64Array(1024);
+  private lastUs = new Float64Array(1024);
+  /** Slots freed by sweep, reused before the columns grow. */
+  private free: number[] = [];
+  private used = 0;
   private readonly minuteRate: number;
   private readonly hourRate: number;
 
@@ -164,42 +173,74 @@ export class DeviceLimiter {
     this.hourRate = perHour / 3600;
   }
 
+  private slotFor(device: number, nowUs: number): number {
+    let slot = this.slots.get(device);
+    if (slot === undefined) {
+      slot = this.free.pop();
+      if (slot === undefined) {
+        slot = this.used++;
+        if (slot >= this.minute.length) this.grow();
+      }
+      this.minute[slot] = 0;
+      this.hour[slot] = 0;
+      this.lastUs[slot] = nowUs;
+      this.slots.set(device, slot);
+    }
+    return slot;
+  }
+
+  private grow(): void {
+    const size = this.minute.length * 2;
+    const grown = (from: Float64Array) => {
+      const to = new Float64Array(size);
+      to.set(from);
+      return to;
+    };
+    this.minute = grown(this.minute);
+    this.hour = grown(this.hour);
+    this.lastUs = grown(this.lastUs);
+  }
+
   /** Counts one message for `device`, or answers the seconds to wait when a limit is reached. */
   hit(device: number, nowUs: number): { ok: true } | { ok: false; retryAfterSeconds: number } {
-    let level = this.levels.get(device);
-    if (!level) {
-      level = { minute: 0, hour: 0, lastUs: nowUs };
-      this.levels.set(device, level);
+    const slot = this.slotFor(device, nowUs);
+    const elapsed = Math.max(0, (nowUs - (this.lastUs[slot] as number)) / 1e6);
+    const minute = Math.max(0, (this.minute[slot] as number) - elapsed * this.minuteRate);
+    const hour = Math.max(0, (this.hour[slot] as number) - elapsed * this.hourRate);
+    this.minute[slot] = minute;
+    this.hour[slot] = hour;
+    this.lastUs[slot] = nowUs;
+    if (minute + 1 > this.perMinute) {
+      return { ok: false, retryAfterSeconds: Math.ceil((minute + 1 - this.perMinute) / this.minuteRate) };
     }
-    const elapsed = Math.max(0, (nowUs - level.lastUs) / 1e6);
-    level.minute = Math.max(0, level.minute - elapsed * this.minuteRate);
-    level.hour = Math.max(0, level.hour - elapsed * this.hourRate);
-    level.lastUs = nowUs;
-    if (level.minute + 1 > this.perMinute) {
-      return { ok: false, retryAfterSeconds: Math.ceil((level.minute + 1 - this.perMinute) / this.minuteRate) };
+    if (hour + 1 > this.perHour) {
+      return { ok: false, retryAfterSeconds: Math.ceil((hour + 1 - this.perHour) / this.hourRate) };
     }
-    if (level.hour + 1 > this.perHour) {
-      return { ok: false, retryAfterSeconds: Math.ceil((level.hour + 1 - this.perHour) / this.hourRate) };
-    }
-    level.minute++;
-    level.hour++;
-    return { ok: true };
+    this.minute[slot] = minute + 1;
+    this.hour[slot] = hour + 1;
+    return PASSED;
   }
 
   sweep(nowUs: number): void {
-    for (const [device, level] of this.levels) {
-      const elapsed = (nowUs - level.lastUs) / 1e6;
-      if (level.hour - elapsed * this.hourRate <= 0 && level.minute - elapsed * this.minuteRate <= 0) {
-        this.levels.delete(device);
+    for (const [device, slot] of this.slots) {
+      const elapsed = (nowUs - (this.lastUs[slot] as number)) / 1e6;
+      if (
+        (this.hour[slot] as number) - elapsed * this.hourRate <= 0 &&
+        (this.minute[slot] as number) - elapsed * this.minuteRate <= 0
+      ) {
+        this.slots.delete(device);
+        this.free.push(slot);
       }
     }
   }
 
   get size(): number {
-    return this.levels.size;
+    return this.slots.size;
   }
 
   clear(): void {
-    this.levels.clear();
+    this.slots.clear();
+    this.free = [];
+    this.used = 0;
   }
 }
