@@ -50,7 +50,7 @@ const MAY_IMPORT = {
   'harness/distributed': [],
   'harness/sut': [],
   'harness/common': [],
-  'scenarios/lib': ['harness/engine', 'harness/gate', 'harness/seed', 'harness/stack'],
+  'scenarios/lib': ['harness/engine', 'harness/gate', 'harness/seed', 'harness/stack', 'harness/distributed'],
   scenarios: ['scenarios/lib'],
   dashboards: ['harness/results'],
 };

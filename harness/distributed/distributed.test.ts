@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../common/errors.ts';
 import { clockInvalidReason, estimateClockOffset, offsetThrough } from './clock-sync.ts';
+import { DistributedSpecSchema } from './distributed-spec.ts';
 import { ownsKey, sliceCount, sliceItems, sliceRange, sliceRate } from './segments.ts';
 import { parseShardFlag, resolveShard, type Shard } from './shard.ts';
 
@@ -100,6 +101,17 @@ describe('clock sync', () => {
     const drifted = { offsetUs: 9000, uncertaintyUs: 200, samples: 8 };
     assert.equal(clockInvalidReason(1, good, good), undefined);
     assert.match(clockInvalidReason(1, good, drifted) ?? '', /^shard 1: clock offset uncertain by 8\.00 ms/);
+  });
+
+  it('the bound is the scenario’s distributed.maxClockUncertaintyMs: 5 ms unless set, positive, at most 1 s', () => {
+    assert.equal(DistributedSpecSchema.parse({}).maxClockUncertaintyMs, 5);
+    const bound = DistributedSpecSchema.parse({ maxClockUncertaintyMs: 10 }).maxClockUncertaintyMs * 1000;
+    const good = { offsetUs: 1000, uncertaintyUs: 200, samples: 8 };
+    const drifted = { offsetUs: 9000, uncertaintyUs: 200, samples: 8 };
+    assert.equal(clockInvalidReason(1, good, drifted, bound), undefined, '8 ms of drift is within a 10 ms bound');
+    for (const bad of [0, -1, 1001]) {
+      assert.equal(DistributedSpecSchema.safeParse({ maxClockUncertaintyMs: bad }).success, false, String(bad));
+    }
   });
 
   it('a third clock (the push sink) through a shard: offsets subtract, uncertainties add', async () => {

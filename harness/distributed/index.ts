@@ -15,6 +15,7 @@ export {
   startCoordinator,
 } from './coordinator.ts';
 export { CoordinatorClient } from './coordinator-client.ts';
+export { type DistributedSpec, DistributedSpecSchema } from './distributed-spec.ts';
 export {
   buildManifests,
   DEFAULT_LINGER_S,

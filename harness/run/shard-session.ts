@@ -15,7 +15,6 @@ import {
   type ClockOffset,
   CoordinatorClient,
   clockInvalidReason,
-  DEFAULT_MAX_UNCERTAINTY_US,
   estimateClockOffset,
   offsetThrough,
   type Shard,
@@ -29,8 +28,6 @@ export interface DistributedOptions {
   runId: string;
   /** Longest wait at the start barrier and for the other shards' publications (default 10 minutes). */
   waitTimeoutMs?: number;
-  /** Clock uncertainty beyond which the shard's run is invalid (default clock-sync.ts's 5 ms). */
-  maxUncertaintyUs?: number;
 }
 
 /** `shard.json`: what `results merge` needs besides the shard's ordinary run files. */
@@ -179,7 +176,8 @@ export class ShardSession {
   async measureAfter(): Promise<{ invalidReasons: string[]; record: Omit<ShardRecord, 'invalidReasons'> }> {
     const invalidReasons: string[] = [];
     let after: ClockOffset | null = null;
-    const maxUncertaintyUs = this.options.maxUncertaintyUs ?? DEFAULT_MAX_UNCERTAINTY_US;
+    // The scenario's bound (distributed.maxClockUncertaintyMs, default 5 ms): every shard runs the same scenario.
+    const maxUncertaintyUs = Math.round(this.plan.scenario.distributed.maxClockUncertaintyMs * 1000);
     try {
       after = await this.client.clockOffset(16, this.localClock);
       const clockReason = clockInvalidReason(this.plan.shard.index, this.before, after, maxUncertaintyUs);

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { atMost } from '../../harness/common/validation.ts';
+import { DistributedSpecSchema } from '../../harness/distributed/index.ts';
 import { PushFloodSchema, WorkloadSchema } from '../../harness/engine/index.ts';
 import { ThresholdsSchema } from '../../harness/gate/index.ts';
 import { DatasetSchema } from '../../harness/seed/index.ts';
@@ -82,6 +83,8 @@ const ScenarioObjectSchema = z
     push: PushFloodSchema.optional(),
     thresholds: ThresholdsSchema.prefault({}),
     results: ResultsOptionsSchema.prefault({}),
+    /** Sharded runs (`run --shard i/n`): the clock-uncertainty bound. */
+    distributed: DistributedSpecSchema.prefault({}),
   })
   .superRefine((scenario, ctx) => {
     if (!scenario.workload === !scenario.push) {
