@@ -84,6 +84,12 @@ export interface RunSummary {
    * cost (`generator.cpuSeconds`) beside the cost of the system it loads.
    */
   sut?: { cpuSeconds: Record<string, number> };
+  /**
+   * A run merged from shards: how far its latencies can be trusted across machines. `uncertaintyMs` is the worst
+   * clock estimate of any shard (or push sink, through a shard) before or after the run, or its drift between
+   * the two; every latency measured across shards is exact to ± this. `boundMs`: above it the run is invalid.
+   */
+  clock?: { shards: number; uncertaintyMs: number; boundMs: number };
 }
 
 /** One line of `timeseries.ndjson`: the whole fleet, merged, for one second of the run. */

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import * as hdr from 'hdr-histogram-js';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunInfo, RunSummary } from '../common/summary-types.ts';
+import { renderTerminalSummary } from '../gate/index.ts';
 import { RunWriter } from '../results/files/index.ts';
 import { samplePoint, sampleSummary } from '../results/files/testing.ts';
 import { mergeShardRuns } from './merge-run.ts';
@@ -133,6 +134,9 @@ describe('merge of a sharded run', () => {
     );
     assert.equal(merged.exitCode, ExitCode.thresholdsFailed);
     assert.match(readFileSync(path.join(root, 'two', 'junit.xml'), 'utf8'), /messages_lost/);
+    // How exact the latencies are across the shards' clocks, beside them: the worst estimate (±50 µs here).
+    assert.deepEqual(merged.summary.clock, { shards: 2, uncertaintyMs: 0.05, boundMs: 5 });
+    assert.match(renderTerminalSummary(merged.summary), /latency across 2 shards' clocks: ± 0\.05 ms \(bound 5 ms\)/);
   });
 
   it('a shard that wrote nothing makes the merged run invalid, naming it', async () => {

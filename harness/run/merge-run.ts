@@ -157,6 +157,7 @@ export async function mergeShardRuns(
     },
     timeline,
     ...(pushLedger ? { push_ledger: pushLedger } : {}),
+    clock: clockSummary(finished),
   };
   const verdict = decideVerdict(summary);
   const reportPath = options.report === false ? undefined : ReportOutput.pathIn(dir);
@@ -277,6 +278,25 @@ function fixGaugeExtremes(metrics: RunSummary['metrics'], points: readonly Times
     metric.min = Math.min(...levels);
     metric.max = Math.max(...levels);
   }
+}
+
+/**
+ * How exact the merged run's latencies are across machines: the worst of every shard's (and push sink's) clock
+ * estimate, as clockInvalidReason judges it (uncertainty before or after, or drift between them), beside latency
+ * in the summary and the report.
+ */
+function clockSummary(shards: readonly FinishedShard[]): NonNullable<RunSummary['clock']> {
+  let worstUs = 0;
+  let boundUs = 0;
+  for (const { record } of shards) {
+    boundUs = Math.max(boundUs, record.clock.maxUncertaintyUs);
+    const estimates = [record.clock, ...(record.clock.sink ? [record.clock.sink] : [])];
+    for (const { before, after } of estimates) {
+      worstUs = Math.max(worstUs, before.uncertaintyUs);
+      if (after) worstUs = Math.max(worstUs, after.uncertaintyUs, Math.abs(after.offsetUs - before.offsetUs));
+    }
+  }
+  return { shards: shards.length, uncertaintyMs: Math.round(worstUs) / 1000, boundMs: boundUs / 1000 };
 }
 
 /** Every shard's timeline, in time order, each event naming its shard. */

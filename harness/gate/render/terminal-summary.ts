@@ -56,6 +56,11 @@ function metricLine(summary: MetricSummary): string {
   }
 }
 
+/** Beside the latencies of a run merged from shards: how exact they are across the shards' clocks. */
+export function clockLine(clock: NonNullable<RunSummary['clock']>): string {
+  return `latency across ${clock.shards} shards' clocks: ± ${formatMs(clock.uncertaintyMs)} (bound ${formatMs(clock.boundMs)})`;
+}
+
 function dotted(name: string, width: number): string {
   return `${name}${'.'.repeat(Math.max(2, width + 2 - name.length))}:`;
 }
@@ -97,6 +102,9 @@ export function renderTerminalSummary(summary: RunSummary, options: TerminalSumm
     if (!members.length) continue;
     section(group);
     for (const name of members) out.push(`    ${dotted(name, width)} ${metricLine(summary.metrics[name]!)}`);
+    if (summary.clock && group !== 'OTHER' && members.some((name) => summary.metrics[name]!.type === 'trend')) {
+      out.push(`    ${clockLine(summary.clock)}`);
+    }
   }
 
   const errors = Object.entries(summary.errorsByCode).sort(([, a], [, b]) => b - a);

@@ -64,6 +64,7 @@ export const RunSummarySchema = z.looseObject({
       unaccounted: z.number(),
     })
     .optional(),
+  clock: z.looseObject({ shards: z.number(), uncertaintyMs: z.number(), boundMs: z.number() }).optional(),
   generator: z.looseObject({
     workers: z.number(),
     cpuSeconds: z.number(),

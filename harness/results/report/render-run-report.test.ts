@@ -55,6 +55,17 @@ test('an invalid run says so in red with its reasons', async () => {
   assert.match(page, /<ul class="reasons" id="invalid-reasons"><li>generator event-loop delay p99 40\.2 ms/);
 });
 
+test('a run merged from shards shows its clocks’ uncertainty beside latency', async () => {
+  const clock = { shards: 3, uncertaintyMs: 0.42, boundMs: 5 };
+  const page = readFileSync((await renderRunReport(writeFixtureRun(root, { runId: 'sharded', clock }))).file, 'utf8');
+  assert.match(
+    page,
+    /id="clock-uncertainty">Merged from 3 shards: latencies across their clocks are exact to ± 0\.42 ms/,
+  );
+  const single = readFileSync((await renderRunReport(writeFixtureRun(root, { runId: 'single' }))).file, 'utf8');
+  assert.doesNotMatch(single, /clock-uncertainty/);
+});
+
 test('strings from the run are escaped in HTML and cannot break out of the embedded JSON', async () => {
   const evil = `</script><script>alert("x")</script><!--`;
   const dir = writeFixtureRun(root, { runId: 'xss', durationS: 60, scenarioName: evil });

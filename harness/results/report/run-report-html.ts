@@ -147,7 +147,11 @@ function latencyTable(summary: RunSummary): SafeHtml {
       ([key]) => html`<td class="num">${formatMs(t[key])}</td>`,
     )}</tr>`;
   })}</tbody>
-</table>`;
+</table>${
+    summary.clock
+      ? html`<p class="note" id="clock-uncertainty">Merged from ${summary.clock.shards} shards: latencies across their clocks are exact to ± ${formatMs(summary.clock.uncertaintyMs)} (the worst clock estimate of any shard or push sink; bound ${formatMs(summary.clock.boundMs)}).</p>`
+      : ''
+  }`;
 }
 
 function countersTable(summary: RunSummary): SafeHtml {

@@ -29,6 +29,8 @@ export interface FixtureOptions {
   /** Write timeseries.ndjson. */
   timeseriesFile?: boolean;
   seed?: number;
+  /** A run merged from shards: the clocks' uncertainty beside latency. */
+  clock?: RunSummary['clock'];
 }
 
 /** Where the injected fault puts its latency spike, for tests that look for it. */
@@ -176,6 +178,7 @@ export function writeFixtureRun(root: string, options: FixtureOptions = {}): str
     metrics,
     errorsByCode: { ws_close_3012: 412, ws_close_1006: 88, http_503: 12 },
     ...(pushLedger ? { push_ledger: pushLedger } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     generator: { workers: 2, cpuSeconds: durationS * 0.42, peakRssBytes: 212e6, maxEventLoopDelayP99Ms: 9.4 },
     timeline,
   };
