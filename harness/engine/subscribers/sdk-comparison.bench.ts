@@ -121,11 +121,14 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   const publisherPids = () => ownWorkers('publisher');
   let workerPids: number[] = [];
   let generatorPids: number[] = [];
+  let publisherPidList: number[] = [];
   const samples: Record<
     string,
     {
       workers: ReturnType<typeof sampleProcesses>;
       generator: ReturnType<typeof sampleProcesses>;
+      engineProcess: ReturnType<typeof sampleProcesses>;
+      publisher: ReturnType<typeof sampleProcesses>;
       sdk: ReturnType<typeof sampleProcesses>;
       sdkDelivered: Promise<number>;
     }
@@ -134,6 +137,8 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
     samples[name] = {
       workers: sampleProcesses(workerPids),
       generator: sampleProcesses(generatorPids),
+      engineProcess: sampleProcesses([process.pid]),
+      publisher: sampleProcesses(publisherPidList),
       sdk: sampleProcesses(sdkPids),
       sdkDelivered: askAll(children).then((c) => c.delivered),
     };
@@ -163,7 +168,8 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
         if (e.name === 'connect') {
           workerPids = enginePids();
           // The whole generator: this process (the engine) + its publisher + its subscriber workers.
-          generatorPids = [process.pid, ...publisherPids(), ...workerPids];
+          publisherPidList = publisherPids();
+          generatorPids = [process.pid, ...publisherPidList, ...workerPids];
           sampleAll('connect');
         }
         if (e.name === 'publish' || e.name === 'account') sampleAll(e.name);
@@ -189,6 +195,12 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   for (const child of children) child.send({ type: 'stop' });
   await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
 
+  type Sample = ReturnType<typeof sampleProcesses>;
+  /** The kernel's share of the CPU between two samples. */
+  const share = (end: Sample, start: Sample) => {
+    const cpu = end.cpuSeconds - start.cpuSeconds;
+    return cpu > 0 ? round((end.systemSeconds - start.systemSeconds) / cpu, 2) : null;
+  };
   const perMillion = (cpu: number, delivered: number) => (delivered ? round((cpu / delivered) * 1e6) : null);
   const engineWorkersCpu = account.workers.cpuSeconds - busy.workers.cpuSeconds;
   const engineWorkersSystem = account.workers.systemSeconds - busy.workers.systemSeconds;
@@ -228,6 +240,22 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
       workersSystemShare: engineWorkersCpu ? round(engineWorkersSystem / engineWorkersCpu, 2) : null,
       generatorCpuSeconds: round(engineGeneratorCpu, 2),
       generatorCpuSecondsPerMillionDeliveries: engineGeneratorPerM,
+      // The generator's split over the delivery window: the engine process (this one: ticker, merge,
+      // honesty, outputs) and the publisher process, CPU-s per million deliveries each.
+      engineProcessCpuSecondsPerMillionDeliveries: perMillion(
+        account.engineProcess.cpuSeconds - busy.engineProcess.cpuSeconds,
+        engineDeliveredInWindow,
+      ),
+      publisherCpuSecondsPerMillionDeliveries: perMillion(
+        account.publisher.cpuSeconds - busy.publisher.cpuSeconds,
+        engineDeliveredInWindow,
+      ),
+      engineProcessSystemShare: share(account.engineProcess, busy.engineProcess),
+      publisherSystemShare: share(account.publisher, busy.publisher),
+      engineProcessIdleCpuMsPerSecond:
+        idleS > 0 ? round(((busy.engineProcess.cpuSeconds - settled.engineProcess.cpuSeconds) / idleS) * 1e3, 2) : null,
+      publisherIdleCpuMsPerSecond:
+        idleS > 0 ? round(((busy.publisher.cpuSeconds - settled.publisher.cpuSeconds) / idleS) * 1e3, 2) : null,
       kbPerIdleSubscriber: round((settled.workers.rssBytes - connect.workers.rssBytes) / 1024 / subscribers),
       connectSubscribeCpuUsPerSubscriber: round(
         ((settled.workers.cpuSeconds - connect.workers.cpuSeconds) / subscribers) * 1e6,

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { CentrifugoBroadcastTarget } from './centrifugo-broadcast.ts';
+
+/** A broadcast reply per channel: an offset, or an error for the channels named in `failing`. */
+async function withApi(failing: Set<string>, fn: (url: string) => Promise<void>): Promise<void> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const { channels } = JSON.parse(body) as { channels: string[] };
+      const responses = channels.map((c) =>
+        failing.has(c)
+          ? { error: { code: 102, message: 'unknown channel' } }
+          : { result: { offset: 1, epoch: 'ab"e' } },
+      );
+      res.end(JSON.stringify({ result: { responses } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api`);
+  } finally {
+    server.close();
+  }
+}
+
+function target(url: string, channels: string[]): CentrifugoBroadcastTarget {
+  return new CentrifugoBroadcastTarget({
+    centrifugo: { apiUrls: [url], apiKey: 'k' },
+    streams: { s: channels },
+    options: { channelsPerCall: 2 },
+    runNonce: 'n',
+    maxConcurrency: 1,
+    requestTimeoutMs: 5000,
+  });
+}
+
+test('broadcast: a reply without errors is accepted unparsed; per-channel errors still name their recipients', async () => {
+  const channels = ['personal:1', 'personal:2', 'personal:3'];
+  const message = { marker: { s: 's', q: 1, t: 0 }, padding: '' };
+  await withApi(new Set(), async (url) => {
+    const t = target(url, channels);
+    assert.deepEqual(await t.send(message), { ok: true });
+    await t.close();
+  });
+  await withApi(new Set(['personal:3']), async (url) => {
+    const t = target(url, channels);
+    assert.deepEqual(await t.send(message), {
+      ok: true,
+      failedRecipients: ['personal:3'],
+      errors: ['centrifugo_102'],
+    });
+    await t.close();
+  });
+});
