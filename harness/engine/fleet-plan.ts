@@ -26,8 +26,14 @@ export interface FleetPlan {
   openFilesLimit: number;
 }
 
-/** Fewer subscribers than this per worker are not worth another process under 'auto'. */
-const MIN_PER_AUTO_WORKER = 1000;
+/**
+ * Fewer subscribers than this per worker are not worth another process under 'auto'. Measured (issue 18,
+ * engine README "Issue 18 step 2"): 2,000 subscribers in one worker cost 0.59–0.61× of centrifuge-js's CPU
+ * per delivery against 0.69–0.70× in two (one process wakes fewer times per delivery and pays its fixed
+ * upkeep once), and a shared-channel ramp to 4,000 in one worker stayed valid (worst second's event-loop
+ * p99 29 ms, 32 ms with two); 2,000 keeps a one-worker burst at half of that.
+ */
+const MIN_PER_AUTO_WORKER = 2000;
 
 export function planFleet(
   count: number,

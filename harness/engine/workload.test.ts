@@ -88,6 +88,9 @@ test('fleet: one worker per core, more when the per-process socket limit needs i
   );
   assert.equal(planFleet(40_000, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).workers, 3);
   assert.equal(planFleet(100, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).workers, 1);
+  // Up to 2,000 subscribers in one process (cheaper per delivery, measured), then one per core.
+  assert.equal(planFleet(2000, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).workers, 1);
+  assert.deepEqual(planFleet(2001, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).perWorker, [1001, 1000]);
   assert.equal(planFleet(0, { workers: 'auto', maxSocketsPerWorker: 15_000 }, machine).workers, 0);
   // An explicit count is raised when the open-files limit forbids it: 1,024 files → ≤ 691 sockets each.
   const small = planFleet(5000, { workers: 2, maxSocketsPerWorker: 15_000 }, { openFiles: 1024, cores: 2 });
