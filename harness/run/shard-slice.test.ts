@@ -185,6 +185,17 @@ describe('push flood slices', () => {
     assert.equal(slicePushFlood(flood({ rate: 'max' }), { index: 1, count: 2 }).flood.pushes.rate, 'max');
   });
 
+  it('at a fixed rate the shards’ calls interleave: shard k of n is phased k/n of its interval', () => {
+    const whole = flood({ total: 30_000, rate: 3000 });
+    const phases = [0, 1, 2].map((index) => slicePushFlood(whole, { index, count: 3 }).flood.pushes.phase);
+    assert.deepEqual(phases, [0, 1 / 3, 2 / 3]);
+    assert.equal(whole.pushes.phase, 0, 'one process: no phase');
+    // Each shard's first call is due at phase × its call interval (10 ms here: 1000/s at 10 pushes a call), so
+    // the 3 shards' calls leave 3.3 ms apart instead of all at the barrier instant.
+    assert.equal(slicePushFlood(whole, { index: 1, count: 3 }).flood.pushes.rate, 1000);
+    assert.equal(slicePushFlood(flood({ rate: 'max' }), { index: 2, count: 3 }).flood.pushes.phase, 0);
+  });
+
   it('refuses a part that would be empty, naming the field', () => {
     assert.throws(
       () => slicePushFlood(flood({ total: 2 }), { index: 0, count: 3 }),

@@ -184,7 +184,7 @@ function slicePublishers(p: Workload['publishers'], shard: Shard, share: Segment
 /**
  * This shard's part of a push flood: its contiguous range of the (seeded, so on every shard identical) device
  * population, and its part of the pushes — `total` by `sliceCount`, a fixed `rate` by `sliceRate`, the calls in
- * flight like VUs — so the parts sum exactly to the whole. A part that would be zero is refused, naming the field.
+ * flight like VUs — so the parts sum exactly to the whole; at a fixed rate each shard's calls are phased k/n. A part that would be zero is refused, naming the field.
  */
 export function slicePushFlood(
   flood: PushFlood,
@@ -204,5 +204,8 @@ export function slicePushFlood(
   const rate = pushes.rate === 'max' ? 'max' : sliceRate(pushes.rate, shard);
   if (rate !== 'max' && rate <= 0) refuse('pushes.rate', pushes.rate as number);
   const concurrency = Math.max(1, sliceCount(pushes.concurrency, shard));
-  return { flood: { ...flood, pushes: { ...pushes, total, rate, concurrency } }, devices };
+  // At a fixed rate, shard k of n starts k/n of its call interval late: the shards' calls interleave rather
+  // than leaving together at the barrier instant, a burst one process never makes.
+  const phase = rate === 'max' ? 0 : shard.index / shard.count;
+  return { flood: { ...flood, pushes: { ...pushes, total, rate, concurrency, phase } }, devices };
 }

@@ -90,6 +90,12 @@ export const PushFloodSchema = z
         /** Enqueue calls in flight at most. */
         concurrency: positiveInt.max(4096).default(64),
         /**
+         * At a fixed rate, where in its call interval the schedule starts (0 ≤ phase < 1): call c is due at
+         * (c + phase) intervals. 0 for one process; `--shard k/n` sets k/n so the shards' calls interleave instead
+         * of leaving together at the barrier instant (as the arrival-rate executors' phase does).
+         */
+        phase: z.number().min(0).lt(1).default(0),
+        /**
          * Who one `send_push_notification` call goes to, the way apps push (one call, many devices):
          * `token` = `count` raw tokens of one provider (fcm_tokens / webpush_tokens); `device` = `count` device
          * ids (filter.ids); `topic` = `count` topics (filter.topics). For `token` and `device`, `total` and `rate`
@@ -115,6 +121,7 @@ export const PushFloodSchema = z
         total: 1_000_000,
         rate: 'max',
         concurrency: 64,
+        phase: 0,
         recipients: { kind: 'token', count: 'auto' },
         payloadBytes: 256,
       }),

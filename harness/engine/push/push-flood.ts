@@ -409,12 +409,13 @@ class PushFloodRun {
         }),
       );
     } else {
-      // Open model: unit u is due at start + u/rate; late calls go at once (lateness is in their latency).
+      // Open model: unit u is due at start + u/rate; late calls go at once (lateness is in their latency). A
+      // shard's calls are shifted by its phase (k/n of an interval) so the shards' calls interleave.
       const intervalUs = (1e6 * perCall) / pushes.rate;
       const inflight = new Set<Promise<void>>();
       while (next < calls && !signal.aborted) {
         const now = monoUs();
-        const due = started + next * intervalUs;
+        const due = started + (next + pushes.phase) * intervalUs;
         if (due > now) {
           await sleep(Math.max(1, Math.min(50, (due - now) / 1000)));
           continue;
