@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { startCpuProfile } from './cpu-profile.ts';
+import { startCpuProfile } from '../../common/cpu-profile.ts';
 import { DeviceStore } from './device-store.ts';
 import { PushQueue } from './push-queue.ts';
 import { buildRelayApi } from './relay-api.ts';
@@ -35,7 +35,7 @@ let workers: RelayWorkers | undefined;
 let stopping = false;
 
 async function main(): Promise<void> {
-  const stopProfile = await startCpuProfile(role);
+  const stopProfile = await startCpuProfile('PUSH_RELAY_CPU_PROFILE_DIR', `relay-${role}`);
   if (stopProfile) shutdownHooks.push(stopProfile);
   if (role === 'worker') {
     workers = startRelayWorkers(config, queue, store, log);

@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startCpuProfile } from '../../common/cpu-profile.ts';
 import { isUserError } from '../../common/errors.ts';
 import { issueCertificates } from './certificates.ts';
 import { nowUs } from './clock.ts';
 import { type FaultProfile, parseFaultProfile, type SinkConfig } from './config.ts';
-import { startCpuProfile } from './cpu-profile.ts';
 import type { ControlCall, ToPrimary, ToWorker, WorkerInit } from './protocol.ts';
 import { leaseSize, ProjectQuota } from './rate-limits.ts';
 import type { Receipt } from './receipts.ts';
@@ -85,7 +85,7 @@ export async function startSink(
   const receiptsDir = options.receiptsDir ?? path.join(stateDir, 'receipts');
   mkdirSync(receiptsDir, { recursive: true });
 
-  const stopProfile = await startCpuProfile('primary');
+  const stopProfile = await startCpuProfile('PUSH_SINK_CPU_PROFILE_DIR', 'sink-primary');
   const certificates = await issueCertificates();
   const caFile = path.join(stateDir, 'ca.pem');
   writeFileSync(caFile, certificates.caCertPem);

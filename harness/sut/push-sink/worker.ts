@@ -2,10 +2,10 @@ import { createPublicKey } from 'node:crypto';
 import http2 from 'node:http2';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { startCpuProfile } from '../../common/cpu-profile.ts';
 import { AccessTokenChecker } from './access-tokens.ts';
 import { nowUs } from './clock.ts';
 import { handleControl } from './control-api.ts';
-import { startCpuProfile } from './cpu-profile.ts';
 import { projectTag, type TokenVerdict, verifyFcmToken } from './device-tokens.ts';
 import { FaultEngine, type Route } from './faults.ts';
 import { handleFcmSend, type Outcome } from './fcm-send.ts';
@@ -194,7 +194,7 @@ function http1Responder(res: http2.Http2ServerResponse): Respond {
 
 async function start(init: WorkerInit): Promise<void> {
   const worker = Number(process.env.CENTRIFUGO_BENCH_SINK_WORKER ?? 0);
-  const stopProfile = await startCpuProfile(`worker${worker}`);
+  const stopProfile = await startCpuProfile('PUSH_SINK_CPU_PROFILE_DIR', `sink-worker${worker}`);
   let ctx: SinkContext | undefined;
   const server = http2.createSecureServer({
     key: init.tls.key,
