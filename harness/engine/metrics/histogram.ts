@@ -5,6 +5,7 @@
  * second or shard merges exactly into another — percentiles are never averaged.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { histogramFigures } from '../../common/histogram-pass.ts';
 import type { MetricSummary, TrendValues } from '../../common/summary-types.ts';
 
 export type { Histogram };
@@ -48,25 +49,8 @@ export function countBelow(histogram: Histogram, valueUs: number): number {
 
 const ms = (us: number) => Math.round(us) / 1000;
 
-/** The percentiles of a trend, ascending (the order the single pass below meets them). */
+/** The percentiles of a trend, ascending (the order the single pass of histogramFigures meets them). */
 const TREND_PERCENTILES = [0, 50, 90, 95, 99, 99.9, 100] as const;
-
-/** The library's internals the single pass reads (public in hdr-histogram-js's JsHistogram, untyped). */
-interface HistogramInternals {
-  countsArrayLength: number;
-  getCountAtIndex(index: number): number;
-  valueFromIndex(index: number): number;
-  lowestEquivalentValue(value: number): number;
-  highestEquivalentValue(value: number): number;
-  medianEquivalentValue(value: number): number;
-}
-
-/** `getValueAtPercentile`'s count threshold, computed exactly as hdr-histogram-js does (its ulp guard). */
-function countAtPercentile(percentile: number, totalCount: number): number {
-  const fp = (Math.min(percentile, 100) / 100) * totalCount;
-  const ulp = fp === 0 ? 0 : 2 ** (Math.floor(Math.log2(fp)) - 52);
-  return Math.max(Math.ceil(fp - ulp), 1);
-}
 
 /**
  * k6 trend aggregates in milliseconds; all zero for an empty histogram. One pass over the buckets gives the
@@ -76,34 +60,14 @@ function countAtPercentile(percentile: number, totalCount: number): number {
 export function trendValues(histogram: Histogram): TrendValues {
   const count = histogram.totalCount;
   if (count === 0) return { count: 0, avg: 0, min: 0, med: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-  const h = histogram as unknown as HistogramInternals;
-  const values: number[] = [];
-  let next = 0;
-  let threshold = countAtPercentile(TREND_PERCENTILES[0], count);
-  let seen = 0;
-  let sum = 0;
-  const length = h.countsArrayLength;
-  for (let i = 0; i < length; i++) {
-    const n = h.getCountAtIndex(i);
-    if (n === 0) continue;
-    const value = h.valueFromIndex(i);
-    sum += h.medianEquivalentValue(h.highestEquivalentValue(value)) * n;
-    seen += n;
-    while (next < TREND_PERCENTILES.length && seen >= threshold) {
-      // Percentile 0 is its bucket's lowest value, the others its highest (as getValueAtPercentile).
-      values.push(next === 0 ? h.lowestEquivalentValue(value) : h.highestEquivalentValue(value));
-      next++;
-      if (next < TREND_PERCENTILES.length) threshold = countAtPercentile(TREND_PERCENTILES[next]!, count);
-    }
-    if (seen === count) break; // the rest is empty buckets (the array is sized for the largest trackable value)
-  }
   // minNonZeroValue ignores recorded zeros; the 0th percentile does not. Like the percentiles, the max is
   // reported as its bucket's highest equivalent value (≤ 0.1% above the recorded value), so a histogram
   // gives the same figures before and after encoding and merging.
+  const { mean, values } = histogramFigures(histogram, TREND_PERCENTILES);
   const [min, med, p90, p95, p99, p999, max] = values as [number, number, number, number, number, number, number];
   return {
     count,
-    avg: Math.round(sum / count) / 1000,
+    avg: Math.round(mean) / 1000,
     min: ms(min),
     med: ms(med),
     p90: ms(p90),
