@@ -1,4 +1,5 @@
 import { httpProbe, waitUntilReady } from '../local/readiness.ts';
+import { CLICKHOUSE_USERS, clickHouseConfig } from '../services/clickhouse.ts';
 import { requireTool } from '../toolchain/tools.ts';
 import type { ContainerService } from './container-service.ts';
 import type { ContainersRuntime } from './containers-runtime.ts';
@@ -14,6 +15,7 @@ export interface StartedClickHouseContainer {
 
 /** Outside /etc/clickhouse-server: the official image's entrypoint writes a users.d there that would merge into ours. */
 const CONFIG_DIR = '/etc/clickhouse-bench';
+const DATA_DIR = '/var/lib/clickhouse';
 
 /**
  * The official image's entrypoint contract, the part the harness uses: the server runs with the config in
@@ -23,50 +25,6 @@ const CONFIG_DIR = '/etc/clickhouse-bench';
 const ENTRYPOINT = `#!/bin/sh
 exec clickhouse-server --config-file="\${CLICKHOUSE_CONFIG:-/etc/clickhouse-server/config.xml}" "$@"
 `;
-
-/** The local service's users: `default`, no password, from loopback only (services/clickhouse.ts). */
-const USERS = `<?xml version="1.0"?>
-<yandex>
-  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default><readonly><readonly>1</readonly></readonly></profiles>
-  <users>
-    <default>
-      <password></password>
-      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-      <profile>default</profile>
-      <quota>default</quota>
-    </default>
-  </users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-`;
-
-/**
- * The local service's config (the portable minimum 18.16 and current servers both accept: top-level
- * `<yandex>`), with the data in the container's /var/lib/clickhouse (gone with it) and the log on the
- * console, which is the container's log file.
- */
-function serverConfig(httpPort: number, tcpPort: number): string {
-  return `<?xml version="1.0"?>
-<yandex>
-  <logger>
-    <level>warning</level>
-    <console>1</console>
-  </logger>
-  <http_port>${httpPort}</http_port>
-  <tcp_port>${tcpPort}</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
-  <path>/var/lib/clickhouse/</path>
-  <tmp_path>/var/lib/clickhouse/tmp/</tmp_path>
-  <user_files_path>/var/lib/clickhouse/user_files/</user_files_path>
-  <format_schema_path>/var/lib/clickhouse/format_schemas/</format_schema_path>
-  <users_config>${CONFIG_DIR}/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <mark_cache_size>536870912</mark_cache_size>
-  <max_concurrent_queries>100</max_concurrent_queries>
-</yandex>
-`;
-}
 
 /**
  * ClickHouse in a container: official name `clickhouse/clickhouse-server:<Debian version>` (built here from
@@ -104,8 +62,19 @@ export class ClickHouseContainer {
       // The official image's entrypoint would otherwise add a `default` user without network access.
       env: { CLICKHOUSE_CONFIG: `${CONFIG_DIR}/config.xml`, CLICKHOUSE_SKIP_USER_SETUP: '1' },
       files: [
-        { content: serverConfig(httpPort, tcpPort), target: `${CONFIG_DIR}/config.xml`, mode: 0o644 },
-        { content: USERS, target: `${CONFIG_DIR}/users.xml`, mode: 0o644 },
+        {
+          // The data in the container's /var/lib/clickhouse (gone with it), the log on the console only.
+          content: clickHouseConfig({
+            httpPort,
+            tcpPort,
+            path: `${DATA_DIR}/`,
+            home: DATA_DIR,
+            usersFile: `${CONFIG_DIR}/users.xml`,
+          }),
+          target: `${CONFIG_DIR}/config.xml`,
+          mode: 0o644,
+        },
+        { content: CLICKHOUSE_USERS, target: `${CONFIG_DIR}/users.xml`, mode: 0o644 },
       ],
       vital: false,
       // 18.16 waits ~6 s on open keep-alive connections before it exits; its data goes with the container, so

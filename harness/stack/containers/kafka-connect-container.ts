@@ -1,7 +1,6 @@
 import { realpathSync } from 'node:fs';
-import { registerSecret } from '../../common/log.ts';
-import { type CdcDatabase, type CdcRoute, waitForTask, writeConnectFiles } from '../services/kafka-connect.ts';
-import { jvmArgs, requireJvm } from '../services/kafka-jvm.ts';
+import { KafkaConnectBuilder, waitForTask } from '../services/kafka-connect.ts';
+import { requireJvm } from '../services/kafka-jvm.ts';
 import type { ContainerService } from './container-service.ts';
 import type { ContainersRuntime } from './containers-runtime.ts';
 import { ensureServiceImage } from './images.ts';
@@ -29,54 +28,19 @@ export interface StartedKafkaConnectContainer {
  * files (`writeConnectFiles`, in the mounted run folder) and JVM flags; ready as local, when the connector
  * and its task are RUNNING (a FAILED task fails at once with its trace).
  */
-export class KafkaConnectContainer {
-  private heapMb = 512;
-  private offsetFlushMs = 60_000;
-
-  constructor(
-    private readonly bootstrap: string,
-    private readonly database: CdcDatabase,
-    private readonly route: CdcRoute,
-  ) {}
-
-  withHeapMb(mb: number): this {
-    this.heapMb = mb;
-    return this;
-  }
-
-  /** How often the worker saves source offsets (Kafka's default, 60 s; see KafkaConnectService). */
-  withOffsetFlushMs(ms: number): this {
-    this.offsetFlushMs = ms;
-    return this;
-  }
-
+export class KafkaConnectContainer extends KafkaConnectBuilder {
   async start(runtime: ContainersRuntime): Promise<StartedKafkaConnectContainer> {
     const jvm = requireJvm();
     const image = ensureServiceImage(runtime.engine.cli, 'kafka-connect', (name) =>
       ensureJvmImage(runtime.engine.cli, name, jvm),
     );
-    const port = await runtime.port('Kafka Connect REST');
-    const dir = runtime.dir('kafka-connect');
-    registerSecret(this.database.password);
-    const { workerFile, connectorFile } = writeConnectFiles(dir, {
-      bootstrap: this.bootstrap,
-      restPort: port,
-      offsetFlushMs: this.offsetFlushMs,
-      database: this.database,
-      route: this.route,
-    });
-    const restUrl = `http://127.0.0.1:${port}`;
+    const { dir, restUrl, args } = await this.prepare(runtime, jvm);
     const started = performance.now();
     const container = await runtime.start({
       name: 'kafka-connect',
       image,
       entrypoint: [realpathSync(jvm.java.path)],
-      command: jvmArgs(jvm, {
-        dir,
-        heapMb: this.heapMb,
-        mainClass: 'org.apache.kafka.connect.cli.ConnectStandalone',
-        args: [workerFile, connectorFile],
-      }),
+      command: args,
       workingDir: dir,
       stopTimeoutMs: 5000,
     });

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
 import { registerSecret } from '../../common/log.ts';
-import { customProbe, waitUntilReady } from '../local/readiness.ts';
+import { POSTGRES_SETTINGS, waitForPostgres } from '../services/postgres.ts';
 import { requireTool } from '../toolchain/tools.ts';
 import type { ContainerService } from './container-service.ts';
 import type { ContainersRuntime } from './containers-runtime.ts';
@@ -30,13 +29,9 @@ fi
 exec "$@"
 `;
 
-/** Server settings: the local provider's (logical WAL for CDC, 300 connections), on 127.0.0.1 only. */
+/** Server settings: the local provider's (POSTGRES_SETTINGS), on 127.0.0.1 only. */
 const SETTINGS: Record<string, string> = {
-  wal_level: 'logical',
-  max_connections: '300',
-  shared_buffers: '256MB',
-  max_wal_senders: '4',
-  max_replication_slots: '4',
+  ...POSTGRES_SETTINGS,
   // The image holds no LLVM: no JIT, as with a server where it is not installed.
   jit: 'off',
 };
@@ -104,30 +99,9 @@ export class PostgresContainer {
       ],
       stopTimeoutMs: 10_000,
     });
-    const adminUrl = `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-    await waitUntilReady(
-      container,
-      customProbe(`SELECT 1 on 127.0.0.1:${port}`, async () => {
-        const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
-        try {
-          await client.connect();
-          await client.query('SELECT 1');
-          return true;
-        } finally {
-          await client.end().catch(() => {});
-        }
-      }),
-      { signal: runtime.signal },
-    );
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(this.database)}`);
-    } finally {
-      await client.end();
-    }
+    const url = await waitForPostgres(container, { port, user, password, database: this.database }, runtime.signal);
     return {
-      url: `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${this.database}`,
+      url,
       password,
       version: requireTool('postgres').version ?? 'unknown',
       container,

@@ -7,7 +7,7 @@ import type { LocalRuntime } from '../local/local-runtime.ts';
 import type { ManagedProcess, ServiceProcess } from '../local/managed-process.ts';
 import { customProbe, waitUntilReady } from '../local/readiness.ts';
 import { KAFKA_MAX_MESSAGE_BYTES } from './kafka.ts';
-import { jvmArgs, propertiesText, requireJvm } from './kafka-jvm.ts';
+import { type Jvm, jvmArgs, propertiesText, requireJvm } from './kafka-jvm.ts';
 
 /** What Debezium streams, and where to: GrandChat's CDC table, through the outbox event router, to one topic. */
 export interface CdcRoute {
@@ -131,28 +131,19 @@ export function writeConnectFiles(
 }
 
 /**
- * Kafka Connect in standalone mode (offsets in a file in the run's folder: one worker, no internal topics)
- * running Debezium's PostgreSQL connector (`pgoutput`) with Debezium's outbox event router: each inserted
- * `chat_cdc` row becomes one Kafka record whose value is the row's `payload` (the API request, as raw JSON:
- * StringConverter), whose header `centrifugo-method` is the row's `method`, and whose key is the row's
- * `partition` (the room: one room's records stay in one partition, in order). That is the shape
- * Centrifugo's kafka consumer executes (internal/consuming/kafka.go: header present → value = request).
+ * What both providers' Connect builders share (KafkaConnectService here, KafkaConnectContainer): the settings,
+ * and the worker prepared from them in the run's folder, so a process and a container run the same worker.
  */
-export class KafkaConnectService {
-  private port: number | undefined;
-  private heapMb = 512;
-  private offsetFlushMs = 60_000;
+export abstract class KafkaConnectBuilder {
+  protected port: number | undefined;
+  protected heapMb = 512;
+  protected offsetFlushMs = 60_000;
 
   constructor(
-    private readonly bootstrap: string,
-    private readonly database: CdcDatabase,
-    private readonly route: CdcRoute,
+    protected readonly bootstrap: string,
+    protected readonly database: CdcDatabase,
+    protected readonly route: CdcRoute,
   ) {}
-
-  withPort(port: number): this {
-    this.port = port;
-    return this;
-  }
 
   withHeapMb(mb: number): this {
     this.heapMb = mb;
@@ -169,8 +160,11 @@ export class KafkaConnectService {
     return this;
   }
 
-  async start(runtime: LocalRuntime): Promise<StartedKafkaConnect> {
-    const jvm = requireJvm();
+  /** Takes the REST port, writes the worker and connector files; returns the folder, REST URL and JVM arguments. */
+  protected async prepare(
+    runtime: { port(what: string, explicit?: number): Promise<number>; dir(name: string): string },
+    jvm: Jvm,
+  ): Promise<{ dir: string; restUrl: string; args: string[] }> {
     const port = await runtime.port('Kafka Connect REST', this.port);
     const dir = runtime.dir('kafka-connect');
     registerSecret(this.database.password);
@@ -181,18 +175,38 @@ export class KafkaConnectService {
       database: this.database,
       route: this.route,
     });
+    const args = jvmArgs(jvm, {
+      dir,
+      heapMb: this.heapMb,
+      mainClass: 'org.apache.kafka.connect.cli.ConnectStandalone',
+      args: [workerFile, connectorFile],
+    });
+    return { dir, restUrl: `http://127.0.0.1:${port}`, args };
+  }
+}
 
-    const restUrl = `http://127.0.0.1:${port}`;
+/**
+ * Kafka Connect in standalone mode (offsets in a file in the run's folder: one worker, no internal topics)
+ * running Debezium's PostgreSQL connector (`pgoutput`) with Debezium's outbox event router: each inserted
+ * `chat_cdc` row becomes one Kafka record whose value is the row's `payload` (the API request, as raw JSON:
+ * StringConverter), whose header `centrifugo-method` is the row's `method`, and whose key is the row's
+ * `partition` (the room: one room's records stay in one partition, in order). That is the shape
+ * Centrifugo's kafka consumer executes (internal/consuming/kafka.go: header present → value = request).
+ */
+export class KafkaConnectService extends KafkaConnectBuilder {
+  withPort(port: number): this {
+    this.port = port;
+    return this;
+  }
+
+  async start(runtime: LocalRuntime): Promise<StartedKafkaConnect> {
+    const jvm = requireJvm();
+    const { dir, restUrl, args } = await this.prepare(runtime, jvm);
     const spawn = () =>
       runtime.spawn({
         name: 'kafka-connect',
         command: jvm.java.path,
-        args: jvmArgs(jvm, {
-          dir,
-          heapMb: this.heapMb,
-          mainClass: 'org.apache.kafka.connect.cli.ConnectStandalone',
-          args: [workerFile, connectorFile],
-        }),
+        args,
         cwd: dir,
       });
     const ready = (proc: ManagedProcess) => waitForTask(proc, restUrl, runtime.signal);

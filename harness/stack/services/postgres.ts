@@ -6,7 +6,7 @@ import pg from 'pg';
 import { UserError } from '../../common/errors.ts';
 import { redact, registerSecret } from '../../common/log.ts';
 import type { LocalRuntime } from '../local/local-runtime.ts';
-import type { ManagedProcess } from '../local/managed-process.ts';
+import type { ManagedProcess, ServiceProcess } from '../local/managed-process.ts';
 import { customProbe, waitUntilReady } from '../local/readiness.ts';
 import { requireTool } from '../toolchain/tools.ts';
 
@@ -19,6 +19,50 @@ export interface StartedPostgres {
   password: string;
   version: string;
   process: ManagedProcess;
+}
+
+/** Server settings of every provider's PostgreSQL: logical WAL for the CDC modes, room for 300 connections. */
+export const POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
+  wal_level: 'logical',
+  max_connections: '300',
+  shared_buffers: '256MB',
+  max_wal_senders: '4',
+  max_replication_slots: '4',
+};
+
+/**
+ * Waits until the server on 127.0.0.1:`port` answers `SELECT 1` (failing fast if `service` exits), then
+ * creates `database`; returns its URL. Both providers' PostgreSQL (process, container) become ready this way.
+ */
+export async function waitForPostgres(
+  service: ServiceProcess,
+  login: { port: number; user: string; password: string; database: string },
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const credentials = `${login.user}:${encodeURIComponent(login.password)}@127.0.0.1:${login.port}`;
+  const adminUrl = `postgresql://${credentials}/postgres`;
+  await waitUntilReady(
+    service,
+    customProbe(`SELECT 1 on 127.0.0.1:${login.port}`, async () => {
+      const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } finally {
+        await client.end().catch(() => {});
+      }
+    }),
+    { signal },
+  );
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(login.database)}`);
+  } finally {
+    await client.end();
+  }
+  return `postgresql://${credentials}/${login.database}`;
 }
 
 /** PostgreSQL refuses to run as root; as root, the cluster belongs to this unprivileged user. */
@@ -42,13 +86,7 @@ function unprivilegedOwner(): { uid: number; gid: number } | undefined {
 export class PostgresService {
   private port: number | undefined;
   private database = 'bench';
-  private readonly settings: Record<string, string> = {
-    wal_level: 'logical',
-    max_connections: '300',
-    shared_buffers: '256MB',
-    max_wal_senders: '4',
-    max_replication_slots: '4',
-  };
+  private readonly settings: Record<string, string> = { ...POSTGRES_SETTINGS };
 
   withPort(port: number): this {
     this.port = port;
@@ -110,30 +148,9 @@ export class PostgresService {
       gid: owner?.gid,
       stopSignal: 'SIGINT',
     });
-    const adminUrl = `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-    await waitUntilReady(
-      proc,
-      customProbe(`SELECT 1 on 127.0.0.1:${port}`, async () => {
-        const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
-        try {
-          await client.connect();
-          await client.query('SELECT 1');
-          return true;
-        } finally {
-          await client.end().catch(() => {});
-        }
-      }),
-      { signal: runtime.signal },
-    );
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(this.database)}`);
-    } finally {
-      await client.end();
-    }
+    const url = await waitForPostgres(proc, { port, user, password, database: this.database }, runtime.signal);
     return {
-      url: `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${this.database}`,
+      url,
       host: '127.0.0.1',
       port,
       database: this.database,
