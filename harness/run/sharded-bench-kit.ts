@@ -4,30 +4,19 @@
  * with a coordinator that merges them, and the figures read back from summary.json. The benches drive the real
  * CLI (`run`, `coordinate`, `stack up`) so that what they measure is what a user runs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunSummary, TimeseriesPoint } from '../common/summary-types.ts';
+import {
+  type CliProcess,
+  coordinateArgs,
+  coordinatorUrl,
+  readSummary,
+  shardArgs,
+  startCli,
+} from './testing/sharded-cli.ts';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
-
-export interface CliProcess {
-  child: ChildProcess;
-  exit: Promise<number | null>;
-  stdout: () => string;
-}
-
-/** `centrifugo-bench <args>` as a child process writing under `resultsDir`; stdout kept, stderr dropped. */
-export function startCli(resultsDir: string, args: string[]): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: resultsDir },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let out = '';
-  child.stdout?.on('data', (chunk) => (out += chunk));
-  return { child, exit: new Promise((resolve) => child.once('exit', resolve)), stdout: () => out };
-}
+export { readSummary };
 
 /** `--set key=value` pairs, plus the external stack a `stack up` in `resultsDir` left in its stack file. */
 export function externalStackSets(resultsDir: string, sets: Array<[string, string]>, stackName = 'default'): string[] {
@@ -94,33 +83,10 @@ export async function runSharded(
   sets: string[],
   timeoutMs = 600_000,
 ): Promise<FinishedRun> {
-  const coordinator = startCli(resultsDir, [
-    'coordinate',
-    scenario,
-    '--shards',
-    String(shards),
-    '--run-id',
-    runId,
-    '--port',
-    '0',
-    '--merge',
-    ...sets,
-  ]);
+  const coordinator = startCli(resultsDir, coordinateArgs(scenario, shards, runId, ['--merge', ...sets]));
   const url = await coordinatorUrl(coordinator);
   const runs = Array.from({ length: shards }, (_, i) =>
-    startCli(resultsDir, [
-      'run',
-      scenario,
-      '--shard',
-      `${i}/${shards}`,
-      '--coordinator',
-      url,
-      '--run-id',
-      runId,
-      '--no-thresholds',
-      '--no-report',
-      ...sets,
-    ]),
+    startCli(resultsDir, shardArgs(scenario, i, shards, url, runId, sets)),
   );
   const timer = killAfter([coordinator, ...runs], timeoutMs);
   const shardExits = await Promise.all(runs.map((run) => run.exit));
@@ -128,22 +94,6 @@ export async function runSharded(
   clearTimeout(timer);
   return { dir: path.join(resultsDir, runId), exitCodes: [merged, ...shardExits] };
 }
-
-/** The coordinator's first stdout line is `{"url": …}` once it listens. */
-async function coordinatorUrl(coordinator: CliProcess): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  while (!coordinator.stdout().includes('"url"')) {
-    if (Date.now() > deadline || coordinator.child.exitCode !== null) {
-      coordinator.child.kill('SIGTERM');
-      throw new Error('the coordinator did not start');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return (JSON.parse(coordinator.stdout().split('\n')[0]!) as { url: string }).url;
-}
-
-export const readSummary = (dir: string): RunSummary =>
-  JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
 
 export function counterOf(summary: RunSummary, name: string): number {
   const metric = summary.metrics[name];

@@ -9,54 +9,16 @@
  * - nothing is left running.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
 import { type HeldStack, holdUntilStopped, parseStackSpec, startHeldStack } from '../stack/index.ts';
-import { processesWithEnv } from '../stack/testing.ts';
+import { readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
-const TAG = 'CB_TEST_TAG';
-const RESULTS = mkdtempSync(path.join(os.tmpdir(), 'cb-sharded-chat-'));
-const STACKS = path.join(RESULTS, '.stacks');
-const tags: string[] = [];
-
-interface Cli {
-  tag: string;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-  child: ChildProcess;
-}
-
-function cli(args: string[]): Cli {
-  const tag = randomUUID();
-  tags.push(tag);
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: RESULTS, [TAG]: tag },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (err += chunk));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, tag, stdout: () => out, stderr: () => err, exit };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const session = new ShardedCliSession('cb-sharded-chat-');
+const RESULTS = session.results;
+const STACKS = session.stacks;
 
 /**
  * scenarios/chat.ts, small: 1,000 users in rooms of 50 / 300 / 1,000 members, 20 online per room (60
@@ -88,48 +50,22 @@ function chatSets(target: string, extra: [string, string][] = []): string[] {
 
 /** The run as `shards` shard processes with a coordinator (merged), then as one process; their summaries. */
 async function shardedThenSingle(runId: string, shards: number, sets: string[]) {
-  const coord = cli([
-    'coordinate',
-    'scenarios/chat.ts',
-    '--shards',
-    String(shards),
-    '--run-id',
-    runId,
-    '--port',
-    '0',
-    '--merge',
-    ...sets,
-  ]);
-  await until(() => coord.stdout().includes('"url"'), 60_000, 'the coordinator to listen', coord.stderr);
-  const url = (JSON.parse(coord.stdout().split('\n')[0]!) as { url: string }).url;
+  const { run: coord, url } = await session.coordinate('scenarios/chat.ts', shards, runId, ['--merge', ...sets]);
   const children = Array.from({ length: shards }, (_, index) =>
-    cli([
-      'run',
-      'scenarios/chat.ts',
-      '--shard',
-      `${index}/${shards}`,
-      '--coordinator',
-      url,
-      '--run-id',
-      runId,
-      '--no-thresholds',
-      '--no-report',
-      ...sets,
-    ]),
+    session.shard('scenarios/chat.ts', index, shards, url, runId, sets),
   );
   for (const child of children) assert.equal(await child.exit, ExitCode.ok, child.stderr());
   assert.equal(await coord.exit, ExitCode.ok, `${coord.stderr()}\n${coord.stdout()}`);
-  const single = cli(['run', 'scenarios/chat.ts', '--no-thresholds', '--no-report', ...sets]);
+  const single = session.cli(['run', 'scenarios/chat.ts', '--no-thresholds', '--no-report', ...sets]);
   assert.equal(await single.exit, ExitCode.ok, single.stderr());
   return {
     logs: children.map((child) => child.stderr()),
-    one: readSummary(findSingleRun(single)),
+    one: readSummary(session.singleRunDir(single)),
     merged: readSummary(path.join(RESULTS, runId)),
     parts: children.map((_, index) => readSummary(path.join(RESULTS, runId, 'shards', String(index)))),
   };
 }
 
-const readSummary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
 const counts = (summary: RunSummary) =>
   Object.fromEntries(
     ['messages_published', 'messages_expected', 'messages_delivered', 'messages_lost', 'messages_duplicated'].map(
@@ -160,11 +96,8 @@ before(async () => {
 after(async () => {
   holding.abort();
   await stopped;
-  const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
-  const deadline = Date.now() + 15_000;
-  while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.deepEqual(left(), [], 'no process a shard or the coordinator started is left');
-  rmSync(RESULTS, { recursive: true, force: true });
+  await session.assertNothingLeft();
+  session.remove();
 });
 
 test('3 shards of a chat-app run over a seeded dataset: seeded once by shard 0, counts equal to one process', async (t) => {
@@ -213,15 +146,3 @@ test('2 shards of the same dataset through Centrifugo’s broadcast API: rooms s
     [5, 10],
   );
 });
-
-/** The single-process run's folder: the dated run folder with a summary that `run` names on its output. */
-function findSingleRun(single: Cli): string {
-  const found = readdirSync(RESULTS).filter(
-    (name) =>
-      /^\d{8}-\d{6}-[0-9a-f]{4}$/.test(name) &&
-      existsSync(path.join(RESULTS, name, 'summary.json')) &&
-      `${single.stdout()}${single.stderr()}`.includes(name),
-  );
-  assert.equal(found.length, 1, `one single-process run folder: ${found.join(', ')}`);
-  return path.join(RESULTS, found[0]!);
-}

@@ -14,58 +14,20 @@
  * Its own stack (the sink's skew is the whole sink's), held by `stack up --scenario` like sharded-push's.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
-import type { RunSummary } from '../common/summary-types.ts';
 import type { ClockOffset } from '../distributed/index.ts';
-import { processesWithEnv } from '../stack/testing.ts';
+import { readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
-const TAG = 'CB_TEST_TAG';
-const RESULTS = mkdtempSync(path.join(os.tmpdir(), 'cb-sharded-push-clock-'));
-const STACKS = path.join(RESULTS, '.stacks');
-const tags: string[] = [];
-
-interface Cli {
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-  child: ChildProcess;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Cli {
-  const tag = randomUUID();
-  tags.push(tag);
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: RESULTS, [TAG]: tag, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (err += chunk));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const session = new ShardedCliSession('cb-sharded-push-clock-');
+const RESULTS = session.results;
 
 let stackUp = false;
 
 before(async () => {
-  const up = cli(
+  const up = session.cli(
     [
       'stack',
       'up',
@@ -84,21 +46,18 @@ before(async () => {
 
 after(async () => {
   if (stackUp) {
-    const down = cli(['stack', 'down', '--name', 'push-clock']);
+    const down = session.cli(['stack', 'down', '--name', 'push-clock']);
     assert.equal(await down.exit, ExitCode.ok, down.stderr());
   }
-  const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
-  const deadline = Date.now() + 15_000;
-  while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.deepEqual(left(), [], 'no process a shard, the coordinator or the stack started is left');
-  rmSync(RESULTS, { recursive: true, force: true });
+  await session.assertNothingLeft();
+  session.remove();
 });
 
 test('2 shards, one 250 ms ahead, the sink 150 ms behind: push e2e latency as on one clock, offsets recorded', async () => {
   const runId = 'push-clock';
   const sets = [
     ['stack.provider', 'external'],
-    ['stack.stackFile', path.join(STACKS, 'push-clock.json')],
+    ['stack.stackFile', path.join(session.stacks, 'push-clock.json')],
     ['push.devices.count', '1000'],
     ['push.pushes.total', '2000'],
     ['push.pushes.rate', '500'],
@@ -107,42 +66,22 @@ test('2 shards, one 250 ms ahead, the sink 150 ms behind: push e2e latency as on
     // runner's round trips from making the run invalid. The shard records below prove the option reaches them.
     ['distributed.maxClockUncertaintyMs', '25'],
   ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
-  const coord = cli([
-    'coordinate',
-    'scenarios/push-flood.ts',
-    '--shards',
-    '2',
-    '--run-id',
-    runId,
-    '--port',
-    '0',
-    '--merge',
-    ...sets,
-  ]);
-  await until(() => coord.stdout().includes('"url"'), 60_000, 'the coordinator to listen', coord.stderr);
-  const url = (JSON.parse(coord.stdout().split('\n')[0]!) as { url: string }).url;
+  const { run: coord, url } = await session.coordinate('scenarios/push-flood.ts', 2, runId, ['--merge', ...sets]);
   const shards = [0, 1].map((index) =>
-    cli(
-      [
-        'run',
-        'scenarios/push-flood.ts',
-        '--shard',
-        `${index}/2`,
-        '--coordinator',
-        url,
-        '--run-id',
-        runId,
-        '--no-thresholds',
-        '--no-report',
-        ...sets,
-      ],
+    session.shard(
+      'scenarios/push-flood.ts',
+      index,
+      2,
+      url,
+      runId,
+      sets,
       index === 1 ? { CENTRIFUGO_BENCH_TEST_CLOCK_SKEW_MS: '250' } : {},
     ),
   );
   for (const shard of shards) assert.equal(await shard.exit, ExitCode.ok, shard.stderr());
   assert.equal(await coord.exit, ExitCode.ok, `${coord.stderr()}\n${coord.stdout()}`);
 
-  const merged = JSON.parse(readFileSync(path.join(RESULTS, runId, 'summary.json'), 'utf8')) as RunSummary;
+  const merged = readSummary(path.join(RESULTS, runId));
   assert.equal(merged.push_ledger?.delivered, 2000, JSON.stringify(merged.push_ledger));
   // The skews were applied and measured: shard 1 250 ms ahead of the coordinator, the sink 150 ms behind it.
   const records = [0, 1].map(

@@ -10,53 +10,16 @@
  * - nothing is left running after `stack down`.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
-import { processesWithEnv } from '../stack/testing.ts';
+import { readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
-const TAG = 'CB_TEST_TAG';
-const RESULTS = mkdtempSync(path.join(os.tmpdir(), 'cb-sharded-push-'));
-const STACKS = path.join(RESULTS, '.stacks');
-const tags: string[] = [];
-
-interface Cli {
-  tag: string;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-  child: ChildProcess;
-}
-
-function cli(args: string[]): Cli {
-  const tag = randomUUID();
-  tags.push(tag);
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: RESULTS, [TAG]: tag },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (err += chunk));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, tag, stdout: () => out, stderr: () => err, exit };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const session = new ShardedCliSession('cb-sharded-push-');
+const RESULTS = session.results;
+const STACKS = session.stacks;
 
 /** The scenario's flood, small (20,000 pushes to 2,000 devices by default), against the held stack. */
 function floodSets(pushes = 20_000, devices = 2_000, extra: [string, string][] = []): string[] {
@@ -72,48 +35,20 @@ function floodSets(pushes = 20_000, devices = 2_000, extra: [string, string][] =
 
 /** The flood as one process, then as 2 shards with a coordinator; their summaries (single, merged, shards). */
 async function singleAndSharded(runId: string, sets: string[], mergedExit: number = ExitCode.ok) {
-  const single = cli(['run', 'scenarios/push-flood.ts', '--no-thresholds', '--no-report', ...sets]);
+  const single = session.cli(['run', 'scenarios/push-flood.ts', '--no-thresholds', '--no-report', ...sets]);
   assert.equal(await single.exit, ExitCode.ok, single.stderr());
-  const coord = cli([
-    'coordinate',
-    'scenarios/push-flood.ts',
-    '--shards',
-    '2',
-    '--run-id',
-    runId,
-    '--port',
-    '0',
-    '--merge',
-    ...sets,
-  ]);
-  await until(() => coord.stdout().includes('"url"'), 60_000, 'the coordinator to listen', coord.stderr);
-  const url = (JSON.parse(coord.stdout().split('\n')[0]!) as { url: string }).url;
-  const shards = [0, 1].map((index) =>
-    cli([
-      'run',
-      'scenarios/push-flood.ts',
-      '--shard',
-      `${index}/2`,
-      '--coordinator',
-      url,
-      '--run-id',
-      runId,
-      '--no-thresholds',
-      '--no-report',
-      ...sets,
-    ]),
-  );
+  const { run: coord, url } = await session.coordinate('scenarios/push-flood.ts', 2, runId, ['--merge', ...sets]);
+  const shards = [0, 1].map((index) => session.shard('scenarios/push-flood.ts', index, 2, url, runId, sets));
   for (const shard of shards) assert.equal(await shard.exit, ExitCode.ok, shard.stderr());
   // The merged run is judged by the scenario's thresholds (run.json), as a single run without --no-thresholds.
   assert.equal(await coord.exit, mergedExit, `${coord.stderr()}\n${coord.stdout()}`);
   return {
-    one: readSummary(findSingleRun(single)),
+    one: readSummary(session.singleRunDir(single)),
     merged: readSummary(path.join(RESULTS, runId)),
     parts: [0, 1].map((index) => readSummary(path.join(RESULTS, runId, 'shards', String(index)))),
   };
 }
 
-const readSummary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
 const count = (summary: RunSummary, name: string) => {
   const metric = summary.metrics[name];
   return metric?.type === 'counter' || metric?.type === 'trend' ? metric.count : undefined;
@@ -123,7 +58,7 @@ let stackUp = false;
 
 before(async () => {
   // The scenario's own stack section (relay + sink), smaller: what a user types before starting the shards.
-  const up = cli([
+  const up = session.cli([
     'stack',
     'up',
     '--scenario',
@@ -148,16 +83,13 @@ before(async () => {
 
 after(async () => {
   if (stackUp) {
-    const down = cli(['stack', 'down', '--name', 'push']);
+    const down = session.cli(['stack', 'down', '--name', 'push']);
     assert.equal(await down.exit, ExitCode.ok, down.stderr());
     assert.ok(!existsSync(path.join(STACKS, 'push.json')), 'stack down removed the stack file');
   }
   // The holder and its services (PostgreSQL, Redis, Centrifugo, relay, sink) carry the `stack up` process's tag.
-  const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
-  const deadline = Date.now() + 15_000;
-  while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.deepEqual(left(), [], 'no process a shard or the coordinator started is left');
-  rmSync(RESULTS, { recursive: true, force: true });
+  await session.assertNothingLeft();
+  session.remove();
 });
 
 test('2 shards of a 20,000-push flood: the merged ledger equals one process’s exactly, each receipt counted once', async () => {
@@ -209,7 +141,7 @@ test('a flood that cannot be sharded: one line, exit 2, before anything starts',
     [floodSets(20_000, 2_000, [['push.api', 'generic']]), /--shard: push\.api: generic cannot be sharded/],
     [floodSets(1), /push\.pushes\.total: 1 split over 2 shards leaves shard 0 none/],
   ] as const) {
-    const bad = cli([
+    const bad = session.cli([
       'run',
       'scenarios/push-flood.ts',
       '--shard',
@@ -224,15 +156,3 @@ test('a flood that cannot be sharded: one line, exit 2, before anything starts',
     assert.match(bad.stderr(), message);
   }
 });
-
-/** The single-process run's folder: the dated run folder with a summary that `run` names on its output. */
-function findSingleRun(single: Cli): string {
-  const found = readdirSync(RESULTS).filter(
-    (name) =>
-      /^\d{8}-\d{6}-[0-9a-f]{4}$/.test(name) &&
-      existsSync(path.join(RESULTS, name, 'summary.json')) &&
-      `${single.stdout()}${single.stderr()}`.includes(name),
-  );
-  assert.equal(found.length, 1, `one single-process run folder: ${found.join(', ')}`);
-  return path.join(RESULTS, found[0]!);
-}

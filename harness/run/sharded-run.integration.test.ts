@@ -9,54 +9,18 @@
  * - a shard running another scenario is refused: exit 2, naming both hashes; bad shard flags are one line each.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../common/exit-codes.ts';
 import type { RunSummary } from '../common/summary-types.ts';
 import { connectResults } from '../results/clickhouse/index.ts';
-import { processesWithEnv } from '../stack/testing.ts';
+import { readSummary, ShardedCliSession, until } from './testing/sharded-cli.ts';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
-const TAG = 'CB_TEST_TAG';
-const RESULTS = mkdtempSync(path.join(os.tmpdir(), 'cb-sharded-'));
-const STACK_FILE = path.join(RESULTS, '.stacks', 'default.json');
-const tags: string[] = [];
-
-interface Cli {
-  child: ChildProcess;
-  tag: string;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Cli {
-  const tag = randomUUID();
-  tags.push(tag);
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: RESULTS, ...env, [TAG]: tag },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (err += chunk));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, tag, stdout: () => out, stderr: () => err, exit };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string, log?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${log ? `:\n${log()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const session = new ShardedCliSession('cb-sharded-');
+const RESULTS = session.results;
+const STACK_FILE = path.join(session.stacks, 'default.json');
+const cli = (args: string[], env: Record<string, string> = {}) => session.cli(args, env);
 
 /** A small broadcast workload: 90 subscribers, 6 messages a second for `seconds`, against the held stack. */
 function scenarioSets(seconds: number, rate = 6): string[] {
@@ -70,42 +34,11 @@ function scenarioSets(seconds: number, rate = 6): string[] {
   ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
 }
 
-async function coordinator(runId: string, shards: number, sets: string[], extra: string[] = []) {
-  const run = cli([
-    'coordinate',
-    'scenarios/smoke.ts',
-    '--shards',
-    String(shards),
-    '--run-id',
-    runId,
-    '--port',
-    '0',
-    ...sets,
-    ...extra,
-  ]);
-  await until(() => run.stdout().includes('"url"'), 60_000, 'the coordinator to listen', run.stderr);
-  const url = (JSON.parse(run.stdout().split('\n')[0]!) as { url: string }).url;
-  return { run, url };
-}
+const coordinator = (runId: string, shards: number, sets: string[], extra: string[] = []) =>
+  session.coordinate('scenarios/smoke.ts', shards, runId, [...sets, ...extra]);
 
-function shard(index: number, count: number, url: string, runId: string, sets: string[], env = {}): Cli {
-  return cli(
-    [
-      'run',
-      'scenarios/smoke.ts',
-      '--shard',
-      `${index}/${count}`,
-      '--coordinator',
-      url,
-      '--run-id',
-      runId,
-      '--no-thresholds',
-      '--no-report',
-      ...sets,
-    ],
-    env,
-  );
-}
+const shard = (index: number, count: number, url: string, runId: string, sets: string[], env = {}) =>
+  session.shard('scenarios/smoke.ts', index, count, url, runId, sets, env);
 
 const counts = (summary: RunSummary) =>
   Object.fromEntries(
@@ -117,30 +50,21 @@ const counts = (summary: RunSummary) =>
     ),
   );
 
-const readSummary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-
-async function assertNothingLeft(): Promise<void> {
-  const left = () => tags.flatMap((tag) => processesWithEnv(TAG, tag));
-  const deadline = Date.now() + 15_000;
-  while (left().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.deepEqual(left(), [], 'no process a shard or the coordinator started is left');
-}
-
-let stackTag = '';
+let stackHolder: ReturnType<typeof cli> | undefined;
 before(async () => {
   // ClickHouse beside Centrifugo: the first test's shards and coordinator write their rows there.
   const up = cli(['stack', 'up', '--no-setup', '--engine', 'memory', '--services', 'clickhouse']);
-  stackTag = up.tag;
   assert.equal(await up.exit, ExitCode.ok, up.stderr());
-  tags.splice(tags.indexOf(stackTag), 1); // the stack outlives the tests until `after`
+  stackHolder = up;
+  session.exempt(up); // the stack outlives the tests until `after`
 });
 
 after(async () => {
   const down = cli(['stack', 'down']);
   await down.exit;
-  tags.push(stackTag);
-  await assertNothingLeft();
-  rmSync(RESULTS, { recursive: true, force: true });
+  if (stackHolder) session.include(stackHolder);
+  await session.assertNothingLeft();
+  session.remove();
 });
 
 test('3 shards, each with its own results folder (pods), owe and deliver exactly what one process does, one of them 250 ms skewed; they send their folders and the coordinator merges', async () => {
@@ -172,7 +96,7 @@ test('3 shards, each with its own results folder (pods), owe and deliver exactly
     );
   }
   const merged = readSummary(path.join(RESULTS, 'three'));
-  const one = readSummary(findSingleRun());
+  const one = readSummary(session.singleRunDir());
   assert.equal(merged.valid, true, merged.invalidReasons.join('; '));
   assert.deepEqual(counts(merged), counts(one));
   assert.equal(counts(merged).messages_expected, 6 * 3 * 90);
@@ -193,7 +117,7 @@ test('3 shards, each with its own results folder (pods), owe and deliver exactly
   // ... so deliveries between it and the others are not 250 ms off: uncorrected, a third of all deliveries
   // (shards 0 and 1 publishing to shard 2's subscribers) would be ≥ 250 ms.
   assert.ok(latency.p90 < 200, `p90 ${latency.p90} ms`);
-  await assertNothingLeft();
+  await session.assertNothingLeft();
 
   // ClickHouse: one `runs` row, the merged run's; one `shard_runs` row per shard; the shards' per-second rows
   // under their index add up to the merged counts — and loading the merged folder again changes nothing.
@@ -258,15 +182,6 @@ test('3 shards, each with its own results folder (pods), owe and deliver exactly
   }
 });
 
-/** The single-process run's folder: the one dated run folder with a summary (`stack up` wrote one with logs only). */
-function findSingleRun(): string {
-  const found = readdirSync(RESULTS).filter(
-    (name) => /^\d{8}-\d{6}-[0-9a-f]{4}$/.test(name) && existsSync(path.join(RESULTS, name, 'summary.json')),
-  );
-  assert.equal(found.length, 1, `one single-process run folder: ${found.join(', ')}`);
-  return path.join(RESULTS, found[0]!);
-}
-
 test('a shard killed mid-run: the merged run is invalid naming it, the others stop cleanly, nothing is left', async () => {
   const sets = scenarioSets(30);
   const { run: coord, url } = await coordinator('killed', 3, sets, ['--merge', '--heartbeat-timeout', '2']);
@@ -286,7 +201,7 @@ test('a shard killed mid-run: the merged run is invalid naming it, the others st
     merged.invalidReasons.some((reason) => /shard 1 /.test(reason)),
     `names shard 1: ${merged.invalidReasons.join('; ')}`,
   );
-  await assertNothingLeft();
+  await session.assertNothingLeft();
 });
 
 test('another scenario on one shard: exit 2 naming both hashes; bad shard flags: one line, exit 2', async () => {
@@ -312,5 +227,5 @@ test('another scenario on one shard: exit 2 naming both hashes; bad shard flags:
     assert.equal(await bad.exit, ExitCode.badInput, `${args.join(' ')}: ${bad.stderr()}`);
     assert.match(bad.stderr(), message);
   }
-  await assertNothingLeft();
+  await session.assertNothingLeft();
 });
