@@ -1,8 +1,11 @@
 /**
  * NTP-style clock offset estimation against a coordinator. One round trip: the shard notes its send time t0,
- * the coordinator answers its own time ts, the shard notes its receive time t1. If the network is symmetric,
- * offset = ts − (t0 + t1)/2, and whatever the asymmetry the true offset lies within ± RTT/2 of that — so the
- * lowest-RTT samples give the tightest bound. Estimated before and after the run (drift shows up as a change).
+ * the coordinator answers its own time ts, the shard notes its receive time t1. Whatever the network's asymmetry,
+ * ts was read between t0 and t1, so the true offset lies in [ts − t1, ts − t0]: an interval as wide as the round
+ * trip. Every round trip's interval holds the truth, so their intersection does too, and it is at least as
+ * narrow as the best single one — on a busy machine, where most round trips are slow, a few fast ones (or two
+ * slow ones delayed on opposite legs) still pin the offset down. Estimated before and after the run (drift shows
+ * up as a change).
  */
 
 /** Asks the coordinator for its clock, in microseconds of the coordinator's time base. */
@@ -13,8 +16,9 @@ export type LocalClock = () => number;
 export interface ClockOffset {
   /** Add to a local time to get the coordinator's time (µs). */
   readonly offsetUs: number;
-  /** The true offset lies within offsetUs ± uncertaintyUs: half the RTT of the best sample kept. */
+  /** The true offset lies within offsetUs ± uncertaintyUs: half the width of the round trips' intersection. */
   readonly uncertaintyUs: number;
+  /** Round trips taken. */
   readonly samples: number;
 }
 
@@ -25,29 +29,54 @@ export interface ClockOffset {
  */
 export const DEFAULT_MAX_UNCERTAINTY_US = 5_000;
 
+/** The clocks answer in whole µs: each round trip's interval is widened by this much for the rounding. */
+const RESOLUTION_US = 1;
+
+export interface ClockSyncOptions {
+  /** This process's clock (default: CLOCK_MONOTONIC-based wall time, µs). */
+  localClock?: LocalClock;
+  /** Round trips always taken: 16 unless set. */
+  roundTrips?: number;
+  /**
+   * Keep asking, up to `maxRoundTrips`, while the uncertainty is above this many µs (a busy machine's round trips
+   * are slow, and a few more find a quiet moment). Unset: `roundTrips` and no more.
+   */
+  targetUncertaintyUs?: number;
+  /** 128 unless set: ~0.1–0.5 s of round trips on loopback, however busy. */
+  maxRoundTrips?: number;
+}
+
 export async function estimateClockOffset(
   askCoordinator: CoordinatorClock,
-  options: { localClock?: LocalClock; roundTrips?: number; keepBest?: number } = {},
+  options: ClockSyncOptions = {},
 ): Promise<ClockOffset> {
   const localClock = options.localClock ?? (() => performance.timeOrigin * 1000 + performance.now() * 1000);
   const roundTrips = options.roundTrips ?? 16;
-  const keepBest = Math.min(options.keepBest ?? 4, roundTrips);
-  const samples: { rttUs: number; offsetUs: number }[] = [];
-  if (roundTrips < 1 || keepBest < 1) throw new RangeError('clock sync needs at least one round trip');
-  for (let trip = 0; trip < roundTrips; trip++) {
+  const maxRoundTrips = Math.max(roundTrips, options.maxRoundTrips ?? 128);
+  const target = options.targetUncertaintyUs ?? Number.POSITIVE_INFINITY;
+  if (roundTrips < 1) throw new RangeError('clock sync needs at least one round trip');
+  // The intersection [low, high] of every round trip's interval, and the fastest round trip.
+  let low = Number.NEGATIVE_INFINITY;
+  let high = Number.POSITIVE_INFINITY;
+  let fastestRttUs = Number.POSITIVE_INFINITY;
+  let trips = 0;
+  while (trips < maxRoundTrips) {
     const sentUs = localClock();
     const coordinatorUs = await askCoordinator();
     const receivedUs = localClock();
-    samples.push({ rttUs: receivedUs - sentUs, offsetUs: coordinatorUs - (sentUs + receivedUs) / 2 });
+    trips++;
+    low = Math.max(low, coordinatorUs - receivedUs - RESOLUTION_US);
+    high = Math.min(high, coordinatorUs - sentUs + RESOLUTION_US);
+    fastestRttUs = Math.min(fastestRttUs, receivedUs - sentUs);
+    if (trips >= roundTrips && (high - low) / 2 <= target) break;
   }
-  const best = samples.sort((a, b) => a.rttUs - b.rttUs).slice(0, keepBest);
-  const offsets = best.map((sample) => sample.offsetUs).sort((a, b) => a - b);
-  const worstKeptRttUs = best.at(-1)?.rttUs ?? 0;
+  if (low <= high) return { offsetUs: (low + high) / 2, uncertaintyUs: (high - low) / 2, samples: trips };
+  // Disjoint intervals: a clock stepped or ran at another rate while measuring. The middle of the disagreement,
+  // uncertain by half of it plus the fastest round trip's own bound — never a figure narrower than the data.
   return {
-    offsetUs: offsets[Math.floor(offsets.length / 2)] ?? 0,
-    // The median is one of the kept samples, so it is within its own RTT/2 — at most the worst kept one.
-    uncertaintyUs: worstKeptRttUs / 2,
-    samples: roundTrips,
+    offsetUs: (low + high) / 2,
+    uncertaintyUs: (low - high) / 2 + fastestRttUs / 2 + RESOLUTION_US,
+    samples: trips,
   };
 }
 

@@ -24,12 +24,13 @@ export class CoordinatorClient {
 
   /**
    * This shard's clock offset to the coordinator's time base (run it before and after the run). `localClock`:
-   * this shard's run clock (CLOCK_MONOTONIC, µs), injectable so a test can skew it by a known amount.
+   * this shard's run clock (CLOCK_MONOTONIC, µs), injectable so a test can skew it by a known amount;
+   * `targetUncertaintyUs`: keep measuring (within estimateClockOffset's cap) until the estimate is this tight.
    */
-  clockOffset(roundTrips = 16, localClock: LocalClock = monoUs): Promise<ClockOffset> {
+  clockOffset(localClock: LocalClock = monoUs, targetUncertaintyUs?: number): Promise<ClockOffset> {
     return estimateClockOffset(async () => ((await this.call('GET', '/time')) as { nowUs: number }).nowUs, {
-      roundTrips,
       localClock,
+      targetUncertaintyUs,
     });
   }
 

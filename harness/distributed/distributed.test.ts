@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../common/errors.ts';
+import { mulberry32 } from '../common/seeded-random.ts';
 import { clockInvalidReason, estimateClockOffset, offsetThrough } from './clock-sync.ts';
 import { DistributedSpecSchema } from './distributed-spec.ts';
 import { ownsKey, sliceCount, sliceItems, sliceRange, sliceRate } from './segments.ts';
@@ -88,12 +89,103 @@ describe('clock sync', () => {
       await new Promise((resolve) => setImmediate(resolve));
       return now;
     };
-    const estimate = await estimateClockOffset(ask, { localClock, roundTrips: 12, keepBest: 3 });
+    const estimate = await estimateClockOffset(ask, { localClock, roundTrips: 12 });
     assert.ok(
       Math.abs(estimate.offsetUs - skewUs) <= estimate.uncertaintyUs,
       `offset ${estimate.offsetUs} ± ${estimate.uncertaintyUs}`,
     );
     assert.equal(clockInvalidReason(0, estimate, estimate, Math.max(estimate.uncertaintyUs, 1)), undefined);
+  });
+
+  /**
+   * A simulated network on a virtual clock: the shard's clock is `skewUs` behind the coordinator's, and each
+   * round trip's two legs take the delays given (µs), so every answer is known exactly.
+   */
+  function simulated(skewUs: number, legs: Array<[number, number]>) {
+    let nowUs = 1_000_000;
+    let trip = 0;
+    const localClock = () => nowUs;
+    const ask = async () => {
+      const [out, back] = legs[Math.min(trip++, legs.length - 1)]!;
+      nowUs += out;
+      const coordinatorUs = nowUs + skewUs;
+      nowUs += back;
+      return coordinatorUs;
+    };
+    return { localClock, ask, trips: () => trip };
+  }
+
+  it('intersects the round trips: two slow ones delayed on opposite legs pin the offset down', async () => {
+    // Each round trip alone bounds the offset within ± 5 ms; together, within ± 1 µs (the clocks' resolution).
+    const { localClock, ask } = simulated(250_000, [
+      [10_000, 0],
+      [0, 10_000],
+    ]);
+    const estimate = await estimateClockOffset(ask, { localClock, roundTrips: 2 });
+    assert.equal(estimate.offsetUs, 250_000);
+    assert.equal(estimate.uncertaintyUs, 1);
+  });
+
+  it('the truth is always within the stated uncertainty, whatever the asymmetry', async () => {
+    const random = mulberry32(7);
+    for (let run = 0; run < 200; run++) {
+      const skewUs = Math.round((random() - 0.5) * 2_000_000);
+      const legs = Array.from({ length: 16 }, () => [Math.round(random() * 20_000), Math.round(random() * 20_000)]);
+      const { localClock, ask } = simulated(skewUs, legs as Array<[number, number]>);
+      const estimate = await estimateClockOffset(ask, { localClock });
+      assert.ok(
+        Math.abs(estimate.offsetUs - skewUs) <= estimate.uncertaintyUs,
+        `run ${run}: ${estimate.offsetUs} ± ${estimate.uncertaintyUs}, truth ${skewUs}`,
+      );
+      // Never looser than the fastest round trip alone.
+      const fastest = Math.min(...legs.map(([out, back]) => out! + back!));
+      assert.ok(estimate.uncertaintyUs <= fastest / 2 + 1, `run ${run}: ${estimate.uncertaintyUs} > ${fastest / 2}`);
+    }
+  });
+
+  it('a busy machine: keeps measuring until the target is met, or stops at the cap and says how uncertain', async () => {
+    // 16 slow symmetric round trips (± 10 ms), then quick ones (± 0.5 ms): the estimate waits for those.
+    const slowThenQuick = simulated(-40_000, [
+      ...Array.from({ length: 16 }, () => [10_000, 10_000] as [number, number]),
+      [500, 500],
+    ]);
+    const tight = await estimateClockOffset(slowThenQuick.ask, {
+      localClock: slowThenQuick.localClock,
+      targetUncertaintyUs: 2_500,
+    });
+    assert.equal(tight.samples, 17, 'one round trip past the 16 was enough');
+    assert.ok(Math.abs(tight.offsetUs + 40_000) <= tight.uncertaintyUs && tight.uncertaintyUs <= 2_500);
+    // Always slow: the cap (128 unless set), and the honest ± 10 ms.
+    const alwaysSlow = simulated(-40_000, [[10_000, 10_000]]);
+    const loose = await estimateClockOffset(alwaysSlow.ask, {
+      localClock: alwaysSlow.localClock,
+      targetUncertaintyUs: 2_500,
+      maxRoundTrips: 40,
+    });
+    assert.equal(loose.samples, 40);
+    assert.equal(loose.uncertaintyUs, 10_001);
+    assert.match(clockInvalidReason(0, loose, loose) ?? '', /uncertain by 10\.00 ms/);
+    // No target: 16 round trips, however loose.
+    const fixed = simulated(0, [[10_000, 10_000]]);
+    assert.equal((await estimateClockOffset(fixed.ask, { localClock: fixed.localClock })).samples, 16);
+  });
+
+  it('disjoint round trips (a clock stepped while measuring): both answers within the stated uncertainty', async () => {
+    let nowUs = 0;
+    let trip = 0;
+    // The coordinator's clock jumps 1 ms forward after the first answer.
+    const ask = async () => {
+      nowUs += 100;
+      const answer = nowUs + (trip++ === 0 ? 0 : 1_000);
+      nowUs += 100;
+      return answer;
+    };
+    const estimate = await estimateClockOffset(ask, { localClock: () => nowUs, roundTrips: 2 });
+    assert.equal(estimate.offsetUs, 500, "the middle of the two answers (0 and 1,000 µs)");
+    assert.ok(
+      Math.abs(estimate.offsetUs - 0) <= estimate.uncertaintyUs &&
+        Math.abs(estimate.offsetUs - 1_000) <= estimate.uncertaintyUs,
+    );
   });
 
   it('marks a run invalid beyond the bound, naming the shard', () => {

@@ -66,6 +66,14 @@ export const SHARD_RECORD_FILE = 'shard.json';
 export type ShardHooks = Pick<RunHooks, 'startBarrier' | 'exchangePublished' | 'clockOffsetUs' | 'sinkClockOffset'>;
 
 /**
+ * How tight each clock estimate should get before the shard stops measuring: half the scenario's bound
+ * (distributed.maxClockUncertaintyMs), because the push sink's offset adds two estimates' uncertainties.
+ */
+function clockTargetUs(plan: RunPlan): number {
+  return (plan.scenario.distributed.maxClockUncertaintyMs * 1000) / 2;
+}
+
+/**
  * Test-only: CENTRIFUGO_BENCH_TEST_CLOCK_SKEW_MS shifts this shard's whole clock by a known amount (what a
  * machine with a wrong clock looks like), so a test can show the offset estimate takes it out again.
  */
@@ -105,7 +113,7 @@ export class ShardSession {
     await client.register();
     const skewUs = testClockSkewUs();
     const localClock = () => monoUs() + skewUs;
-    const before = await client.clockOffset(16, localClock);
+    const before = await client.clockOffset(localClock, clockTargetUs(plan));
     log.info(
       'shard',
       `shard ${plan.shard.index}/${plan.shard.count} of run ${options.runId}: clock offset ` +
@@ -150,7 +158,10 @@ export class ShardSession {
    * its test-only skew), so the shard's own offset enters the flood's stamps twice and cancels (flood-shard.ts).
    */
   private async measureSinkClock(readSinkClock: () => Promise<number>, when: 'before' | 'after'): Promise<number> {
-    const toSink = await estimateClockOffset(readSinkClock, { localClock: this.localClock, roundTrips: 16 });
+    const toSink = await estimateClockOffset(readSinkClock, {
+      localClock: this.localClock,
+      targetUncertaintyUs: clockTargetUs(this.plan),
+    });
     const sink = offsetThrough(this.before, toSink);
     if (when === 'before') this.sinkClock = { before: sink, after: null };
     else if (this.sinkClock) this.sinkClock.after = sink;
@@ -179,7 +190,7 @@ export class ShardSession {
     // The scenario's bound (distributed.maxClockUncertaintyMs, default 5 ms): every shard runs the same scenario.
     const maxUncertaintyUs = Math.round(this.plan.scenario.distributed.maxClockUncertaintyMs * 1000);
     try {
-      after = await this.client.clockOffset(16, this.localClock);
+      after = await this.client.clockOffset(this.localClock, clockTargetUs(this.plan));
       const clockReason = clockInvalidReason(this.plan.shard.index, this.before, after, maxUncertaintyUs);
       if (clockReason) invalidReasons.push(clockReason);
     } catch (error) {
