@@ -37,8 +37,15 @@ function scenarioSets(seconds: number, rate = 6): string[] {
 const coordinator = (runId: string, shards: number, sets: string[], extra: string[] = []) =>
   session.coordinate('scenarios/smoke.ts', shards, runId, [...sets, ...extra]);
 
-const shard = (index: number, count: number, url: string, runId: string, sets: string[], env = {}) =>
-  session.shard('scenarios/smoke.ts', index, count, url, runId, sets, env);
+const shard = (
+  index: number,
+  count: number,
+  url: string,
+  runId: string,
+  sets: string[],
+  env = {},
+  options: { monotonicOffsetS?: number } = {},
+) => session.shard('scenarios/smoke.ts', index, count, url, runId, sets, env, options);
 
 const counts = (summary: RunSummary) =>
   Object.fromEntries(
@@ -67,22 +74,30 @@ after(async () => {
   session.remove();
 });
 
-test('3 shards, each with its own results folder (pods), owe and deliver exactly what one process does, one of them 250 ms skewed; they send their folders and the coordinator merges', async () => {
+test('3 shards, each with its own results folder (pods), owe and deliver exactly what one process does, one with its clock 250 ms off (test option), one in a time namespace an hour off; they send their folders and the coordinator merges', async () => {
   const sets = scenarioSets(3);
   const single = cli(['run', 'scenarios/smoke.ts', '--no-thresholds', '--no-report', ...sets]);
   assert.equal(await single.exit, ExitCode.ok, single.stderr());
   // Rows to the stack's ClickHouse (`--out clickhouse`: the external stack file's): each shard its own, under its
   // index; the coordinator the merged run's row.
   const { run: coord, url } = await coordinator('three', 3, sets, ['--merge', '--out', 'clickhouse']);
-  // Shard 2's whole clock is 250 ms ahead (test-only option): its offset estimate must take that out again.
+  // Shard 2's whole clock is 250 ms ahead (test-only option), and shard 1 runs in a Linux time namespace whose
+  // CLOCK_MONOTONIC — the run clock of the shard and of every worker it starts — is an hour ahead of this host's,
+  // as another machine's would be: each offset estimate must take its skew out again.
   const skew = { CENTRIFUGO_BENCH_TEST_CLOCK_SKEW_MS: '250' };
+  const HOUR_S = 3600;
   // Like pods, no shard shares the coordinator's disk: each writes to its own results folder and uploads it.
   const podResults = (index: number) => ({ CENTRIFUGO_BENCH_RESULTS: path.join(RESULTS, `pod-${index}`) });
   const shards = [0, 1, 2].map((index) =>
-    shard(index, 3, url, 'three', [...sets, '--out', 'clickhouse'], {
-      ...podResults(index),
-      ...(index === 2 ? skew : {}),
-    }),
+    shard(
+      index,
+      3,
+      url,
+      'three',
+      [...sets, '--out', 'clickhouse'],
+      { ...podResults(index), ...(index === 2 ? skew : {}) },
+      index === 1 ? { monotonicOffsetS: HOUR_S } : {},
+    ),
   );
   for (const child of shards) assert.equal(await child.exit, ExitCode.ok, child.stderr());
   assert.equal(await coord.exit, ExitCode.ok, coord.stderr());
@@ -108,14 +123,19 @@ test('3 shards, each with its own results folder (pods), owe and deliver exactly
     merged.timeline.some((event) => /shard 2 clock/.test(event.name)),
     'each shard reports its clock offset',
   );
-  // The skewed shard measured its clock 250 ms off, within its stated uncertainty ...
-  const record = JSON.parse(readFileSync(path.join(RESULTS, 'three', 'shards', '2', 'shard.json'), 'utf8')) as {
-    clock: { before: { offsetUs: number; uncertaintyUs: number } };
-  };
-  const { offsetUs, uncertaintyUs } = record.clock.before;
-  assert.ok(Math.abs(offsetUs + 250_000) <= uncertaintyUs, `offset ${offsetUs} µs ± ${uncertaintyUs}`);
-  // ... so deliveries between it and the others are not 250 ms off: uncorrected, a third of all deliveries
-  // (shards 0 and 1 publishing to shard 2's subscribers) would be ≥ 250 ms.
+  // The skewed shards measured their clocks 250 ms and an hour off, each within its stated uncertainty ...
+  for (const [index, skewUs] of [
+    [2, 250_000],
+    [1, HOUR_S * 1e6],
+  ] as const) {
+    const record = JSON.parse(
+      readFileSync(path.join(RESULTS, 'three', 'shards', String(index), 'shard.json'), 'utf8'),
+    ) as { clock: { before: { offsetUs: number; uncertaintyUs: number } } };
+    const { offsetUs, uncertaintyUs } = record.clock.before;
+    assert.ok(Math.abs(offsetUs + skewUs) <= uncertaintyUs, `shard ${index}: offset ${offsetUs} µs ± ${uncertaintyUs}`);
+  }
+  // ... so deliveries between them and the others are not 250 ms (or an hour) off: uncorrected, two thirds of all
+  // deliveries (those published on one shard to another's subscribers) would be.
   assert.ok(latency.p90 < 200, `p90 ${latency.p90} ms`);
   await session.assertNothingLeft();
 

@@ -31,9 +31,31 @@ export interface CliProcess {
  * `centrifugo-bench <args>` as a child process writing under `resultsDir` (unless `env` names another
  * CENTRIFUGO_BENCH_RESULTS), with a fresh CB_TEST_TAG value; stdout and stderr kept.
  */
-export function startCli(resultsDir: string, args: string[], env: Record<string, string> = {}): CliProcess {
+export function startCli(
+  resultsDir: string,
+  args: string[],
+  env: Record<string, string> = {},
+  options: { monotonicOffsetS?: number } = {},
+): CliProcess {
   const tag = randomUUID();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  // A Linux time namespace (util-linux `unshare`, as root) gives the process and everything it starts its own
+  // CLOCK_MONOTONIC, `monotonicOffsetS` whole seconds ahead of this host's: what another machine's clock is.
+  const [command, commandArgs] =
+    options.monotonicOffsetS === undefined
+      ? [process.execPath, [BIN, ...args]]
+      : [
+          'unshare',
+          [
+            '--time',
+            '--monotonic',
+            String(options.monotonicOffsetS),
+            '--kill-child=SIGTERM',
+            process.execPath,
+            BIN,
+            ...args,
+          ],
+        ];
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, CENTRIFUGO_BENCH_RESULTS: resultsDir, ...env, [TAG]: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -106,8 +128,8 @@ export class ShardedCliSession {
     this.stacks = path.join(this.results, '.stacks');
   }
 
-  cli(args: string[], env: Record<string, string> = {}): CliProcess {
-    const started = startCli(this.results, args, env);
+  cli(args: string[], env: Record<string, string> = {}, options: { monotonicOffsetS?: number } = {}): CliProcess {
+    const started = startCli(this.results, args, env, options);
     this.tags.push(started.tag);
     return started;
   }
@@ -128,8 +150,17 @@ export class ShardedCliSession {
     return { run, url: await coordinatorUrl(run) };
   }
 
-  shard(scenario: string, index: number, shards: number, url: string, runId: string, rest: string[], env = {}) {
-    return this.cli(shardArgs(scenario, index, shards, url, runId, rest), env);
+  shard(
+    scenario: string,
+    index: number,
+    shards: number,
+    url: string,
+    runId: string,
+    rest: string[],
+    env = {},
+    options: { monotonicOffsetS?: number } = {},
+  ) {
+    return this.cli(shardArgs(scenario, index, shards, url, runId, rest), env, options);
   }
 
   /** Leftovers are checked with a little patience: a stopped process takes a moment to disappear. */
