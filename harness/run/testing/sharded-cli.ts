@@ -38,14 +38,17 @@ export function startCli(
   options: { monotonicOffsetS?: number } = {},
 ): CliProcess {
   const tag = randomUUID();
-  // A Linux time namespace (util-linux `unshare`, as root) gives the process and everything it starts its own
+  // A Linux time namespace (util-linux `unshare`) gives the process and everything it starts its own
   // CLOCK_MONOTONIC, `monotonicOffsetS` whole seconds ahead of this host's: what another machine's clock is.
+  // Creating one needs root, or (for a developer who is not) a user namespace of its own that maps them to it.
+  const asRoot = process.getuid?.() === 0 ? [] : ['--user', '--map-root-user'];
   const [command, commandArgs] =
     options.monotonicOffsetS === undefined
       ? [process.execPath, [BIN, ...args]]
       : [
           'unshare',
           [
+            ...asRoot,
             '--time',
             '--monotonic',
             String(options.monotonicOffsetS),
