@@ -11,6 +11,7 @@ import { DASHBOARDS } from './dashboards.ts';
 import { allDashboardQueries } from './lib/dashboard-queries.ts';
 import { DATASOURCE_UID, PLUGIN_ID } from './lib/grafana.ts';
 import { expandGrafanaSql, UNSUPPORTED_ON_18_16 } from './lib/grafana-macros.ts';
+import { SHARD_FILTER } from './lib/sql.ts';
 import { identifiersOf } from './lib/sql-identifiers.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,7 @@ describe('dashboards as code', () => {
         for (const t of targets) assert.equal(t.datasource?.uid, DATASOURCE_UID);
       }
       const names = (d.templating?.list ?? []).map((v) => v.name);
-      assert.deepEqual(names, ['mode', 'run'], `${d.uid}: template variables`);
+      assert.deepEqual(names, ['mode', 'run', 'shard'], `${d.uid}: template variables`);
     }
   });
 
@@ -58,7 +59,11 @@ describe('dashboards as code', () => {
       from: new Date('2026-01-01T00:00:00Z'),
       to: new Date('2026-01-01T01:00:00Z'),
       intervalMs: 5000,
-      variables: { run: { current: ['r1'], options: ['r1'] }, mode: { current: ['$__all'], options: ['api'] } },
+      variables: {
+        run: { current: ['r1'], options: ['r1'] },
+        mode: { current: ['$__all'], options: ['api'] },
+        shard: { current: ['1', 'none'], options: ['none', '1', '2'] },
+      },
     };
     for (const q of queries) {
       for (const macro of UNSUPPORTED_ON_18_16) {
@@ -67,6 +72,42 @@ describe('dashboards as code', () => {
       const sql = expandGrafanaSql(q.rawSql, context);
       assert.ok(!/\$/.test(sql), `${q.dashboard} ${q.where}: unexpanded $ in ${sql}`);
     }
+  });
+
+  test('every query on a table whose rows carry `shard` filters by the shard variable', () => {
+    const sharded = [...schemaColumns()]
+      .filter(([table, columns]) => columns.has('shard') && table !== 'shard_runs')
+      .map(([table]) => table);
+    assert.ok(sharded.includes('trend_seconds') && sharded.includes('events'), sharded.join(', '));
+    let filtered = 0;
+    for (const q of queries) {
+      if (q.where === 'variable shard') continue; // it lists the shards: it cannot filter by itself
+      const reads = sharded.filter((table) => new RegExp(`\\bFROM\\s+${table}\\b`).test(q.rawSql));
+      if (reads.length === 0) continue;
+      filtered++;
+      const filters = q.rawSql.split(SHARD_FILTER).length - 1;
+      assert.equal(
+        filters,
+        reads.length,
+        `${q.dashboard} ${q.where} reads ${reads.join(', ')}: shard filter x${filters}`,
+      );
+    }
+    assert.ok(filtered > 30, `expected most queries to read sharded tables, found ${filtered}`);
+  });
+
+  test('the shard filter: All is no filter (the merged view), a selection is an IN list', () => {
+    const base = { from: new Date(0), to: new Date(60_000), intervalMs: 1000 };
+    const run = { current: ['r1'], options: ['r1'] };
+    const all = expandGrafanaSql(SHARD_FILTER, {
+      ...base,
+      variables: { run, shard: { current: ['$__all'], options: ['1', '2'] } },
+    });
+    assert.equal(all, '1=1');
+    const some = expandGrafanaSql(SHARD_FILTER, {
+      ...base,
+      variables: { run, shard: { current: ['2', 'none'], options: ['none', '1', '2'] } },
+    });
+    assert.equal(some, "if(shard = '', 'none', shard) IN ('2','none')");
   });
 
   test('every metric a dashboard names is in metrics-catalogue.ts', () => {

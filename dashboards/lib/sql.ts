@@ -14,6 +14,21 @@ export const TIME_BUCKET = 'toDateTime(intDiv(toUInt32(t), $__interval_s) * $__i
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax, not a JS template
 export const RUN_FILTER = '$__conditionalAll(run_id IN (${run:singlequote}), $run)';
 
+/**
+ * A row's shard as the `shard` variable lists it. A run that was not sharded writes shard '' and reads
+ * 'none' here, because the plugin's `$__conditionalAll` takes a sole '' value for "All".
+ */
+export const SHARD_OF_ROW = "if(shard = '', 'none', shard)";
+
+/**
+ * Rows of the selected shards (`shard` variable; multi, "All" = every shard: the merged view). Every query
+ * on a table whose rows carry `shard` has it; `runs` and `thresholds` hold the merged run only.
+ */
+export const SHARD_FILTER = `$__conditionalAll(${SHARD_OF_ROW} IN (\${shard:singlequote}), $shard)`;
+
+/** The run and shard filters together: the rows of the selected shards of the selected runs. */
+export const RUN_SHARD_FILTER = `${RUN_FILTER} AND ${SHARD_FILTER}`;
+
 export function metricIs(metric: MetricName): string {
   return `metric = '${metric}'`;
 }
@@ -53,7 +68,7 @@ SELECT time, ${columns.join(', ')}${withMax ? ', max_ms AS "max"' : ''}
 FROM (
   SELECT ${TIME_BUCKET} AS time, sumMap(hist_idx, hist_cnt) AS hist, max(max_ms) AS max_ms
   FROM trend_seconds
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND ${metricIs(metric)} AND notEmpty(hist_idx)
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIs(metric)} AND notEmpty(hist_idx)
   GROUP BY time
 )
 ORDER BY time`;
@@ -68,7 +83,7 @@ SELECT time, ${columns.join(', ')}
 FROM (
   SELECT ${TIME_BUCKET} AS time, ${maps.join(', ')}
   FROM trend_seconds
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND ${metricIn(metrics)} AND notEmpty(hist_idx)
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIn(metrics)} AND notEmpty(hist_idx)
   GROUP BY time
 )
 ORDER BY time`;
@@ -81,10 +96,26 @@ SELECT time, concat(mode, ' ', run_id) AS run, ${histQuantileMsSql('hist', q)} A
 FROM (
   SELECT ${TIME_BUCKET} AS time, run_id, sumMap(hist_idx, hist_cnt) AS hist
   FROM trend_seconds
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND ${metricIs(metric)} AND notEmpty(hist_idx)
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIs(metric)} AND notEmpty(hist_idx)
   GROUP BY time, run_id
 ) AS h
 ANY LEFT JOIN (SELECT run_id, mode FROM runs FINAL) AS r USING run_id
+ORDER BY time`;
+}
+
+/**
+ * One percentile of a trend over time, one series per shard (`shard 1`, …; `none` for a run that was not
+ * sharded): the slow shard of a sharded run stands out. Runs are merged per shard index.
+ */
+export function quantilePerShardOverTime(metric: MetricName, q: number): string {
+  return `
+SELECT time, concat('shard ', shard_label) AS shard, ${histQuantileMsSql('hist', q)} AS value
+FROM (
+  SELECT ${TIME_BUCKET} AS time, ${SHARD_OF_ROW} AS shard_label, sumMap(hist_idx, hist_cnt) AS hist
+  FROM trend_seconds
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIs(metric)} AND notEmpty(hist_idx)
+  GROUP BY time, shard_label
+)
 ORDER BY time`;
 }
 
@@ -96,7 +127,7 @@ FROM (
   SELECT ${TIME_BUCKET} AS time, toString(${heatmapBucketMsSql('idx', 4)}) AS le, cnt
   FROM trend_seconds
   ARRAY JOIN hist_idx AS idx, hist_cnt AS cnt
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND ${metricIs(metric)}
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIs(metric)}
 )
 GROUP BY time, le
 ORDER BY time`;
@@ -110,7 +141,7 @@ export function counterRates(columns: readonly [string, MetricName][]): string {
   return `
 SELECT ${TIME_BUCKET} AS time, ${columns.map(([alias, m]) => `${sumOf(m)} / $__interval_s AS ${alias}`).join(', ')}
 FROM value_seconds
-WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'counter' AND label_name = '' AND ${metricIn(columns.map(([, m]) => m))}
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND kind = 'counter' AND label_name = '' AND ${metricIn(columns.map(([, m]) => m))}
 GROUP BY time
 ORDER BY time`;
 }
@@ -123,7 +154,7 @@ SELECT time, ${names.map((alias) => `avg(${alias}) AS ${alias}`).join(', ')}
 FROM (
   SELECT ${TIME_BUCKET} AS time, ts_us, ${columns.map(([alias, m]) => `${sumOf(m)} AS ${alias}`).join(', ')}
   FROM value_seconds
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'gauge' AND label_name = '' AND ${metricIn(columns.map(([, m]) => m))}
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND kind = 'gauge' AND label_name = '' AND ${metricIn(columns.map(([, m]) => m))}
   GROUP BY time, ts_us
 )
 GROUP BY time
@@ -135,7 +166,7 @@ export function counterRateByLabel(metric: MetricName, seriesName: string): stri
   return `
 SELECT ${TIME_BUCKET} AS time, label_value AS ${seriesName}, sum(value) / $__interval_s AS per_second
 FROM value_seconds
-WHERE $__timeFilter(t) AND ${RUN_FILTER} AND kind = 'counter' AND ${metricIs(metric)} AND label_name != ''
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND kind = 'counter' AND ${metricIs(metric)} AND label_name != ''
 GROUP BY time, ${seriesName}
 ORDER BY time`;
 }
@@ -161,9 +192,20 @@ FROM runs FINAL
 WHERE ${RUNS_IN_RANGE}
 ORDER BY mode`;
 
+/**
+ * The `shard` template variable: the shards of the selected runs, from their rows (value as SHARD_OF_ROW,
+ * shortest first so shard 10 follows 9).
+ */
+export const SHARD_VARIABLE_SQL = `
+SELECT ${SHARD_OF_ROW} AS value, if(shard = '', 'not sharded', concat('shard ', shard)) AS text
+FROM trend_seconds
+WHERE $__timeFilter(t) AND ${RUN_FILTER}
+GROUP BY shard
+ORDER BY length(shard), shard`;
+
 /** Timeline events of the selected runs, as Grafana annotations. */
 export const EVENTS_ANNOTATION_SQL = `
 SELECT t AS time, concat(kind, ': ', name, if(detail = '', '', concat(' (', detail, ')'))) AS text, kind AS tags
 FROM events
-WHERE $__timeFilter(t) AND ${RUN_FILTER}
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
 ORDER BY time`;

@@ -5,7 +5,7 @@ import {
   gaugeLevels,
   percentilesOverTime,
   quantileOfMetricsOverTime,
-  RUN_FILTER,
+  RUN_SHARD_FILTER,
   TIME_BUCKET,
 } from '../lib/sql.ts';
 import { ANNOTATIONS, runVariables } from './variables.ts';
@@ -48,7 +48,7 @@ export function connections(): Dashboard {
         },
         `SELECT ${TIME_BUCKET} AS time, node, count() / $__interval_s AS per_second
 FROM deliveries
-WHERE $__timeFilter(t) AND ${RUN_FILTER}
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
 GROUP BY time, node
 ORDER BY time`,
       ),

@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/schema';
 import { dashboard, stat, table, timeseries } from '../lib/grafana.ts';
 import { counterRates, percentilesOverTime, RUN_FILTER, SELECTED_RUNS } from '../lib/sql.ts';
-import { ANNOTATIONS, runVariables } from './variables.ts';
+import { ANNOTATIONS, MERGED_RUN, runVariables } from './variables.ts';
 
 export const UID = 'cb-delivery-integrity';
 
@@ -21,6 +21,7 @@ export function deliveryIntegrity(): Dashboard {
       stat(
         {
           title: 'Loss ratio',
+          description: MERGED_RUN,
           unit: 'percentunit',
           decimals: 4,
           thresholds: [
@@ -30,14 +31,26 @@ export function deliveryIntegrity(): Dashboard {
         },
         `SELECT sum(messages_lost) / greatest(sum(messages_expected), 1) AS loss_ratio FROM ${SELECTED_RUNS}`,
       ),
-      stat({ title: 'Lost', thresholds: BAD }, `SELECT sum(messages_lost) AS lost FROM ${SELECTED_RUNS}`),
       stat(
-        { title: 'Duplicated', thresholds: BAD },
+        { title: 'Lost', thresholds: BAD, description: MERGED_RUN },
+        `SELECT sum(messages_lost) AS lost FROM ${SELECTED_RUNS}`,
+      ),
+      stat(
+        { title: 'Duplicated', thresholds: BAD, description: MERGED_RUN },
         `SELECT sum(messages_duplicated) AS duplicated FROM ${SELECTED_RUNS}`,
       ),
-      stat({ title: 'Reordered' }, `SELECT sum(messages_reordered) AS reordered FROM ${SELECTED_RUNS}`),
-      stat({ title: 'Recovered' }, `SELECT sum(messages_recovered) AS recovered FROM ${SELECTED_RUNS}`),
-      stat({ title: 'Reconnects' }, `SELECT sum(reconnects) AS reconnects FROM ${SELECTED_RUNS}`),
+      stat(
+        { title: 'Reordered', description: MERGED_RUN },
+        `SELECT sum(messages_reordered) AS reordered FROM ${SELECTED_RUNS}`,
+      ),
+      stat(
+        { title: 'Recovered', description: MERGED_RUN },
+        `SELECT sum(messages_recovered) AS recovered FROM ${SELECTED_RUNS}`,
+      ),
+      stat(
+        { title: 'Reconnects', description: MERGED_RUN },
+        `SELECT sum(reconnects) AS reconnects FROM ${SELECTED_RUNS}`,
+      ),
       timeseries(
         { title: 'Lost, duplicated, reordered, recovered per second', unit: 'short', bars: true },
         counterRates([
@@ -63,7 +76,7 @@ export function deliveryIntegrity(): Dashboard {
         ]),
       ),
       table(
-        { title: 'Delivery accounting per run', w: 12 },
+        { title: 'Delivery accounting per run', description: MERGED_RUN, w: 12 },
         `SELECT run_id, mode, messages_expected AS expected, messages_delivered AS delivered, messages_lost AS lost,
   messages_duplicated AS duplicated, messages_reordered AS reordered, messages_recovered AS recovered,
   toInt64(messages_expected) - toInt64(messages_delivered) - toInt64(messages_lost) AS unaccounted
@@ -71,7 +84,7 @@ FROM ${SELECTED_RUNS}
 ORDER BY started_us DESC`,
       ),
       table(
-        { title: 'Errors by code', w: 12 },
+        { title: 'Errors by code', description: MERGED_RUN, w: 12 },
         `SELECT run_id, code, n AS occurrences
 FROM runs FINAL
 ARRAY JOIN error_codes AS code, error_counts AS n

@@ -7,7 +7,8 @@ import {
   quantileMs,
   quantileOfMetricsOverTime,
   quantilePerRunOverTime,
-  RUN_FILTER,
+  quantilePerShardOverTime,
+  RUN_SHARD_FILTER,
   TIME_BUCKET,
 } from '../lib/sql.ts';
 import { ANNOTATIONS, runVariables } from './variables.ts';
@@ -44,13 +45,21 @@ export function deliveryLatency(): Dashboard {
       timeseries({ title: 'Delivery p99 per run', unit: 'ms' }, quantilePerRunOverTime('delivery_latency', 0.99)),
       timeseries(
         {
+          title: 'Delivery p99 per shard',
+          unit: 'ms',
+          description: 'A sharded run: one series per load-generator shard, to find a slow one.',
+        },
+        quantilePerShardOverTime('delivery_latency', 0.99),
+      ),
+      timeseries(
+        {
           title: 'Sampled deliveries: p99 per Centrifugo node',
           unit: 'ms',
           description: 'From samples.ndjson (sampled).',
         },
         `SELECT ${TIME_BUCKET} AS time, node, round(quantileTDigest(0.99)(latency_us) / 1000, 3) AS p99
 FROM deliveries
-WHERE $__timeFilter(t) AND ${RUN_FILTER}
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
 GROUP BY time, node
 ORDER BY time`,
       ),
@@ -60,7 +69,7 @@ ORDER BY time`,
 FROM (
   SELECT run_id, metric, sumMap(hist_idx, hist_cnt) AS hist, sum(count) AS n, max(max_ms) AS max_ms
   FROM trend_seconds
-  WHERE $__timeFilter(t) AND ${RUN_FILTER}
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
   GROUP BY run_id, metric
 )
 ORDER BY run_id, metric`,

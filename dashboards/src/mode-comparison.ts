@@ -1,8 +1,8 @@
 import type { Dashboard } from '@grafana/schema';
 import type { MetricName } from '../../harness/common/metrics-catalogue.ts';
 import { barchart, dashboard, table, timeseries } from '../lib/grafana.ts';
-import { metricIn, metricIs, quantileMs, quantilePerRunOverTime, RUN_FILTER } from '../lib/sql.ts';
-import { ANNOTATIONS, runVariables } from './variables.ts';
+import { metricIn, metricIs, quantileMs, quantilePerRunOverTime, RUN_FILTER, RUN_SHARD_FILTER } from '../lib/sql.ts';
+import { ANNOTATIONS, MERGED_RUN, runVariables } from './variables.ts';
 
 export const UID = 'cb-mode-comparison';
 
@@ -16,7 +16,7 @@ const SPLIT: readonly [string, MetricName][] = [
 const PER_RUN_HISTOGRAMS = `
   SELECT run_id, ${SPLIT.map(([name, m]) => `sumMapIf(hist_idx, hist_cnt, ${metricIs(m)}) AS h_${name}`).join(', ')}
   FROM trend_seconds
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND ${metricIn(SPLIT.map(([, m]) => m))}
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIn(SPLIT.map(([, m]) => m))}
   GROUP BY run_id`;
 
 export function modeComparison(): Dashboard {
@@ -31,7 +31,13 @@ export function modeComparison(): Dashboard {
     refresh: '30s',
     panels: [
       table(
-        { title: 'Creation / broadcast / delivery latency and loss per run (ms)', h: 9 },
+        {
+          title: 'Creation / broadcast / delivery latency and loss per run (ms)',
+          description:
+            'Latencies: merged histograms of the selected shards. Lost, duplicated, loss ratio, verdict: the whole ' +
+            'run (a sharded run: all shards merged).',
+          h: 9,
+        },
         `SELECT run_id, mode, engine, nodes,
   ${SPLIT.flatMap(([name]) => [`${quantileMs(`h_${name}`, 0.5)} AS ${name}_p50`, `${quantileMs(`h_${name}`, 0.99)} AS ${name}_p99`]).join(',\n  ')},
   ${quantileMs('h_delivery', 0.999)} AS delivery_p999,
@@ -52,7 +58,7 @@ FROM (
   SELECT mode, sumMap(hist_idx, hist_cnt) AS h
   FROM trend_seconds
   ANY LEFT JOIN (SELECT run_id, mode FROM runs FINAL) AS r USING run_id
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND ${metricIs('delivery_latency')} AND notEmpty(hist_idx)
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIs('delivery_latency')} AND notEmpty(hist_idx)
   GROUP BY mode
 )
 ORDER BY mode`,
@@ -64,13 +70,13 @@ FROM (
   SELECT mode, ${SPLIT.map(([name, m]) => `sumMapIf(hist_idx, hist_cnt, ${metricIs(m)}) AS h_${name}`).join(', ')}
   FROM trend_seconds
   ANY LEFT JOIN (SELECT run_id, mode FROM runs FINAL) AS r USING run_id
-  WHERE $__timeFilter(t) AND ${RUN_FILTER} AND ${metricIn(SPLIT.map(([, m]) => m))}
+  WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER} AND ${metricIn(SPLIT.map(([, m]) => m))}
   GROUP BY mode
 )
 ORDER BY mode`,
       ),
       barchart(
-        { title: 'Loss ratio by mode', unit: 'percentunit', xField: 'mode' },
+        { title: 'Loss ratio by mode', description: MERGED_RUN, unit: 'percentunit', xField: 'mode' },
         `SELECT mode, sum(messages_lost) / greatest(sum(messages_expected), 1) AS loss_ratio,
   sum(messages_duplicated) / greatest(sum(messages_expected), 1) AS duplicate_ratio
 FROM runs FINAL

@@ -1,7 +1,14 @@
 import type { Dashboard } from '@grafana/schema';
 import { dashboard, stat, table, timeseries } from '../lib/grafana.ts';
-import { counterRateByLabel, counterRates, gaugeLevels, percentilesOverTime, RUN_FILTER } from '../lib/sql.ts';
-import { ANNOTATIONS, runVariables } from './variables.ts';
+import {
+  counterRateByLabel,
+  counterRates,
+  gaugeLevels,
+  percentilesOverTime,
+  RUN_FILTER,
+  RUN_SHARD_FILTER,
+} from '../lib/sql.ts';
+import { ANNOTATIONS, MERGED_RUN, runVariables } from './variables.ts';
 
 export const UID = 'cb-push-pipeline';
 
@@ -19,7 +26,7 @@ function ledgerStat(title: string, outcome: string, bad = false) {
           }
         : {}),
     },
-    `SELECT sumIf(count, outcome = '${outcome}') AS ${outcome} FROM push_ledger WHERE ${RUN_FILTER}`,
+    `SELECT sumIf(count, outcome = '${outcome}') AS ${outcome} FROM push_ledger WHERE ${RUN_SHARD_FILTER}`,
   );
 }
 
@@ -39,7 +46,7 @@ export function pushPipeline(): Dashboard {
       ledgerStat('Still queued', 'queued'),
       ledgerStat('Unaccounted', 'unaccounted', true),
       stat(
-        { title: 'e2e p99 (run)', unit: 'ms', decimals: 1 },
+        { title: 'e2e p99 (run)', description: MERGED_RUN, unit: 'ms', decimals: 1 },
         `SELECT max(push_e2e_p99_ms) AS p99 FROM runs FINAL WHERE ${RUN_FILTER}`,
       ),
       timeseries(
@@ -70,7 +77,7 @@ export function pushPipeline(): Dashboard {
         { title: 'Push ledger', w: 12 },
         `SELECT run_id, outcome, reason, sum(count) AS pushes
 FROM push_ledger
-WHERE ${RUN_FILTER}
+WHERE ${RUN_SHARD_FILTER}
 GROUP BY run_id, outcome, reason
 ORDER BY run_id, outcome, reason`,
       ),

@@ -5,13 +5,24 @@ import {
   gaugeLevels,
   percentilesOverTime,
   RUN_FILTER,
+  RUN_SHARD_FILTER,
   RUNS_IN_RANGE,
   SELECTED_RUNS,
+  SHARD_OF_ROW,
   TIME_BUCKET,
 } from '../lib/sql.ts';
-import { ANNOTATIONS, runVariables } from './variables.ts';
+import { ANNOTATIONS, MERGED_RUN, runVariables } from './variables.ts';
 
 export const UID = 'cb-run-overview';
+
+/** A load-generator column per shard over time (series `shard 1`, …; `shard none`: not sharded). */
+function perShardGenerator(column: string): string {
+  return `SELECT ${TIME_BUCKET} AS time, concat('shard ', ${SHARD_OF_ROW}) AS shard_name, ${column}
+FROM generator_seconds
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
+GROUP BY time, shard_name
+ORDER BY time`;
+}
 
 const VERDICT_COLORS = { pass: 'green', fail: 'red', invalid: 'orange', aborted: 'purple', running: 'blue' };
 
@@ -23,13 +34,23 @@ export function runOverview(): Dashboard {
     variables: runVariables({ multiRun: false }),
     annotationSql: ANNOTATIONS,
     panels: [
-      stat({ title: 'Verdict', colors: VERDICT_COLORS }, `SELECT verdict FROM ${SELECTED_RUNS}`),
-      stat({ title: 'Duration', unit: 's' }, `SELECT duration_s FROM ${SELECTED_RUNS}`),
-      stat({ title: 'Delivery p99', unit: 'ms', decimals: 2 }, `SELECT delivery_p99_ms FROM ${SELECTED_RUNS}`),
-      stat({ title: 'Delivered', unit: 'short' }, `SELECT messages_delivered FROM ${SELECTED_RUNS}`),
+      stat(
+        { title: 'Verdict', description: MERGED_RUN, colors: VERDICT_COLORS },
+        `SELECT verdict FROM ${SELECTED_RUNS}`,
+      ),
+      stat({ title: 'Duration', description: MERGED_RUN, unit: 's' }, `SELECT duration_s FROM ${SELECTED_RUNS}`),
+      stat(
+        { title: 'Delivery p99', description: MERGED_RUN, unit: 'ms', decimals: 2 },
+        `SELECT delivery_p99_ms FROM ${SELECTED_RUNS}`,
+      ),
+      stat(
+        { title: 'Delivered', description: MERGED_RUN, unit: 'short' },
+        `SELECT messages_delivered FROM ${SELECTED_RUNS}`,
+      ),
       stat(
         {
           title: 'Lost',
+          description: MERGED_RUN,
           unit: 'short',
           thresholds: [
             { color: 'green', value: null },
@@ -41,6 +62,7 @@ export function runOverview(): Dashboard {
       stat(
         {
           title: 'Duplicated',
+          description: MERGED_RUN,
           unit: 'short',
           thresholds: [
             { color: 'green', value: null },
@@ -50,7 +72,7 @@ export function runOverview(): Dashboard {
         `SELECT messages_duplicated FROM ${SELECTED_RUNS}`,
       ),
       table(
-        { title: 'Run', h: 5 },
+        { title: 'Run', description: MERGED_RUN, h: 5 },
         `SELECT run_id, scenario, mode, engine, nodes, status, if(valid = 1, 'yes', 'NO') AS valid,
   arrayStringConcat(invalid_reasons, '; ') AS invalid_reasons,
   concat(toString(thresholds_total - thresholds_failed), '/', toString(thresholds_total)) AS thresholds_passed,
@@ -90,7 +112,7 @@ FROM ${SELECTED_RUNS}`,
         },
         `SELECT ${TIME_BUCKET} AS time, avg(cpu) AS cpu
 FROM generator_seconds
-WHERE $__timeFilter(t) AND ${RUN_FILTER}
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
 GROUP BY time
 ORDER BY time`,
       ),
@@ -98,12 +120,28 @@ ORDER BY time`,
         { title: 'Load generator event-loop delay p99', unit: 'ms' },
         `SELECT ${TIME_BUCKET} AS time, max(event_loop_delay_p99_ms) AS event_loop_p99, max(rss_bytes) / 1048576 AS rss_mib
 FROM generator_seconds
-WHERE $__timeFilter(t) AND ${RUN_FILTER}
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
 GROUP BY time
 ORDER BY time`,
       ),
+      timeseries(
+        {
+          title: 'Load generator CPU per shard',
+          unit: 'percentunit',
+          description: 'A sharded run: one series per shard (its own machine or process), to find the one that limits.',
+        },
+        perShardGenerator('avg(cpu) AS cpu'),
+      ),
+      timeseries(
+        { title: 'Load generator event-loop delay p99 per shard', unit: 'ms' },
+        perShardGenerator('max(event_loop_delay_p99_ms) AS event_loop_p99'),
+      ),
       table(
-        { title: 'Thresholds', w: 12 },
+        {
+          title: 'Thresholds',
+          description: "The whole run's (a sharded run: judged on all shards merged); the shard filter does not apply.",
+          w: 12,
+        },
         `SELECT metric, expression, if(ok = 1, 'ok', 'FAILED') AS result,
   if(has_value = 1, toString(round(value, 3)), '-') AS value, if(abort_on_fail = 1, 'yes', '') AS abort_on_fail
 FROM thresholds
@@ -112,9 +150,9 @@ ORDER BY ok, metric`,
       ),
       table(
         { title: 'Timeline', w: 12 },
-        `SELECT t AS time, at_s, kind, name, detail
+        `SELECT t AS time, at_s, ${SHARD_OF_ROW} AS shard_name, kind, name, detail
 FROM events
-WHERE $__timeFilter(t) AND ${RUN_FILTER}
+WHERE $__timeFilter(t) AND ${RUN_SHARD_FILTER}
 ORDER BY ts_us`,
       ),
       table(

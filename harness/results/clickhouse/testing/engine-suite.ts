@@ -4,7 +4,8 @@
  * histogram SQL, and every dashboard query expanded as Grafana expands it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -12,7 +13,7 @@ import { allDashboardQueries, runDashboardQueries } from '../../../../dashboards
 import type { GrafanaQueryContext } from '../../../../dashboards/lib/grafana-macros.ts';
 import type { RunSummary, TimeseriesPoint } from '../../../common/summary-types.ts';
 import { connectResults, type ResultsTarget } from '../connection.ts';
-import type { FixtureTruth } from '../fixture-run.ts';
+import { type FixtureTruth, writeFixtureRun } from '../fixture-run.ts';
 import { hdrToBuckets, histQuantileMsSql } from '../histogram-buckets.ts';
 import { createLiveWriter } from '../live-writer.ts';
 import { loadRunDir } from '../load-run.ts';
@@ -315,7 +316,11 @@ export async function runEngineSuite(t: TestContext, engine: EngineUnderTest, ru
             from: new Date(Math.min(...starts) - 60_000),
             to: new Date(Math.max(...ends) + 60_000),
             intervalMs,
-            variables: { run: { current: run, options: runIds }, mode: { current: ['$__all'], options: modes } },
+            variables: {
+              run: { current: run, options: runIds },
+              mode: { current: ['$__all'], options: modes },
+              shard: { current: ['$__all'], options: [] },
+            },
           },
           strict,
           emptyPanels,
@@ -349,6 +354,7 @@ export async function runEngineSuite(t: TestContext, engine: EngineUnderTest, ru
       variables: {
         run: { current: [truth.info.runId], options: [truth.info.runId] },
         mode: { current: ['$__all'], options: [] },
+        shard: { current: ['$__all'], options: [] },
       },
     };
     const all = allDashboardQueries();
@@ -382,6 +388,107 @@ export async function runEngineSuite(t: TestContext, engine: EngineUnderTest, ru
     assert.deepEqual([...new Set(byReason.map((r) => r.reason))].sort(), Object.keys(truth.pushesFailed).sort());
     assert.equal(Number((await result('push-pipeline', 'Failed'))[0]?.failed), failedTotal);
   });
+
+  await t.test(
+    `${engine.label}: the dashboards' shard filter: a shard's numbers are its own, All is the sum`,
+    async () => {
+      // Two shards of one run id, as `run --shard i/n` writes them: fixtures of different sizes (known answers).
+      const root = mkdtempSync(path.join(os.tmpdir(), 'centrifugo-bench-shards-'));
+      try {
+        const runId = 'fixture-sharded';
+        const startedAt = new Date(Date.UTC(2026, 8, 1, 10, 3, 0));
+        const shards = {
+          '1': writeFixtureRun(path.join(root, '1'), { runId, startedAt, seconds: 12, seed: 3 }),
+          '2': writeFixtureRun(path.join(root, '2'), { runId, startedAt, seconds: 6, faultAt: 4, seed: 4 }),
+        };
+        for (const [shard, truth] of Object.entries(shards)) await loadRunDir(truth.dir, engine.target(db), { shard });
+        assert.notEqual(shards['1'].lost, shards['2'].lost);
+        assert.notEqual(shards['1'].deliveries, shards['2'].deliveries);
+
+        const all = allDashboardQueries();
+        const pick = (dashboard: string, where: string) => {
+          const query = all.find((q) => q.dashboard === dashboard && q.where.startsWith(where));
+          assert.ok(query, `${dashboard} ${where}`);
+          return query;
+        };
+        const result = async (dashboard: string, where: string, shard: string[], run = [runId]) => {
+          const context: GrafanaQueryContext = {
+            // From before the fixture runs (10:00, 10:01): the unsharded check below reads one of them.
+            from: new Date(startedAt.getTime() - 300_000),
+            to: new Date(startedAt.getTime() + 80_000),
+            intervalMs: 1000, // rates are per second: summed at 1 s they are counts
+            variables: {
+              run: { current: run, options: run },
+              mode: { current: ['$__all'], options: [] },
+              shard: { current: shard, options: ['1', '2'] },
+            },
+          };
+          const [outcome] = await runDashboardQueries(client, [pick(dashboard, where)], context);
+          assert.equal(outcome?.error, null, outcome?.sql);
+          return rows<Record<string, number | string>>(client, outcome!.sql);
+        };
+        const sum = (list: Record<string, number | string>[], column: string) =>
+          list.reduce((n, r) => n + Number(r[column] ?? 0), 0);
+
+        // The variable lists the run's shards; a run that was not sharded has one, 'none'.
+        const listed = await result('run-overview', 'variable shard', ['$__all']);
+        assert.deepEqual(
+          listed.map((r) => [r.value, r.text]),
+          [
+            ['1', 'shard 1'],
+            ['2', 'shard 2'],
+          ],
+        );
+        const unsharded = await result('run-overview', 'variable shard', ['$__all'], [infos[0]!.runId]);
+        assert.deepEqual(
+          unsharded.map((r) => [r.value, r.text]),
+          [['none', 'not sharded']],
+        );
+
+        const failed = (truth: FixtureTruth) => Object.values(truth.pushesFailed).reduce((a, b) => a + b, 0);
+        const lostRates = ['delivery-integrity', 'panel "Lost, duplicated, reordered, recovered per second"'] as const;
+        const heatmap = ['delivery-latency', 'panel "Delivery latency heatmap"'] as const;
+        const ledgerFailed = ['push-pipeline', 'panel "Failed"'] as const;
+        for (const [selection, expected] of [
+          [['1'], [shards['1']]],
+          [['2'], [shards['2']]],
+          [
+            ['1', '2'],
+            [shards['1'], shards['2']],
+          ],
+          [['$__all'], [shards['1'], shards['2']]],
+        ] as [string[], FixtureTruth[]][]) {
+          const label = `shard ${selection.join(',')}`;
+          const total = (f: (truth: FixtureTruth) => number) => expected.reduce((n, truth) => n + f(truth), 0);
+          assert.equal(
+            sum(await result(...lostRates, selection), 'lost'),
+            total((x) => x.lost),
+            `${label}: lost`,
+          );
+          assert.equal(
+            sum(await result(...heatmap, selection), 'deliveries'),
+            total((x) => x.deliveries),
+            `${label}: deliveries in the heatmap`,
+          );
+          assert.equal(
+            Number((await result(...ledgerFailed, selection))[0]?.failed),
+            total(failed),
+            `${label}: failed`,
+          );
+        }
+        // Per shard: one series per selected shard.
+        const perShard = async (selection: string[]) => [
+          ...new Set(
+            (await result('delivery-latency', 'panel "Delivery p99 per shard"', selection)).map((r) => r.shard),
+          ),
+        ];
+        assert.deepEqual((await perShard(['$__all'])).sort(), ['shard 1', 'shard 2']);
+        assert.deepEqual(await perShard(['2']), ['shard 2']);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 
   await t.test(`${engine.label}: an additive migration keeps old runs readable and old writers working`, async () => {
     const upgradeDb = `${db}_upgrade`;
