@@ -7,6 +7,11 @@ import { findTool, parseStackSpec, type Stack, type StackHooks, type StackSpecIn
 /** Pieces of the stack that tests and benches outside it drive directly: the generated Centrifugo config, and
  *  the chat app's pre-Centrifugo preparation (for a stack that hosts the app in the bench process). */
 export { centrifugoConfig } from './centrifugo-config.ts';
+/** A harness-image container outside a stack (a shard run as a pod would be): runtime, engine, image, label. */
+export { RUN_LABEL } from './containers/container-service.ts';
+export { ContainersRuntime } from './containers/containers-runtime.ts';
+export { connectEngine } from './containers/engine-service.ts';
+export { ensureHarnessImage } from './containers/harness-image.ts';
 export { LocalRuntime } from './local/local-runtime.ts';
 export { prepareChatApp } from './services/chat-app.ts';
 export { PrometheusService, type StartedPrometheus } from './services/prometheus.ts';

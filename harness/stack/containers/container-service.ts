@@ -21,6 +21,8 @@ export interface ContainerSpec {
   files?: { content: string; target: string; mode?: number }[];
   /** Host folders mounted at the same path inside (the run's temporary folder, its logs). */
   mounts?: string[];
+  /** Host files or folders mounted read-only at the same path inside (a stack file and its secrets). */
+  readOnlyMounts?: string[];
   /** Graceful stop budget before the engine kills the container. */
   stopTimeoutMs?: number;
 }
@@ -85,7 +87,10 @@ export class ContainerService implements ServiceProcess {
       .withName(`cb-${runId}-${spec.name}`)
       .withNetworkMode('host')
       .withLabels({ ...labels, 'centrifugo-bench.service': spec.name })
-      .withBindMounts((spec.mounts ?? []).map((dir) => ({ source: dir, target: dir, mode: 'rw' as const })))
+      .withBindMounts([
+        ...(spec.mounts ?? []).map((dir) => ({ source: dir, target: dir, mode: 'rw' as const })),
+        ...(spec.readOnlyMounts ?? []).map((file) => ({ source: file, target: file, mode: 'ro' as const })),
+      ])
       .withEnvironment(spec.env ?? {})
       // Nothing is published (host network): there is no port to wait for; the caller probes readiness.
       .withWaitStrategy(Wait.forListeningPorts())
