@@ -12,9 +12,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
-import type { RunSummary } from '../common/summary-types.ts';
 import { type HeldStack, holdUntilStopped, parseStackSpec, startHeldStack } from '../stack/index.ts';
-import { readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
+import { deliveryCounts as counts, readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
 
 const session = new ShardedCliSession('cb-sharded-chat-');
 const RESULTS = session.results;
@@ -65,16 +64,6 @@ async function shardedThenSingle(runId: string, shards: number, sets: string[]) 
     parts: children.map((_, index) => readSummary(path.join(RESULTS, runId, 'shards', String(index)))),
   };
 }
-
-const counts = (summary: RunSummary) =>
-  Object.fromEntries(
-    ['messages_published', 'messages_expected', 'messages_delivered', 'messages_lost', 'messages_duplicated'].map(
-      (name) => {
-        const metric = summary.metrics[name];
-        return [name, metric?.type === 'counter' ? metric.count : 0];
-      },
-    ),
-  );
 
 let held: HeldStack | undefined;
 const holding = new AbortController();

@@ -24,7 +24,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { ExitCode } from '../common/exit-codes.ts';
-import type { RunSummary } from '../common/summary-types.ts';
 import {
   ContainersRuntime,
   connectEngine,
@@ -33,7 +32,7 @@ import {
   processesWithEnv,
   RUN_LABEL,
 } from '../stack/testing.ts';
-import { readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
+import { deliveryCounts as counts, readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
 
 const skip =
   spawnSync('podman', ['--version']).status === 0 ? false : 'podman is not installed (run `centrifugo-bench setup`)';
@@ -66,16 +65,6 @@ const SETS = [
   ['workload.publishers.duration', '3s'],
   ['workload.drain', '3s'],
 ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
-
-const counts = (summary: RunSummary) =>
-  Object.fromEntries(
-    ['messages_published', 'messages_expected', 'messages_delivered', 'messages_lost', 'messages_duplicated'].map(
-      (name) => {
-        const metric = summary.metrics[name];
-        return [name, metric?.type === 'counter' ? metric.count : 0];
-      },
-    ),
-  );
 
 let stackHolder: ReturnType<typeof cli> | undefined;
 before(async () => {

@@ -13,9 +13,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
-import type { RunSummary } from '../common/summary-types.ts';
 import { connectResults } from '../results/clickhouse/index.ts';
-import { readSummary, ShardedCliSession, until } from './testing/sharded-cli.ts';
+import { deliveryCounts as counts, readSummary, ShardedCliSession, until } from './testing/sharded-cli.ts';
 
 const session = new ShardedCliSession('cb-sharded-');
 const RESULTS = session.results;
@@ -46,16 +45,6 @@ const shard = (
   env = {},
   options: { monotonicOffsetS?: number } = {},
 ) => session.shard('scenarios/smoke.ts', index, count, url, runId, sets, env, options);
-
-const counts = (summary: RunSummary) =>
-  Object.fromEntries(
-    ['messages_published', 'messages_expected', 'messages_delivered', 'messages_lost', 'messages_duplicated'].map(
-      (name) => {
-        const metric = summary.metrics[name];
-        return [name, metric?.type === 'counter' ? metric.count : 0];
-      },
-    ),
-  );
 
 let stackHolder: ReturnType<typeof cli> | undefined;
 before(async () => {

@@ -116,6 +116,17 @@ export async function until(condition: () => boolean, timeoutMs: number, what: s
 export const readSummary = (dir: string): RunSummary =>
   JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
 
+/** The delivery accounting a sharded run must reproduce exactly: published, owed, delivered, lost, duplicated. */
+export const deliveryCounts = (summary: RunSummary): Record<string, number> =>
+  Object.fromEntries(
+    ['messages_published', 'messages_expected', 'messages_delivered', 'messages_lost', 'messages_duplicated'].map(
+      (name) => {
+        const metric = summary.metrics[name];
+        return [name, metric?.type === 'counter' ? metric.count : 0];
+      },
+    ),
+  );
+
 /**
  * One test file's CLI: its own temporary results folder, every process it starts remembered by tag so that
  * `assertNothingLeft` can say none of them (nor what they started) still runs.
