@@ -181,7 +181,7 @@ describe('clock sync', () => {
       return answer;
     };
     const estimate = await estimateClockOffset(ask, { localClock: () => nowUs, roundTrips: 2 });
-    assert.equal(estimate.offsetUs, 500, "the middle of the two answers (0 and 1,000 µs)");
+    assert.equal(estimate.offsetUs, 500, 'the middle of the two answers (0 and 1,000 µs)');
     assert.ok(
       Math.abs(estimate.offsetUs - 0) <= estimate.uncertaintyUs &&
         Math.abs(estimate.offsetUs - 1_000) <= estimate.uncertaintyUs,
