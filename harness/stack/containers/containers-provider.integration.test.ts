@@ -146,8 +146,18 @@ test('a run on the NATS engine passes with --provider containers', { skip, timeo
 });
 
 test('ClickHouse as a live output (--out clickhouse) with --provider containers', { skip, timeout: 120_000 }, () => {
+  // What is tested is the output, not the smoke scenario's latency thresholds: a busy runner once took its delivery
+  // p99 to 267 ms against the 250 ms bound (event-loop p99 706 ms, load average 9), failing a test about rows.
   const run = cli(
-    ['run', 'scenarios/smoke.ts', '--set', 'stack.provider=containers', '--out', 'clickhouse'].concat(SHORT_SMOKE),
+    [
+      'run',
+      'scenarios/smoke.ts',
+      '--set',
+      'stack.provider=containers',
+      '--out',
+      'clickhouse',
+      '--no-thresholds',
+    ].concat(SHORT_SMOKE),
   );
   assert.equal(run.status, 0, run.output);
   assert.match(run.output, /starting containers stack .*clickhouse/);
