@@ -65,12 +65,17 @@ export const SHARD_RECORD_FILE = 'shard.json';
 /** What a shard's session adds to the driver's hooks. */
 export type ShardHooks = Pick<RunHooks, 'startBarrier' | 'exchangePublished' | 'clockOffsetUs' | 'sinkClockOffset'>;
 
+/** The scenario's clock bound in µs (distributed.maxClockUncertaintyMs, default 5 ms): every shard runs the same scenario. */
+function clockBoundUs(plan: RunPlan): number {
+  return Math.round(plan.scenario.distributed.maxClockUncertaintyMs * 1000);
+}
+
 /**
- * How tight each clock estimate should get before the shard stops measuring: half the scenario's bound
- * (distributed.maxClockUncertaintyMs), because the push sink's offset adds two estimates' uncertainties.
+ * How tight each clock estimate should get before the shard stops measuring: half the bound, because the push
+ * sink's offset adds two estimates' uncertainties.
  */
 function clockTargetUs(plan: RunPlan): number {
-  return (plan.scenario.distributed.maxClockUncertaintyMs * 1000) / 2;
+  return clockBoundUs(plan) / 2;
 }
 
 /**
@@ -187,8 +192,7 @@ export class ShardSession {
   async measureAfter(): Promise<{ invalidReasons: string[]; record: Omit<ShardRecord, 'invalidReasons'> }> {
     const invalidReasons: string[] = [];
     let after: ClockOffset | null = null;
-    // The scenario's bound (distributed.maxClockUncertaintyMs, default 5 ms): every shard runs the same scenario.
-    const maxUncertaintyUs = Math.round(this.plan.scenario.distributed.maxClockUncertaintyMs * 1000);
+    const maxUncertaintyUs = clockBoundUs(this.plan);
     try {
       after = await this.client.clockOffset(this.localClock, clockTargetUs(this.plan));
       const clockReason = clockInvalidReason(this.plan.shard.index, this.before, after, maxUncertaintyUs);

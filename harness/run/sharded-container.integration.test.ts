@@ -21,7 +21,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { ExitCode } from '../common/exit-codes.ts';
 import {
@@ -31,20 +30,25 @@ import {
   LocalRuntime,
   processesWithEnv,
   RUN_LABEL,
+  TSX_CACHE,
 } from '../stack/testing.ts';
-import { deliveryCounts as counts, readSummary, ShardedCliSession } from './testing/sharded-cli.ts';
+import {
+  BIN,
+  deliveryCounts as counts,
+  readSummary,
+  ShardedCliSession,
+  smallBroadcastSets,
+  TAG,
+} from './testing/sharded-cli.ts';
 
 const skip =
   spawnSync('podman', ['--version']).status === 0 ? false : 'podman is not installed (run `centrifugo-bench setup`)';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
 const session = new ShardedCliSession('cb-sharded-container-');
 const RESULTS = session.results;
 const STACK_FILE = path.join(session.stacks, 'default.json');
 /** The stack file names its secrets file (the API key) beside it: both go in, read-only, never printed. */
 const SECRETS_FILE = path.join(session.stacks, 'default.secrets.json');
-/** Where tsx keeps compiled sources (its default: the temporary folder, per user id). */
-const TSX_CACHE = path.join(os.tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
 const cli = (args: string[], env: Record<string, string> = {}) => session.cli(args, env);
 
 /**
@@ -52,19 +56,11 @@ const cli = (args: string[], env: Record<string, string> = {}) => session.cli(ar
  * passed in, every process of the container: the leftover check finds them by it. The CLI processes the session
  * starts get their own values (startCli overrides it).
  */
-const TAG = 'CB_TEST_TAG';
 const podTag = randomUUID();
 process.env[TAG] = podTag;
 
-/** A small broadcast workload: 90 subscribers, 6 messages a second for 3 s, against the held stack. */
-const SETS = [
-  ['stack.provider', 'external'],
-  ['stack.stackFile', STACK_FILE],
-  ['workload.subscribers.count', '90'],
-  ['workload.publishers.rate', '6'],
-  ['workload.publishers.duration', '3s'],
-  ['workload.drain', '3s'],
-].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+/** The small broadcast workload (90 subscribers, 6 messages a second for 3 s) against the held stack. */
+const SETS = smallBroadcastSets(STACK_FILE, 3);
 
 let stackHolder: ReturnType<typeof cli> | undefined;
 before(async () => {

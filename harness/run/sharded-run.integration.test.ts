@@ -14,24 +14,21 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ExitCode } from '../common/exit-codes.ts';
 import { connectResults } from '../results/clickhouse/index.ts';
-import { deliveryCounts as counts, readSummary, ShardedCliSession, until } from './testing/sharded-cli.ts';
+import {
+  deliveryCounts as counts,
+  readSummary,
+  ShardedCliSession,
+  smallBroadcastSets,
+  until,
+} from './testing/sharded-cli.ts';
 
 const session = new ShardedCliSession('cb-sharded-');
 const RESULTS = session.results;
 const STACK_FILE = path.join(session.stacks, 'default.json');
 const cli = (args: string[], env: Record<string, string> = {}) => session.cli(args, env);
 
-/** A small broadcast workload: 90 subscribers, 6 messages a second for `seconds`, against the held stack. */
-function scenarioSets(seconds: number, rate = 6): string[] {
-  return [
-    ['stack.provider', 'external'],
-    ['stack.stackFile', STACK_FILE],
-    ['workload.subscribers.count', '90'],
-    ['workload.publishers.rate', String(rate)],
-    ['workload.publishers.duration', `${seconds}s`],
-    ['workload.drain', '3s'],
-  ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
-}
+/** The small broadcast workload against the held stack: 90 subscribers, `rate` a second for `seconds`. */
+const scenarioSets = (seconds: number, rate = 6) => smallBroadcastSets(STACK_FILE, seconds, rate);
 
 const coordinator = (runId: string, shards: number, sets: string[], extra: string[] = []) =>
   session.coordinate('scenarios/smoke.ts', shards, runId, [...sets, ...extra]);

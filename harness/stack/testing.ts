@@ -9,7 +9,7 @@ import { findTool, parseStackSpec, type Stack, type StackHooks, type StackSpecIn
 export { centrifugoConfig } from './centrifugo-config.ts';
 /** A harness-image container outside a stack (a shard run as a pod would be): runtime, engine, image, label. */
 export { RUN_LABEL } from './containers/container-service.ts';
-export { ContainersRuntime } from './containers/containers-runtime.ts';
+export { ContainersRuntime, TSX_CACHE } from './containers/containers-runtime.ts';
 export { connectEngine } from './containers/engine-service.ts';
 export { ensureHarnessImage } from './containers/harness-image.ts';
 export { LocalRuntime } from './local/local-runtime.ts';

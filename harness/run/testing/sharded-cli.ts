@@ -14,9 +14,24 @@ import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../../common/summary-types.ts';
 import { processesWithEnv } from '../../stack/testing.ts';
 
-const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 /** The environment variable that marks every process a test starts (harness/stack/testing.ts finds them). */
-const TAG = 'CB_TEST_TAG';
+export const TAG = 'CB_TEST_TAG';
+
+/**
+ * scenarios/smoke.ts, small: 90 subscribers, `rate` messages a second for `seconds`, against the external stack
+ * in `stackFile` — the workload the sharded tests compare with one process.
+ */
+export function smallBroadcastSets(stackFile: string, seconds: number, rate = 6): string[] {
+  return [
+    ['stack.provider', 'external'],
+    ['stack.stackFile', stackFile],
+    ['workload.subscribers.count', '90'],
+    ['workload.publishers.rate', String(rate)],
+    ['workload.publishers.duration', `${seconds}s`],
+    ['workload.drain', '3s'],
+  ].flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+}
 
 export interface CliProcess {
   child: ChildProcess;

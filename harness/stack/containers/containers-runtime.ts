@@ -10,7 +10,7 @@ import { ContainerService, type ContainerSpec, RUN_LABEL } from './container-ser
 import type { EngineConnection } from './engine-service.ts';
 
 /** Where tsx keeps compiled sources (its default: the temporary folder, per user id). */
-const TSX_CACHE = path.join(os.tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
+export const TSX_CACHE = path.join(os.tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
 
 /**
  * What the container service modules need, on top of the local runtime (the run's temporary folder, logs,
