@@ -94,6 +94,14 @@ export function offsetThrough(toCoordinator: ClockOffset, toThird: ClockOffset):
 }
 
 /**
+ * How far off a clock estimate may be over a run: its uncertainty before or after, or the drift between the two,
+ * whichever is largest. What the bound judges (clockInvalidReason) and what a merged run reports beside latency.
+ */
+export function clockErrorUs(before: ClockOffset, after: ClockOffset): number {
+  return Math.max(before.uncertaintyUs, after.uncertaintyUs, Math.abs(after.offsetUs - before.offsetUs));
+}
+
+/**
  * Why a run's clocks cannot be trusted, or undefined when both estimates are within the bound. `subject`: a
  * shard's index, or what else was measured (e.g. "shard 1's push sink").
  */
@@ -103,7 +111,7 @@ export function clockInvalidReason(
   after: ClockOffset,
   maxUncertaintyUs = DEFAULT_MAX_UNCERTAINTY_US,
 ): string | undefined {
-  const worst = Math.max(before.uncertaintyUs, after.uncertaintyUs, Math.abs(after.offsetUs - before.offsetUs));
+  const worst = clockErrorUs(before, after);
   if (worst <= maxUncertaintyUs) return undefined;
   return (
     `${typeof subject === 'number' ? `shard ${subject}` : subject}: clock offset uncertain by ${(worst / 1000).toFixed(2)} ms ` +

@@ -1,6 +1,7 @@
 export {
   type ClockOffset,
   type CoordinatorClock,
+  clockErrorUs,
   clockInvalidReason,
   DEFAULT_MAX_UNCERTAINTY_US,
   estimateClockOffset,

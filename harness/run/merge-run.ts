@@ -29,6 +29,7 @@ import {
   type TimeseriesPoint,
 } from '../common/summary-types.ts';
 import { parseOrExplain } from '../common/validation.ts';
+import { clockErrorUs } from '../distributed/index.ts';
 import { decideVerdict, evaluateThresholds, percentileLookupFromHdr, type Verdict } from '../gate/index.ts';
 import { writeMergedRunRow } from '../results/clickhouse/index.ts';
 import {
@@ -291,10 +292,8 @@ function clockSummary(shards: readonly FinishedShard[]): NonNullable<RunSummary[
   for (const { record } of shards) {
     boundUs = Math.max(boundUs, record.clock.maxUncertaintyUs);
     const estimates = [record.clock, ...(record.clock.sink ? [record.clock.sink] : [])];
-    for (const { before, after } of estimates) {
-      worstUs = Math.max(worstUs, before.uncertaintyUs);
-      if (after) worstUs = Math.max(worstUs, after.uncertaintyUs, Math.abs(after.offsetUs - before.offsetUs));
-    }
+    // Not measured after (a shard that lost the coordinator, a sink gone mid-run): the before estimate alone.
+    for (const { before, after } of estimates) worstUs = Math.max(worstUs, clockErrorUs(before, after ?? before));
   }
   return { shards: shards.length, uncertaintyMs: Math.round(worstUs) / 1000, boundMs: boundUs / 1000 };
 }
