@@ -18,7 +18,8 @@ export default defineScenario({
     provider: 'local',
     engine: 'memory',
     // A throughput run: 1 % of Web Push payloads decrypted (VAPID checked on all); the conformance tests decrypt all.
-    pushSink: { workers: 1, webPush: { decryptSampleRate: 0.01 } },
+    // One sink worker per core: with one, the sink's single process capped the flood (harness/sut/push-sink/README.md).
+    pushSink: { workers: 'auto', webPush: { decryptSampleRate: 0.01 } },
     pushRelay: {
       workerProcesses: 'auto',
       concurrency: 400,

@@ -26,7 +26,10 @@ const { values } = parseArgs({
     variant: { type: 'string', default: 'none' },
     'worker-processes': { type: 'string', default: 'auto' },
     'relay-concurrency': { type: 'string', default: '400' },
-    'sink-workers': { type: 'string', default: '1' },
+    // HTTP/2 sessions each relay worker process opens per provider origin (the relay's default, 2).
+    'relay-connections': { type: 'string', default: '2' },
+    // One sink worker per core: one worker was the flood's bottleneck (issue 17, harness/sut/push-sink/README.md).
+    'sink-workers': { type: 'string', default: 'auto' },
     'webpush-share': { type: 'string', default: '0.2' },
     payload: { type: 'string', default: '256' },
     // Throughput runs decrypt a 1 % sample of Web Push payloads (VAPID is still verified on every request);
@@ -65,7 +68,7 @@ function treeCpuSeconds(root: number): number {
 
 const [kind, count] = values.recipients.split(':') as ['token' | 'device' | 'topic', string];
 const share = Number(values['webpush-share']);
-const sinkWorkers = Number(values['sink-workers']);
+const sinkWorkers = values['sink-workers'] === 'auto' ? 'auto' : Number(values['sink-workers']);
 
 await withStack(
   {
@@ -73,6 +76,7 @@ await withStack(
     pushRelay: {
       workerProcesses: values['worker-processes'] === 'auto' ? 'auto' : Number(values['worker-processes']),
       concurrency: Number(values['relay-concurrency']),
+      connectionsPerOrigin: Number(values['relay-connections']),
       // Fault variants drain in seconds, not minutes (the realistic 429 backoff is 60 s).
       retry: { baseDelayMs: 500, rateLimitedInitialDelayMs: 1000 },
     },
