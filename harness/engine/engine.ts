@@ -296,6 +296,7 @@ class EngineRun {
           socketsPerSourceAddress: ramp.socketsPerSourceAddress,
           clientName: 'centrifugo-bench',
           protocol: ramp.protocol,
+          readBatchWindowUs: Math.round(ramp.readBatchWindow * 1000),
           nodeNames,
           owedFrom: this.alongsideRamp ? 'subscription' : 'start',
           ...(this.hooks.clockOffsetUs ? { clockOffsetUs: this.hooks.clockOffsetUs } : {}),

@@ -42,6 +42,8 @@ export interface SubscriberWorkerConfig {
   clientName: string;
   /** Centrifugo's client protocol (workload.subscribers.protocol); absent: 'json'. */
   protocol?: 'json' | 'protobuf';
+  /** workload.subscribers.readBatchWindow in µs (protocol/read-batching.ts); absent: 0, off. */
+  readBatchWindowUs?: number;
   /** Node names, aligned with wsUrls (for sampled rows). */
   nodeNames: string[];
   /**

@@ -99,6 +99,13 @@ export function describeSlowdown(ms: number): string {
   return `every publication held ${Number(ms.toFixed(3))} ms longer before it is sent`;
 }
 
+/** The subscribers' read batch window (protocol/read-batching.ts), for the plan line: what it adds to latency. */
+function describeReadBatching(ms: number): string {
+  if (ms === 0) return '';
+  const window = Number(ms.toFixed(3));
+  return `; reads batched up to ${window} ms while a broadcast trickles in (a delivery's latency includes ≤ ${window} ms of it)`;
+}
+
 /** When publishing starts, for the plan line. */
 function publishingStart(p: WorkloadPlan['publishers']): string {
   if (p.startAfter === 'ramp-start') {
@@ -142,7 +149,8 @@ export function describeWorkload(w: Workload, options: { nodeCount?: number } = 
     p.publishers.startAfter === 'ramp-start' &&
     p.publishers.startTimeMs + p.publishers.durationMs < p.subscribers.rampMs;
   const lines = [
-    `subscribers: ${p.subscribers.count} connections, ${p.subscribers.ramp}, ${workers}, round-robin over ${p.subscribers.nodes}`,
+    `subscribers: ${p.subscribers.count} connections, ${p.subscribers.ramp}, ${workers}, round-robin over ${p.subscribers.nodes}` +
+      describeReadBatching(w.subscribers.readBatchWindow),
     `publishers:  ${p.publishers.executor} → ${p.publishers.target}: ${p.publishers.description}` +
       (p.publishers.iterations !== null ? `, ${p.publishers.iterations} messages` : '') +
       publishingStart(p.publishers) +

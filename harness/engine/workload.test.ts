@@ -267,3 +267,19 @@ test('the plan line stays short however many workers the fleet has', () => {
   assert.match(text, /1024 worker processes \(976–977 each\)/);
   assert.ok(text.length < 2000, `${text.length} characters`);
 });
+
+test('subscribers.readBatchWindow: 1 ms by default, 0 turns it off, at most 5 ms, named in the plan', () => {
+  const window = (value: unknown) => ({ ...minimal, subscribers: { ...minimal.subscribers, readBatchWindow: value } });
+  assert.equal(parseWorkload(minimal).subscribers.readBatchWindow, 1);
+  assert.match(
+    describeWorkload(parseWorkload(minimal)),
+    /^subscribers: .*; reads batched up to 1 ms while a broadcast trickles in \(a delivery's latency includes ≤ 1 ms of it\)$/m,
+  );
+  assert.equal(parseWorkload(window('0ms')).subscribers.readBatchWindow, 0);
+  assert.doesNotMatch(describeWorkload(parseWorkload(window(0))), /reads batched/);
+  assert.equal(parseWorkload(window('500us')).subscribers.readBatchWindow, 0.5);
+  assert.match(
+    problem(window('6ms')),
+    /^invalid workload: workload\.subscribers\.readBatchWindow: at most 5 ms of read batch window \(longer only adds latency\)$/,
+  );
+});

@@ -19,6 +19,7 @@ import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { monoUs } from '../../common/mono-clock.ts';
+import { noteRead } from './read-batching.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** One read buffer for every socket of the process: reads are consumed synchronously. */
@@ -136,6 +137,7 @@ export class RawWebSocket extends EventEmitter {
   private onRead(buf: Buffer, n: number): void {
     if (this.closed) return;
     this.readAtUs = monoUs();
+    noteRead(this.readAtUs);
     let data = buf;
     let end = n;
     if (this.pending) {

@@ -18,6 +18,8 @@ export interface BroadcastBenchOptions {
   startTime?: string;
   /** The engine fleet's Centrifugo protocol (default json). */
   protocol?: 'json' | 'protobuf';
+  /** `subscribers.readBatchWindow` (default: the workload's, 1ms). */
+  readBatchWindow?: string;
 }
 
 export function broadcastBenchWorkload(options: BroadcastBenchOptions): Workload {
@@ -27,6 +29,7 @@ export function broadcastBenchWorkload(options: BroadcastBenchOptions): Workload
       connectRate: options.connectRate,
       workers: options.workers,
       protocol: options.protocol ?? 'json',
+      ...(options.readBatchWindow === undefined ? {} : { readBatchWindow: options.readBatchWindow }),
     },
     publishers: {
       executor: 'constant-arrival-rate',

@@ -8,11 +8,13 @@
  *   SUBSCRIBERS=2000 RATE=1 DURATION=60s SDK_PROCESSES=2 WORKERS=2 flock /tmp/bench.lock node --import tsx …
  *   PROTOCOL=protobuf SDK_PROTOCOL=json IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
  *   PING_INTERVAL=300s IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
+ *   READ_BATCH_WINDOW=0ms IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
  *
  * PROTOCOL is the engine fleet's Centrifugo protocol (json | protobuf, default json); SDK_PROTOCOL the SDK
  * fleet's (default json: `centrifuge`; protobuf: `centrifuge/build/protobuf`, the SDK's own Protobuf build).
  * PING_INTERVAL is Centrifugo's `client.ping_interval` (default: Centrifugo's own, 25s): a long one takes the
  * server's pings (and the pongs) out of the idle figure, leaving the fleets' own per-subscriber upkeep.
+ * READ_BATCH_WINDOW is the engine fleet's `subscribers.readBatchWindow` (default the workload's, 1ms; 0ms = off).
  *
  * Prints, for each fleet: CPU-s per million deliveries (and the kernel's share of it), KB per idle subscriber
  * (RSS growth while connecting, over the subscribers), connect + subscribe CPU per subscriber, idle CPU per
@@ -42,6 +44,7 @@ const settleMs = Number(process.env.SETTLE_S ?? 5) * 1000;
 const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 const sdkProtocol = process.env.SDK_PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 const pingInterval = process.env.PING_INTERVAL;
+const readBatchWindow = process.env.READ_BATCH_WINDOW;
 
 const TSX = import.meta.resolve('tsx');
 const SDK_ENTRY = fileURLToPath(new URL('./sdk-fleet-process.ts', import.meta.url));
@@ -159,6 +162,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
       payloadBytes,
       startTime: idle,
       protocol,
+      ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
     }),
     singleNodeTargets(node, stack.secrets),
     {
@@ -225,6 +229,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
       engineWorkers: workers,
       sdkProcesses,
       engineProtocol: protocol,
+      engineReadBatchWindow: readBatchWindow ?? '1ms (default)',
       sdkProtocol,
       pingInterval: pingInterval ?? '25s (Centrifugo default)',
     },
@@ -232,6 +237,11 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
     lost: count('messages_lost'),
     duplicated: count('messages_duplicated'),
     valid: result.valid,
+    // The engine's delivery latency over the whole run (publish → the socket read that completed the frame).
+    engineDeliveryLatencyMs:
+      m.delivery_latency?.type === 'trend'
+        ? { med: m.delivery_latency.med, p90: m.delivery_latency.p90, p99: m.delivery_latency.p99 }
+        : null,
     invalidReasons: result.invalidReasons,
     engine: {
       deliveredInWindow: engineDeliveredInWindow,

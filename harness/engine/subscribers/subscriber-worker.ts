@@ -6,6 +6,7 @@ import { monoUs } from '../../common/mono-clock.ts';
 import type { ParentToSubscriber, SubscriberToParent } from '../ipc.ts';
 import { ProcessMonitor } from '../metrics/process-monitor.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
+import { configureReadBatching } from '../protocol/read-batching.ts';
 import { installFatalHandlers, onParentMessage, sendToParent } from '../worker-runtime.ts';
 import { SubscriberFleet } from './subscriber-fleet.ts';
 
@@ -20,6 +21,7 @@ onParentMessage<ParentToSubscriber>(async (message) => {
   switch (message.type) {
     case 'init': {
       registerSecret(message.config.hmacSecret);
+      configureReadBatching(message.config.readBatchWindowUs ?? 0);
       const id = message.config.workerId;
       const offsetUs = message.config.clockOffsetUs ?? 0;
       fleet = new SubscriberFleet(
