@@ -20,12 +20,11 @@ import { monoUs } from '../../common/mono-clock.ts';
 /** A turn with reads this soon after the previous one is part of a trickle. */
 export const TRICKLE_GAP_US = 2000;
 /**
- * A turn with at least this many reads is a burst the kernel already hands over in full batches (libuv takes
- * at most 1,024 events per `epoll_wait`): no wait after it, so a burst of thousands of frames at once (one
- * shared channel) is drained as fast as before. Below it a trickle keeps waiting: after a fuller turn the next
- * wakeup would otherwise find one or two frames again.
+ * A turn with at least this many reads already spreads its wakeup over enough frames (a wakeup costs a few
+ * frames' worth): no wait after it. So a burst that arrives faster than it is read (thousands of sockets on
+ * one shared channel) is drained without waits, as before: waiting there can only delay it.
  */
-export const FULL_TURN_READS = 512;
+export const FULL_TURN_READS = 32;
 /** Most a window may be: longer adds latency for nothing (the gain is flat from ~1 ms, the bench above). */
 export const MAX_READ_BATCH_WINDOW_US = 5000;
 
