@@ -16,7 +16,7 @@ const TSX = import.meta.resolve('tsx');
  * unchanged (9–10 KB). Larger semi-spaces (`--min-semi-space-size=16 --max-semi-space-size=32`) measured no
  * better and cost ~25 MB RSS per process. Later flags win, so ENGINE_WORKER_EXEC_ARGV can undo this one.
  */
-const DEFAULT_EXEC_ARGV = ['--no-memory-reducer'];
+export const DEFAULT_EXEC_ARGV = ['--no-memory-reducer'];
 /**
  * Extra Node flags for every worker, for diagnosis only (flags NODE_OPTIONS refuses, e.g.
  * `ENGINE_WORKER_EXEC_ARGV='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile the workers of a bench).
