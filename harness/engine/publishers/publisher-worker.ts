@@ -19,7 +19,12 @@ import { type ExecutorConfig, runExecutor } from '../executors/index.ts';
 import type { ParentToPublisher, PublisherToParent, PublisherWorkerConfig } from '../ipc.ts';
 import { ProcessMonitor } from '../metrics/process-monitor.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
-import type { OutgoingMessage, PublishTarget, SendOutcome } from '../targets/publish-target.ts';
+import {
+  type OutgoingMessage,
+  type PublishTarget,
+  type SendOutcome,
+  unpaddedDataBytes,
+} from '../targets/publish-target.ts';
 import { loadTarget } from '../targets/registry.ts';
 import { installFatalHandlers, onParentMessage, sendToParent } from '../worker-runtime.ts';
 import { holdUntil } from './slowdown.ts';
@@ -131,7 +136,7 @@ class Publisher {
     const t = Math.round(intendedUs + this.clockOffsetUs);
     const q = this.ledger.nextSeq(stream, t);
     const message: OutgoingMessage = { marker: { s: stream, q, t }, padding: '' };
-    message.padding = this.padding.slice(0, Math.max(0, this.payloadBytes - markerBytes(message)));
+    message.padding = this.padding.slice(0, Math.max(0, this.payloadBytes - unpaddedDataBytes(message.marker)));
     // The injected slowdown: held this long from when it would have been sent (not from the intended time,
     // which would absorb the publisher's own lateness, ~1 ms of timer, and add less than the slowdown).
     // Latency counts from the marker's intended time, so it grows by exactly this much. The hold occupies
@@ -166,11 +171,6 @@ class Publisher {
       if (!code.startsWith('api_failover_')) this.recorder.count('publish_errors');
     }
   }
-}
-
-/** Bytes of the publication data without padding: {"bench":{…},"pad":""}. */
-function markerBytes(message: OutgoingMessage): number {
-  return 19 + JSON.stringify(message.marker).length;
 }
 
 function errorCode(error: unknown): string {

@@ -18,8 +18,17 @@ export interface ProcessSample {
 
 /** The process's CPU and RSS now, or undefined when it is gone. */
 export function sampleProcess(pid: number): ProcessSample | undefined {
+  return sampleStat(pid, `/proc/${pid}/stat`);
+}
+
+/** One thread's CPU now (`/proc/<pid>/task/<tid>/stat`, same fields; RSS is the process's), or undefined. */
+export function sampleThread(pid: number, tid: number): ProcessSample | undefined {
+  return sampleStat(pid, `/proc/${pid}/task/${tid}/stat`);
+}
+
+function sampleStat(pid: number, path: string): ProcessSample | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the command name (which may contain spaces), counted from field 3 (state).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const systemTicks = Number(fields[12]);

@@ -15,8 +15,10 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { monoUs } from '../../common/mono-clock.ts';
+import { sampleThread } from '../subscribers/process-sample.ts';
 import { DEFAULT_EXEC_ARGV } from '../worker-process.ts';
 import { CentrifugoBroadcastTarget } from './centrifugo-broadcast.ts';
+import { unpaddedDataBytes } from './publish-target.ts';
 
 const CHANNELS = Number(process.env.CHANNELS ?? 2000);
 const PAYLOAD_BYTES = Number(process.env.PAYLOAD_BYTES ?? 128);
@@ -87,14 +89,14 @@ async function client(): Promise<void> {
     maxConcurrency: 1,
     requestTimeoutMs: 10_000,
   });
-  // The publisher's padding: the data is PAYLOAD_BYTES with the marker (publisher-worker.ts's markerBytes).
+  // The publisher's padding: the data is PAYLOAD_BYTES with the marker.
   const padding = 'x'.repeat(PAYLOAD_BYTES);
   let q = 0;
   const broadcast = async () => {
     const marker = { s: 'broadcast', q: ++q, t: monoUs() };
     const outcome = await target.send({
       marker,
-      padding: padding.slice(0, Math.max(0, PAYLOAD_BYTES - 19 - JSON.stringify(marker).length)),
+      padding: padding.slice(0, Math.max(0, PAYLOAD_BYTES - unpaddedDataBytes(marker))),
     });
     if (!outcome.ok || outcome.failedRecipients) throw new Error(`broadcast failed: ${JSON.stringify(outcome)}`);
   };
@@ -130,10 +132,7 @@ async function client(): Promise<void> {
 
 /** The main thread's CPU (user + system), ms, from /proc: the rest of the process's is V8's helper threads. */
 function mainThreadMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat (utime, stime) in clock ticks, 100 a second on Linux.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return (sampleThread(process.pid, process.pid)?.cpuSeconds ?? 0) * 1000;
 }
 
 function syscalls(): { reads: number; writes: number } {

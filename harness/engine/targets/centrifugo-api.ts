@@ -84,8 +84,3 @@ function errorCode(error: unknown): string {
   if (e.code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect_timeout';
   return `net_${e.code ?? 'error'}`;
 }
-
-/** The publication data every engine target sends: the bench marker plus padding to the payload size. */
-export function publicationData(marker: { s: string; q: number; t: number }, padding: string): string {
-  return `{"bench":${JSON.stringify(marker)},"pad":"${padding}"}`;
-}

@@ -6,8 +6,15 @@
  * reported as failed recipients.
  */
 import { z } from 'zod';
-import { type ApiOutcome, CentrifugoApi, publicationData } from './centrifugo-api.ts';
-import type { CreateTarget, OutgoingMessage, PublishTarget, SendOutcome, TargetContext } from './publish-target.ts';
+import { type ApiOutcome, CentrifugoApi } from './centrifugo-api.ts';
+import {
+  type CreateTarget,
+  type OutgoingMessage,
+  type PublishTarget,
+  publicationData,
+  type SendOutcome,
+  type TargetContext,
+} from './publish-target.ts';
 
 export const OptionsSchema = z.object({
   channelsPerCall: z.number().int().positive().max(100_000).default(1000),

@@ -2,8 +2,15 @@
  * `centrifugo-publish`: one channel per message — each stream is one channel, and the publisher goes
  * round-robin over the streams. Uses the `publish` API method with an idempotency key per message.
  */
-import { CentrifugoApi, publicationData } from './centrifugo-api.ts';
-import type { CreateTarget, OutgoingMessage, PublishTarget, SendOutcome, TargetContext } from './publish-target.ts';
+import { CentrifugoApi } from './centrifugo-api.ts';
+import {
+  type CreateTarget,
+  type OutgoingMessage,
+  type PublishTarget,
+  publicationData,
+  type SendOutcome,
+  type TargetContext,
+} from './publish-target.ts';
 
 export class CentrifugoPublishTarget implements PublishTarget {
   private readonly api: CentrifugoApi;

@@ -25,6 +25,16 @@ export interface OutgoingMessage {
   padding: string;
 }
 
+/** The publication data every engine target sends: the bench marker plus padding to the payload size. */
+export function publicationData(marker: BenchMarker, padding: string): string {
+  return `{"bench":${JSON.stringify(marker)},"pad":"${padding}"}`;
+}
+
+/** Bytes of `publicationData(marker, '')`: what the padding adds to, to reach a payload size. */
+export function unpaddedDataBytes(marker: BenchMarker): number {
+  return 19 + JSON.stringify(marker).length;
+}
+
 export type SendOutcome =
   /**
    * Accepted; `timings` are extra trends to record in ms (e.g. creation_duration, broadcast_duration).
