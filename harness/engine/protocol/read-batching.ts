@@ -43,8 +43,8 @@ let turnScheduled = false;
 let readsThisTurn = 0;
 let firstReadAtUs = 0;
 let lastTurnEndUs = -Infinity;
-/** Loop turns with reads, the waits after them and their total length: diagnostics and tests. */
-export const readBatchingStats = { turns: 0, waits: 0, waitedUs: 0 };
+/** Loop turns with reads and the waits after them: diagnostics and tests. */
+export const readBatchingStats = { turns: 0, waits: 0 };
 
 /** Sets this process's window (µs, 0 = off). */
 export function configureReadBatching(us: number): void {
@@ -71,12 +71,8 @@ function endOfTurn(): void {
   const wait = shouldWaitAfterTurn(readsThisTurn, firstReadAtUs - lastTurnEndUs);
   readsThisTurn = 0;
   if (wait) {
-    const before = monoUs();
     Atomics.wait(sleeper, 0, 0, windowUs / 1000);
-    lastTurnEndUs = monoUs();
     readBatchingStats.waits++;
-    readBatchingStats.waitedUs += lastTurnEndUs - before;
-  } else {
-    lastTurnEndUs = monoUs();
   }
+  lastTurnEndUs = monoUs();
 }

@@ -152,41 +152,38 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   // The idle window's end and the delivery window's start: 1 s before the first publication is due.
   const idleSampleMs = Math.max(settleMs, idleMs - 1000);
   const timers: NodeJS.Timeout[] = [];
-  const result = await runEngine(
-    broadcastBenchWorkload({
-      subscribers,
-      connectRate: 1000,
-      workers,
-      rate,
-      duration,
-      payloadBytes,
-      startTime: idle,
-      protocol,
-      ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
-    }),
-    singleNodeTargets(node, stack.secrets),
-    {
-      onEvent(e) {
-        if (e.kind !== 'phase') return;
-        phase = e.name;
-        if (e.name === 'connect') {
-          workerPids = enginePids();
-          // The whole generator: this process (the engine) + its publisher + its subscriber workers.
-          publisherPidList = publisherPids();
-          generatorPids = [process.pid, ...publisherPidList, ...workerPids];
-          sampleAll('connect');
-        }
-        if (e.name === 'publish' || e.name === 'account') sampleAll(e.name);
-        if (e.name === 'publish') {
-          timers.push(setTimeout(() => sampleAll('settled'), settleMs));
-          timers.push(setTimeout(() => sampleAll('busy'), idleSampleMs));
-        }
-      },
-      onPoint(p) {
-        if (phase === 'publish' || phase === 'drain') engineDeliveredInWindow += p.counters.messages_delivered ?? 0;
-      },
+  const workload = broadcastBenchWorkload({
+    subscribers,
+    connectRate: 1000,
+    workers,
+    rate,
+    duration,
+    payloadBytes,
+    startTime: idle,
+    protocol,
+    ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
+  });
+  const result = await runEngine(workload, singleNodeTargets(node, stack.secrets), {
+    onEvent(e) {
+      if (e.kind !== 'phase') return;
+      phase = e.name;
+      if (e.name === 'connect') {
+        workerPids = enginePids();
+        // The whole generator: this process (the engine) + its publisher + its subscriber workers.
+        publisherPidList = publisherPids();
+        generatorPids = [process.pid, ...publisherPidList, ...workerPids];
+        sampleAll('connect');
+      }
+      if (e.name === 'publish' || e.name === 'account') sampleAll(e.name);
+      if (e.name === 'publish') {
+        timers.push(setTimeout(() => sampleAll('settled'), settleMs));
+        timers.push(setTimeout(() => sampleAll('busy'), idleSampleMs));
+      }
     },
-  );
+    onPoint(p) {
+      if (phase === 'publish' || phase === 'drain') engineDeliveredInWindow += p.counters.messages_delivered ?? 0;
+    },
+  });
   for (const timer of timers) clearTimeout(timer);
   const connect = samples.connect!;
   const settled = samples.settled ?? samples.publish!;
@@ -229,7 +226,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
       engineWorkers: workers,
       sdkProcesses,
       engineProtocol: protocol,
-      engineReadBatchWindow: readBatchWindow ?? '1ms (default)',
+      engineReadBatchWindowMs: workload.subscribers.readBatchWindow,
       sdkProtocol,
       pingInterval: pingInterval ?? '25s (Centrifugo default)',
     },
