@@ -115,11 +115,11 @@ test('2 shards, one 250 ms ahead, the sink 150 ms behind: push e2e latency as on
   assert.ok(e2e?.type === 'trend', 'the merged run has the sink’s e2e latency');
   // Every receipt's latency recorded: uncorrected, all of them would be negative, and dropped by the sink.
   assert.equal(e2e.count, 2000);
-  // A correction off by the sink's or shard 1's skew in the other direction would add 150–400 ms. p50 is a few ms
-  // on an idle box; p99 has the box's tail (56 ms once at load average 7 from other runs), hence its looser bound.
-  // On a saturated box (load average > 6 here) latency itself grows to hundreds of ms and the clock estimates'
-  // uncertainty passes the 5 ms bound (the run is then invalid, as it should be): run it on a quiet machine.
-  assert.ok(e2e.med < 50 && e2e.p99 < 150, `e2e p50 ${e2e.med} ms, p99 ${e2e.p99} ms`);
+  // A correction off by the sink's or shard 1's skew in the other direction would add 150–400 ms to every receipt,
+  // so the fastest receipt and the median both say it; the tail says nothing about the clocks. It is the box's own
+  // (156 ms once in CI with other suites running), so it is not bounded here. On a saturated box (load average > 6)
+  // the clock estimates' uncertainty passes the 5 ms bound and the run is invalid, as it should be.
+  assert.ok(e2e.min < 50 && e2e.med < 100, `e2e min ${e2e.min} ms, p50 ${e2e.med} ms (p99 ${e2e.p99} ms)`);
 
   assert.ok(
     merged.timeline.some(
