@@ -45,6 +45,8 @@ onParentMessage<ParentToPublisher>(async (message) => {
       config = message.config;
       const create = await loadTarget(config.target.name);
       target = await create(config.target.context);
+      // Before 'ready', so the HTTP client's one-off compile is start-up work, not the first message's.
+      await target.warmUp?.();
       publisher = new Publisher(
         target,
         Object.keys(config.target.context.streams),

@@ -4,8 +4,10 @@
  * subscribers — the reply to a broadcast has the same shape with or without them) and a client process
  * that sends broadcasts through the publisher's own code (`CentrifugoBroadcastTarget.send`): each to
  * CHANNELS personal channels in calls of 1,000 (2,000 = the sdk-comparison run's 2 calls a broadcast),
- * PAYLOAD_BYTES of publication data. First PACED broadcasts at RATE a second (the real run's schedule: the
- * JIT and caches are as cold as there), then BURST back to back. Prints the client's CPU per call (user,
+ * PAYLOAD_BYTES of publication data. First the target's `warmUp()`, as the publisher worker makes it before
+ * the run (WARM_UP=0 skips it), and the first broadcast, each measured alone (the first broadcast 1 s before the
+ * next, so V8's background compiles land in it); then PACED broadcasts at RATE a second (the real run's
+ * schedule: the JIT and caches are as cold as there), then BURST back to back. Prints the client's CPU per call (user,
  * system, and the main thread's share: the rest is V8's helper threads) and its RSS.
  *
  * The client is a process of its own, forked with the publisher worker's Node flags (`worker-process.ts`)
@@ -26,6 +28,8 @@ const PACED = Number(process.env.PACED ?? 30);
 const RATE = Number(process.env.RATE ?? 1);
 const BURST = Number(process.env.BURST ?? 200);
 const WARMUP = 5;
+/** WARM_UP=0: no `target.warmUp()` before the first broadcast (the publisher worker makes it; the bench shows both). */
+const WARM_UP = process.env.WARM_UP !== '0';
 const CALLS_PER_BROADCAST = Math.ceil(CHANNELS / 1000);
 
 interface Phase {
@@ -124,8 +128,27 @@ async function client(): Promise<void> {
       rssMb: process.memoryUsage.rss() / 2 ** 20,
     };
   };
+  const phases: Phase[] = [];
+  if (WARM_UP) {
+    const cpu = process.cpuUsage();
+    const main = mainThreadMs();
+    await target.warmUp();
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // V8's background compiles finish
+    const used = process.cpuUsage(cpu);
+    phases.push({
+      name: 'warmUp()',
+      broadcasts: 1 / CALLS_PER_BROADCAST,
+      userMs: used.user / 1000,
+      systemMs: used.system / 1000,
+      mainMs: mainThreadMs() - main,
+      reads: 0,
+      writes: 0,
+      rssMb: process.memoryUsage.rss() / 2 ** 20,
+    });
+  }
+  phases.push(await measure('first', 1, 1000));
   await measure('warm-up', WARMUP, 1000 / RATE);
-  const phases = [await measure(`paced ${RATE}/s`, PACED, 1000 / RATE), await measure('back to back', BURST, 0)];
+  phases.push(await measure(`paced ${RATE}/s`, PACED, 1000 / RATE), await measure('back to back', BURST, 0));
   await target.close();
   process.send!(phases, () => process.exit(0));
 }

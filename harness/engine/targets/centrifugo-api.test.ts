@@ -56,3 +56,45 @@ test('broadcast: a reply without errors is accepted unparsed; per-channel errors
     await t.close();
   });
 });
+
+test('warm-up: one read-only info call per connection a message uses, on every node; a failing node is ignored', async () => {
+  const seen: Array<{ path: string; key: string | undefined; port: number }> = [];
+  const open = new Set<string>();
+  const server = createServer((req, res) => {
+    seen.push({ path: req.url ?? '', key: req.headers['x-api-key'] as string, port: req.socket.localPort ?? 0 });
+    open.add(`${req.socket.remotePort}`);
+    req.resume();
+    req.on('end', () => res.end('{"result":{"nodes":[]}}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A second "node" that refuses connections: the warm-up still resolves.
+  const refused = createServer();
+  await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve));
+  const refusedPort = (refused.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => refused.close(() => resolve()));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    // 5 channels in calls of 2: a message makes 3 calls at once, so 3 connections per node.
+    const t = new CentrifugoBroadcastTarget({
+      centrifugo: { apiUrls: [`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${refusedPort}/api`], apiKey: 'k' },
+      streams: { s: ['personal:1', 'personal:2', 'personal:3', 'personal:4', 'personal:5'] },
+      options: { channelsPerCall: 2 },
+      runNonce: 'n',
+      maxConcurrency: 1,
+      requestTimeoutMs: 5000,
+    });
+    await t.warmUp();
+    assert.deepEqual(
+      seen.map((r) => [r.path, r.key]),
+      [
+        ['/api/info', 'k'],
+        ['/api/info', 'k'],
+        ['/api/info', 'k'],
+      ],
+    );
+    assert.equal(open.size, 3, 'three connections opened, ready for the first message');
+    await t.close();
+  } finally {
+    server.close();
+  }
+});

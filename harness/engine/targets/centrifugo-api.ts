@@ -72,6 +72,25 @@ export class CentrifugoApi {
     return { ok: false, code: 'unreachable', failovers };
   }
 
+  /**
+   * `connections` concurrent `info` calls to every node (read-only: node names and counts), errors ignored:
+   * the client's code compiled and its connections open before the first real call (PublishTarget.warmUp).
+   */
+  async warmUp(connections: number): Promise<void> {
+    const calls = this.pools.flatMap((pool, index) =>
+      Array.from({ length: connections }, async () => {
+        const response = await pool.request({
+          method: 'POST',
+          path: `${this.paths[index]}/info`,
+          headers: { 'content-type': 'application/json', 'x-api-key': this.apiKey },
+          body: '{}',
+        });
+        await response.body.text();
+      }),
+    );
+    await Promise.allSettled(calls);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.pools.map((pool) => pool.destroy().catch(() => {})));
   }

@@ -24,6 +24,8 @@ export class CentrifugoBroadcastTarget implements PublishTarget {
   private readonly api: CentrifugoApi;
   private readonly chunks = new Map<string, { channels: string[]; json: string }[]>();
   private readonly runNonce: string;
+  /** Most calls one message makes at once (its chunks): the connections a warm-up opens per node. */
+  private readonly callsPerMessage: number;
 
   constructor(context: TargetContext) {
     const { channelsPerCall } = OptionsSchema.parse(context.options);
@@ -36,6 +38,7 @@ export class CentrifugoBroadcastTarget implements PublishTarget {
       timeoutMs: context.requestTimeoutMs,
     });
     this.runNonce = context.runNonce;
+    this.callsPerMessage = calls;
     for (const [stream, channels] of Object.entries(context.streams)) {
       const chunks = [];
       for (let i = 0; i < channels.length; i += channelsPerCall) {
@@ -61,6 +64,10 @@ export class CentrifugoBroadcastTarget implements PublishTarget {
       ),
     );
     return combine(chunks, outcomes);
+  }
+
+  warmUp(): Promise<void> {
+    return this.api.warmUp(Math.min(this.callsPerMessage, 16));
   }
 
   close(): Promise<void> {

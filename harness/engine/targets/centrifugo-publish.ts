@@ -45,6 +45,10 @@ export class CentrifugoPublishTarget implements PublishTarget {
     return outcome.ok ? { ok: true, ...errors } : { ok: false, code: outcome.code, ...errors };
   }
 
+  warmUp(): Promise<void> {
+    return this.api.warmUp(1);
+  }
+
   close(): Promise<void> {
     return this.api.close();
   }

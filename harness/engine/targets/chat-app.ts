@@ -91,6 +91,14 @@ export class ChatAppTarget implements PublishTarget {
     }
   }
 
+  /** `GET /health` (read-only), errors ignored: the HTTP client compiled before the first message. */
+  async warmUp(): Promise<void> {
+    try {
+      const response = await this.pool.request({ method: 'GET', path: '/health' });
+      await response.body.text();
+    } catch {}
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy().catch(() => {});
   }

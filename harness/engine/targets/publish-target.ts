@@ -53,6 +53,14 @@ export type SendOutcome =
 export interface PublishTarget {
   /** `signal` aborts a call still running when the executor's gracefulStop ends (optional to honour). */
   send(message: OutgoingMessage, signal?: AbortSignal): Promise<SendOutcome>;
+  /**
+   * Optional: one harmless call of the kind `send` makes (same client, as many connections as one send
+   * uses), before the run. A process's first HTTP call compiles the client (undici's llhttp WebAssembly and
+   * its JavaScript): ~150 ms of CPU, measured (issue 18), which would otherwise land on the first message —
+   * in its publish delay, and in the generator's CPU while it is being measured. Best effort: a failure is
+   * the run's to find, not the warm-up's.
+   */
+  warmUp?(): Promise<void>;
   close(): Promise<void>;
 }
 
