@@ -9,6 +9,7 @@
  *   node --import tsx harness/engine/subscribers/socket-path.bench.ts
  *   SUBSCRIBERS=10000 BURSTS=20 RATE=1 IDLE=10s PING_S=25 node --import tsx …/socket-path.bench.ts
  *   PROTOCOL=protobuf node --import tsx …/socket-path.bench.ts   (Centrifugo's Protobuf protocol; default json)
+ *   READ_BATCH_WINDOW_US=1000 node --import tsx …/socket-path.bench.ts   (the workers' read batching; default off)
  *
  * Both protocols carry the same publication data bytes (`{"bench":{…},"pad":"…"}`, PAYLOAD_BYTES long in
  * JSON's framing as before); Protobuf frames are what Centrifugo sends (protocol/protobuf-replies.ts).
@@ -32,6 +33,7 @@ import {
   encodeReplies,
   publicationPushMessage,
 } from '../protocol/protobuf-replies.ts';
+import { configureReadBatching } from '../protocol/read-batching.ts';
 import { SubscriberFleet } from './subscriber-fleet.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -42,6 +44,8 @@ const idleMs = parseDuration(process.env.IDLE ?? '10s');
 const pingS = Number(process.env.PING_S ?? 25);
 const payloadBytes = Number(process.env.PAYLOAD_BYTES ?? 128);
 const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
+/** The worker's read batching (protocol/read-batching.ts), µs; default 0 = off, as before it existed. */
+const readBatchWindowUs = Number(process.env.READ_BATCH_WINDOW_US ?? 0);
 
 if (process.env.SOCKET_PATH_ROLE === 'server') runFakeCentrifugo();
 else await runClient();
@@ -161,6 +165,7 @@ async function runClient(): Promise<void> {
   });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const recorder = new MetricsRecorder();
+  configureReadBatching(readBatchWindowUs);
   const fleet = new SubscriberFleet(
     {
       workerId: 'subscribers-1',
