@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { CentrifugoApi } from './centrifugo-api.ts';
 import { CentrifugoBroadcastTarget } from './centrifugo-broadcast.ts';
 
 /** A broadcast reply per channel: an offset, or an error for the channels named in `failing`. */
@@ -95,6 +96,25 @@ test('warm-up: one read-only info call per connection a message uses, on every n
     assert.equal(open.size, 3, 'three connections opened, ready for the first message');
     await t.close();
   } finally {
+    server.close();
+  }
+});
+
+test('warm-up: a node that accepts and never answers is given up on after the timeout', async () => {
+  const server = createServer(() => {}); // holds every request, answers none
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const api = new CentrifugoApi([`http://127.0.0.1:${(server.address() as AddressInfo).port}/api`], 'k', {
+    connectionsPerNode: 2,
+    timeoutMs: 60_000,
+  });
+  try {
+    const started = performance.now();
+    await api.warmUp(2, 200);
+    const took = performance.now() - started;
+    assert.ok(took >= 190 && took < 2000, `warm-up took ${took.toFixed(0)} ms with a 200 ms bound`);
+  } finally {
+    await api.close();
+    server.closeAllConnections();
     server.close();
   }
 });

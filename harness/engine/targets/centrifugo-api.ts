@@ -76,7 +76,8 @@ export class CentrifugoApi {
    * `connections` concurrent `info` calls to every node (read-only: node names and counts), errors ignored:
    * the client's code compiled and its connections open before the first real call (PublishTarget.warmUp).
    */
-  async warmUp(connections: number): Promise<void> {
+  async warmUp(connections: number, timeoutMs: number): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs);
     const calls = this.pools.flatMap((pool, index) =>
       Array.from({ length: connections }, async () => {
         const response = await pool.request({
@@ -84,6 +85,7 @@ export class CentrifugoApi {
           path: `${this.paths[index]}/info`,
           headers: { 'content-type': 'application/json', 'x-api-key': this.apiKey },
           body: '{}',
+          signal,
         });
         await response.body.text();
       }),

@@ -14,6 +14,7 @@ import {
   publicationData,
   type SendOutcome,
   type TargetContext,
+  WARM_UP_TIMEOUT_MS,
 } from './publish-target.ts';
 
 export const OptionsSchema = z.object({
@@ -67,7 +68,7 @@ export class CentrifugoBroadcastTarget implements PublishTarget {
   }
 
   warmUp(): Promise<void> {
-    return this.api.warmUp(Math.min(this.callsPerMessage, 16));
+    return this.api.warmUp(Math.min(this.callsPerMessage, 16), WARM_UP_TIMEOUT_MS);
   }
 
   close(): Promise<void> {

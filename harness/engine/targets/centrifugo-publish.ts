@@ -10,6 +10,7 @@ import {
   publicationData,
   type SendOutcome,
   type TargetContext,
+  WARM_UP_TIMEOUT_MS,
 } from './publish-target.ts';
 
 export class CentrifugoPublishTarget implements PublishTarget {
@@ -46,7 +47,7 @@ export class CentrifugoPublishTarget implements PublishTarget {
   }
 
   warmUp(): Promise<void> {
-    return this.api.warmUp(1);
+    return this.api.warmUp(1, WARM_UP_TIMEOUT_MS);
   }
 
   close(): Promise<void> {

@@ -14,7 +14,14 @@
  */
 import { Pool } from 'undici';
 import { z } from 'zod';
-import type { CreateTarget, OutgoingMessage, PublishTarget, SendOutcome, TargetContext } from './publish-target.ts';
+import {
+  type CreateTarget,
+  type OutgoingMessage,
+  type PublishTarget,
+  type SendOutcome,
+  type TargetContext,
+  WARM_UP_TIMEOUT_MS,
+} from './publish-target.ts';
 
 export const OptionsSchema = z.object({
   url: z.string().url(),
@@ -94,7 +101,11 @@ export class ChatAppTarget implements PublishTarget {
   /** `GET /health` (read-only), errors ignored: the HTTP client compiled before the first message. */
   async warmUp(): Promise<void> {
     try {
-      const response = await this.pool.request({ method: 'GET', path: '/health' });
+      const response = await this.pool.request({
+        method: 'GET',
+        path: '/health',
+        signal: AbortSignal.timeout(WARM_UP_TIMEOUT_MS),
+      });
       await response.body.text();
     } catch {}
   }

@@ -35,6 +35,9 @@ export function unpaddedDataBytes(marker: BenchMarker): number {
   return 19 + JSON.stringify(marker).length;
 }
 
+/** Longest a target's warm-up may take (PublishTarget.warmUp). */
+export const WARM_UP_TIMEOUT_MS = 5000;
+
 export type SendOutcome =
   /**
    * Accepted; `timings` are extra trends to record in ms (e.g. creation_duration, broadcast_duration).
@@ -58,7 +61,8 @@ export interface PublishTarget {
    * uses), before the run. A process's first HTTP call compiles the client (undici's llhttp WebAssembly and
    * its JavaScript): ~150 ms of CPU, measured (issue 18), which would otherwise land on the first message —
    * in its publish delay, and in the generator's CPU while it is being measured. Best effort: a failure is
-   * the run's to find, not the warm-up's.
+   * the run's to find, not the warm-up's, and a node that does not answer is given up on after
+   * WARM_UP_TIMEOUT_MS (the engine waits for a ready publisher 60 s at least; `requestTimeout` may be longer).
    */
   warmUp?(): Promise<void>;
   close(): Promise<void>;
