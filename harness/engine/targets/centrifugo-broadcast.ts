@@ -68,6 +68,8 @@ export class CentrifugoBroadcastTarget implements PublishTarget {
   }
 
   warmUp(): Promise<void> {
+    // Up to 16 connections a node: enough to compile the client and open what a typical message uses;
+    // a message of hundreds of chunks opens the rest itself.
     return this.api.warmUp(Math.min(this.callsPerMessage, 16), WARM_UP_TIMEOUT_MS);
   }
 
