@@ -59,10 +59,11 @@ export interface PublishTarget {
   /**
    * Optional: one harmless call of the kind `send` makes (same client, as many connections as one send
    * uses), before the run. A process's first HTTP call compiles the client (undici's llhttp WebAssembly and
-   * its JavaScript): ~190 ms of CPU, 40 ms of it on the main thread, measured (issue 18), which would otherwise
-   * land on the first message — inside its send, so in its latency — and in the generator's measured CPU. Best effort: a failure is
-   * the run's to find, not the warm-up's, and a node that does not answer is given up on after
-   * WARM_UP_TIMEOUT_MS (the engine waits for a ready publisher 60 s at least; `requestTimeout` may be longer).
+   * its JavaScript): ~190 ms of CPU, 40 ms of it on the main thread, measured (issue 18), which would
+   * otherwise land on the first message — inside its send, so in its latency — and in the generator's
+   * measured CPU. Best effort: a failure is the run's to find, not the warm-up's, and a node that does not
+   * answer is given up on after WARM_UP_TIMEOUT_MS (the engine waits for a ready publisher 60 s at least;
+   * `requestTimeout` may be longer).
    */
   warmUp?(): Promise<void>;
   close(): Promise<void>;
