@@ -9,6 +9,7 @@
  *   PROTOCOL=protobuf SDK_PROTOCOL=json IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
  *   PING_INTERVAL=300s IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
  *   READ_BATCH_WINDOW=0ms IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
+ *   REPEAT=5 WORKERS=1 IDLE=30s DURATION=45s flock /tmp/bench.lock node --import tsx …
  *
  * PROTOCOL is the engine fleet's Centrifugo protocol (json | protobuf, default json); SDK_PROTOCOL the SDK
  * fleet's (default json: `centrifuge`; protobuf: `centrifuge/build/protobuf`, the SDK's own Protobuf build).
@@ -24,6 +25,12 @@
  * same for both fleets: connect + subscribe runs until SETTLE_S after the fleet is subscribed (the first
  * seconds after connecting still pay for it: GC of the connect garbage, V8's memory reducer, JIT), idle from
  * there to 1 s before the first publication, delivery from there to the end of the drain.
+ *
+ * REPEAT (default 1) runs the engine's side that many times against the same SDK fleet (still connected, its
+ * CPU taken over each run's windows): one run's ratio moves by ±10 % on a shared VM, mostly with the SDK's own
+ * figure. The summary gives each ratio's min, median and max over the runs and a verdict against issue 18's
+ * goals (workers ≤ 0.4×, whole generator ≤ 0.5×): "met" only when every run is within the goal, "not met"
+ * when none is, "inconclusive" otherwise.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +52,13 @@ const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 const sdkProtocol = process.env.SDK_PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 const pingInterval = process.env.PING_INTERVAL;
 const readBatchWindow = process.env.READ_BATCH_WINDOW;
+const repeat = Number(process.env.REPEAT ?? 1);
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) {
+  process.stderr.write(`REPEAT must be a whole number of runs from 1 to 50, got ${process.env.REPEAT}\n`);
+  process.exit(2);
+}
+/** Issue 18's goals: engine ÷ SDK CPU per delivery. */
+const GOALS = { workersOverSdk: 0.4, generatorOverSdk: 0.5 } as const;
 
 const TSX = import.meta.resolve('tsx');
 const SDK_ENTRY = fileURLToPath(new URL('./sdk-fleet-process.ts', import.meta.url));
@@ -77,6 +91,23 @@ async function askAll(children: ChildProcess[]): Promise<{ delivered: number; su
 }
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** min, median and max of the runs' values (nulls left out). */
+function spread(values: Array<number | null>): { min: number; median: number; max: number } | null {
+  const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (!sorted.length) return null;
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0]!, median: round(median, 3), max: sorted[sorted.length - 1]! };
+}
+
+/** Every run within the goal: met; none: not met; some (or a ratio missing): inconclusive. */
+function verdict(values: Array<number | null>, goal: number): 'met' | 'not met' | 'inconclusive' {
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length === values.length && known.every((v) => v <= goal)) return 'met';
+  if (known.length === values.length && known.every((v) => v > goal)) return 'not met';
+  return 'inconclusive';
+}
 
 const centrifugo = { logLevel: 'warn' as const, ...(pingInterval ? { pingInterval } : {}) };
 await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
@@ -116,177 +147,218 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   const sdkConnected = sampleProcesses(sdkPids);
   process.stderr.write(`SDK fleet: ${subscribers} subscribed in ${sdkPids.length} processes\n`);
 
-  // ── The engine fleet, sampled at the same phase boundaries. ──
-  // The engine forks its workers from this process: its children only, not another run's workers.
-  const ownWorkers = (id: string) =>
-    processesWithEnv('CENTRIFUGO_BENCH_WORKER', id).filter((pid) => isChildOf(pid, process.pid));
-  const enginePids = () => Array.from({ length: workers }, (_, i) => `subscribers-${i + 1}`).flatMap(ownWorkers);
-  const publisherPids = () => ownWorkers('publisher');
-  let workerPids: number[] = [];
-  let generatorPids: number[] = [];
-  let publisherPidList: number[] = [];
-  const samples: Record<
-    string,
-    {
-      workers: ReturnType<typeof sampleProcesses>;
-      generator: ReturnType<typeof sampleProcesses>;
-      engineProcess: ReturnType<typeof sampleProcesses>;
-      publisher: ReturnType<typeof sampleProcesses>;
-      sdk: ReturnType<typeof sampleProcesses>;
-      sdkDelivered: Promise<number>;
-    }
-  > = {};
-  const sampleAll = (name: string) => {
-    samples[name] = {
-      workers: sampleProcesses(workerPids),
-      generator: sampleProcesses(generatorPids),
-      engineProcess: sampleProcesses([process.pid]),
-      publisher: sampleProcesses(publisherPidList),
-      sdk: sampleProcesses(sdkPids),
-      sdkDelivered: askAll(children).then((c) => c.delivered),
+  // ── The engine fleet (REPEAT times), sampled at the same phase boundaries as the SDK fleet. ──
+  const runOnce = async () => {
+    // ── The engine fleet, sampled at the same phase boundaries. ──
+    // The engine forks its workers from this process: its children only, not another run's workers.
+    const ownWorkers = (id: string) =>
+      processesWithEnv('CENTRIFUGO_BENCH_WORKER', id).filter((pid) => isChildOf(pid, process.pid));
+    const enginePids = () => Array.from({ length: workers }, (_, i) => `subscribers-${i + 1}`).flatMap(ownWorkers);
+    const publisherPids = () => ownWorkers('publisher');
+    let workerPids: number[] = [];
+    let generatorPids: number[] = [];
+    let publisherPidList: number[] = [];
+    const samples: Record<
+      string,
+      {
+        workers: ReturnType<typeof sampleProcesses>;
+        generator: ReturnType<typeof sampleProcesses>;
+        engineProcess: ReturnType<typeof sampleProcesses>;
+        publisher: ReturnType<typeof sampleProcesses>;
+        sdk: ReturnType<typeof sampleProcesses>;
+        sdkDelivered: Promise<number>;
+      }
+    > = {};
+    const sampleAll = (name: string) => {
+      samples[name] = {
+        workers: sampleProcesses(workerPids),
+        generator: sampleProcesses(generatorPids),
+        engineProcess: sampleProcesses([process.pid]),
+        publisher: sampleProcesses(publisherPidList),
+        sdk: sampleProcesses(sdkPids),
+        sdkDelivered: askAll(children).then((c) => c.delivered),
+      };
     };
+    let engineDeliveredInWindow = 0;
+    let phase = '';
+    const idleMs = parseDuration(idle);
+    // The idle window's end and the delivery window's start: 1 s before the first publication is due.
+    const idleSampleMs = Math.max(settleMs, idleMs - 1000);
+    const timers: NodeJS.Timeout[] = [];
+    const workload = broadcastBenchWorkload({
+      subscribers,
+      connectRate: 1000,
+      workers,
+      rate,
+      duration,
+      payloadBytes,
+      startTime: idle,
+      protocol,
+      ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
+    });
+    const result = await runEngine(workload, singleNodeTargets(node, stack.secrets), {
+      onEvent(e) {
+        if (e.kind !== 'phase') return;
+        phase = e.name;
+        if (e.name === 'connect') {
+          workerPids = enginePids();
+          // The whole generator: this process (the engine) + its publisher + its subscriber workers.
+          publisherPidList = publisherPids();
+          generatorPids = [process.pid, ...publisherPidList, ...workerPids];
+          sampleAll('connect');
+        }
+        if (e.name === 'publish' || e.name === 'account') sampleAll(e.name);
+        if (e.name === 'publish') {
+          timers.push(setTimeout(() => sampleAll('settled'), settleMs));
+          timers.push(setTimeout(() => sampleAll('busy'), idleSampleMs));
+        }
+      },
+      onPoint(p) {
+        if (phase === 'publish' || phase === 'drain') engineDeliveredInWindow += p.counters.messages_delivered ?? 0;
+      },
+    });
+    for (const timer of timers) clearTimeout(timer);
+    const connect = samples.connect!;
+    const settled = samples.settled ?? samples.publish!;
+    const busy = samples.busy ?? settled;
+    const account = samples.account!;
+    const idleS = (idleSampleMs - settleMs) / 1000;
+    const sdkDelivered = (await account.sdkDelivered) - (await busy.sdkDelivered);
+    const m = result.metrics;
+    const count = (name: string) => (m[name]?.type === 'counter' ? m[name].count : 0);
+
+    type Sample = ReturnType<typeof sampleProcesses>;
+    /** The kernel's share of the CPU between two samples. */
+    const share = (end: Sample, start: Sample) => {
+      const cpu = end.cpuSeconds - start.cpuSeconds;
+      return cpu > 0 ? round((end.systemSeconds - start.systemSeconds) / cpu, 2) : null;
+    };
+    const perMillion = (cpu: number, delivered: number) => (delivered ? round((cpu / delivered) * 1e6) : null);
+    const engineWorkersCpu = account.workers.cpuSeconds - busy.workers.cpuSeconds;
+    const engineWorkersSystem = account.workers.systemSeconds - busy.workers.systemSeconds;
+    const engineGeneratorCpu = account.generator.cpuSeconds - busy.generator.cpuSeconds;
+    const sdkCpu = account.sdk.cpuSeconds - busy.sdk.cpuSeconds;
+    const sdkSystem = account.sdk.systemSeconds - busy.sdk.systemSeconds;
+    /** CPU µs per subscriber per second over the idle window (null without one). */
+    const idleUs = (cpu: number) => (idleS > 0 ? round((cpu / subscribers / idleS) * 1e6, 2) : null);
+    const engineIdleUs = idleUs(busy.workers.cpuSeconds - settled.workers.cpuSeconds);
+    const sdkIdleUs = idleUs(busy.sdk.cpuSeconds - settled.sdk.cpuSeconds);
+    const engineWorkersPerM = perMillion(engineWorkersCpu, engineDeliveredInWindow);
+    const engineGeneratorPerM = perMillion(engineGeneratorCpu, engineDeliveredInWindow);
+    const sdkPerM = perMillion(sdkCpu, sdkDelivered);
+    const figures = {
+      conditions: {
+        subscribers,
+        ratePerS: rate,
+        duration,
+        idle,
+        settleS: settleMs / 1000,
+        payloadBytes,
+        engineWorkers: workers,
+        sdkProcesses,
+        engineProtocol: protocol,
+        engineReadBatchWindowMs: workload.subscribers.readBatchWindow,
+        sdkProtocol,
+        pingInterval: pingInterval ?? '25s (Centrifugo default)',
+      },
+      published: count('messages_published'),
+      lost: count('messages_lost'),
+      duplicated: count('messages_duplicated'),
+      valid: result.valid,
+      // The engine's delivery latency over the whole run (publish → the socket read that completed the frame).
+      engineDeliveryLatencyMs:
+        m.delivery_latency?.type === 'trend'
+          ? { med: m.delivery_latency.med, p90: m.delivery_latency.p90, p99: m.delivery_latency.p99 }
+          : null,
+      invalidReasons: result.invalidReasons,
+      engine: {
+        deliveredInWindow: engineDeliveredInWindow,
+        workersCpuSeconds: round(engineWorkersCpu, 2),
+        workersCpuSecondsPerMillionDeliveries: engineWorkersPerM,
+        workersSystemShare: engineWorkersCpu ? round(engineWorkersSystem / engineWorkersCpu, 2) : null,
+        generatorCpuSeconds: round(engineGeneratorCpu, 2),
+        generatorCpuSecondsPerMillionDeliveries: engineGeneratorPerM,
+        // The generator's split over the delivery window: the engine process (this one: ticker, merge,
+        // honesty, outputs) and the publisher process, CPU-s per million deliveries each.
+        engineProcessCpuSecondsPerMillionDeliveries: perMillion(
+          account.engineProcess.cpuSeconds - busy.engineProcess.cpuSeconds,
+          engineDeliveredInWindow,
+        ),
+        publisherCpuSecondsPerMillionDeliveries: perMillion(
+          account.publisher.cpuSeconds - busy.publisher.cpuSeconds,
+          engineDeliveredInWindow,
+        ),
+        engineProcessSystemShare: share(account.engineProcess, busy.engineProcess),
+        publisherSystemShare: share(account.publisher, busy.publisher),
+        engineProcessIdleCpuMsPerSecond:
+          idleS > 0
+            ? round(((busy.engineProcess.cpuSeconds - settled.engineProcess.cpuSeconds) / idleS) * 1e3, 2)
+            : null,
+        publisherIdleCpuMsPerSecond:
+          idleS > 0 ? round(((busy.publisher.cpuSeconds - settled.publisher.cpuSeconds) / idleS) * 1e3, 2) : null,
+        kbPerIdleSubscriber: round((settled.workers.rssBytes - connect.workers.rssBytes) / 1024 / subscribers),
+        connectSubscribeCpuUsPerSubscriber: round(
+          ((settled.workers.cpuSeconds - connect.workers.cpuSeconds) / subscribers) * 1e6,
+          0,
+        ),
+        idleCpuUsPerSubscriberPerSecond: engineIdleUs,
+      },
+      sdk: {
+        deliveredInWindow: sdkDelivered,
+        cpuSeconds: round(sdkCpu, 2),
+        cpuSecondsPerMillionDeliveries: sdkPerM,
+        systemShare: sdkCpu ? round(sdkSystem / sdkCpu, 2) : null,
+        kbPerIdleSubscriber: round((sdkConnected.rssBytes - sdkLoaded.rssBytes) / 1024 / subscribers),
+        connectSubscribeCpuUsPerSubscriber: round(
+          ((sdkConnected.cpuSeconds - sdkLoaded.cpuSeconds) / subscribers) * 1e6,
+          0,
+        ),
+        idleCpuUsPerSubscriberPerSecond: sdkIdleUs,
+      },
+      ratio: {
+        workersOverSdk: engineWorkersPerM && sdkPerM ? round(engineWorkersPerM / sdkPerM, 2) : null,
+        generatorOverSdk: engineGeneratorPerM && sdkPerM ? round(engineGeneratorPerM / sdkPerM, 2) : null,
+        idleWorkersOverSdk: engineIdleUs && sdkIdleUs ? round(engineIdleUs / sdkIdleUs, 2) : null,
+      },
+    };
+    return figures;
   };
-  let engineDeliveredInWindow = 0;
-  let phase = '';
-  const idleMs = parseDuration(idle);
-  // The idle window's end and the delivery window's start: 1 s before the first publication is due.
-  const idleSampleMs = Math.max(settleMs, idleMs - 1000);
-  const timers: NodeJS.Timeout[] = [];
-  const workload = broadcastBenchWorkload({
-    subscribers,
-    connectRate: 1000,
-    workers,
-    rate,
-    duration,
-    payloadBytes,
-    startTime: idle,
-    protocol,
-    ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
-  });
-  const result = await runEngine(workload, singleNodeTargets(node, stack.secrets), {
-    onEvent(e) {
-      if (e.kind !== 'phase') return;
-      phase = e.name;
-      if (e.name === 'connect') {
-        workerPids = enginePids();
-        // The whole generator: this process (the engine) + its publisher + its subscriber workers.
-        publisherPidList = publisherPids();
-        generatorPids = [process.pid, ...publisherPidList, ...workerPids];
-        sampleAll('connect');
-      }
-      if (e.name === 'publish' || e.name === 'account') sampleAll(e.name);
-      if (e.name === 'publish') {
-        timers.push(setTimeout(() => sampleAll('settled'), settleMs));
-        timers.push(setTimeout(() => sampleAll('busy'), idleSampleMs));
-      }
-    },
-    onPoint(p) {
-      if (phase === 'publish' || phase === 'drain') engineDeliveredInWindow += p.counters.messages_delivered ?? 0;
-    },
-  });
-  for (const timer of timers) clearTimeout(timer);
-  const connect = samples.connect!;
-  const settled = samples.settled ?? samples.publish!;
-  const busy = samples.busy ?? settled;
-  const account = samples.account!;
-  const idleS = (idleSampleMs - settleMs) / 1000;
-  const sdkDelivered = (await account.sdkDelivered) - (await busy.sdkDelivered);
-  const m = result.metrics;
-  const count = (name: string) => (m[name]?.type === 'counter' ? m[name].count : 0);
+  const runs: Array<Awaited<ReturnType<typeof runOnce>>> = [];
+  for (let run = 1; run <= repeat; run++) {
+    const figures = await runOnce();
+    runs.push(figures);
+    const r = figures.ratio;
+    process.stderr.write(
+      `run ${run}/${repeat}: workers ${figures.engine.workersCpuSecondsPerMillionDeliveries} · SDK ` +
+        `${figures.sdk.cpuSecondsPerMillionDeliveries} CPU-s per million → ${r.workersOverSdk}× (generator ${r.generatorOverSdk}×)\n`,
+    );
+  }
   for (const child of children) child.send({ type: 'stop' });
   await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
-
-  type Sample = ReturnType<typeof sampleProcesses>;
-  /** The kernel's share of the CPU between two samples. */
-  const share = (end: Sample, start: Sample) => {
-    const cpu = end.cpuSeconds - start.cpuSeconds;
-    return cpu > 0 ? round((end.systemSeconds - start.systemSeconds) / cpu, 2) : null;
+  if (repeat === 1) {
+    console.log(JSON.stringify(runs[0], null, 2));
+    return;
+  }
+  const goal = (key: keyof typeof GOALS) => {
+    const values = runs.map((f) => f.ratio[key]);
+    return { goal: GOALS[key], ...spread(values), verdict: verdict(values, GOALS[key]) };
   };
-  const perMillion = (cpu: number, delivered: number) => (delivered ? round((cpu / delivered) * 1e6) : null);
-  const engineWorkersCpu = account.workers.cpuSeconds - busy.workers.cpuSeconds;
-  const engineWorkersSystem = account.workers.systemSeconds - busy.workers.systemSeconds;
-  const engineGeneratorCpu = account.generator.cpuSeconds - busy.generator.cpuSeconds;
-  const sdkCpu = account.sdk.cpuSeconds - busy.sdk.cpuSeconds;
-  const sdkSystem = account.sdk.systemSeconds - busy.sdk.systemSeconds;
-  /** CPU µs per subscriber per second over the idle window (null without one). */
-  const idleUs = (cpu: number) => (idleS > 0 ? round((cpu / subscribers / idleS) * 1e6, 2) : null);
-  const engineIdleUs = idleUs(busy.workers.cpuSeconds - settled.workers.cpuSeconds);
-  const sdkIdleUs = idleUs(busy.sdk.cpuSeconds - settled.sdk.cpuSeconds);
-  const engineWorkersPerM = perMillion(engineWorkersCpu, engineDeliveredInWindow);
-  const engineGeneratorPerM = perMillion(engineGeneratorCpu, engineDeliveredInWindow);
-  const sdkPerM = perMillion(sdkCpu, sdkDelivered);
-  const figures = {
-    conditions: {
-      subscribers,
-      ratePerS: rate,
-      duration,
-      idle,
-      settleS: settleMs / 1000,
-      payloadBytes,
-      engineWorkers: workers,
-      sdkProcesses,
-      engineProtocol: protocol,
-      engineReadBatchWindowMs: workload.subscribers.readBatchWindow,
-      sdkProtocol,
-      pingInterval: pingInterval ?? '25s (Centrifugo default)',
-    },
-    published: count('messages_published'),
-    lost: count('messages_lost'),
-    duplicated: count('messages_duplicated'),
-    valid: result.valid,
-    // The engine's delivery latency over the whole run (publish → the socket read that completed the frame).
-    engineDeliveryLatencyMs:
-      m.delivery_latency?.type === 'trend'
-        ? { med: m.delivery_latency.med, p90: m.delivery_latency.p90, p99: m.delivery_latency.p99 }
-        : null,
-    invalidReasons: result.invalidReasons,
-    engine: {
-      deliveredInWindow: engineDeliveredInWindow,
-      workersCpuSeconds: round(engineWorkersCpu, 2),
-      workersCpuSecondsPerMillionDeliveries: engineWorkersPerM,
-      workersSystemShare: engineWorkersCpu ? round(engineWorkersSystem / engineWorkersCpu, 2) : null,
-      generatorCpuSeconds: round(engineGeneratorCpu, 2),
-      generatorCpuSecondsPerMillionDeliveries: engineGeneratorPerM,
-      // The generator's split over the delivery window: the engine process (this one: ticker, merge,
-      // honesty, outputs) and the publisher process, CPU-s per million deliveries each.
-      engineProcessCpuSecondsPerMillionDeliveries: perMillion(
-        account.engineProcess.cpuSeconds - busy.engineProcess.cpuSeconds,
-        engineDeliveredInWindow,
-      ),
-      publisherCpuSecondsPerMillionDeliveries: perMillion(
-        account.publisher.cpuSeconds - busy.publisher.cpuSeconds,
-        engineDeliveredInWindow,
-      ),
-      engineProcessSystemShare: share(account.engineProcess, busy.engineProcess),
-      publisherSystemShare: share(account.publisher, busy.publisher),
-      engineProcessIdleCpuMsPerSecond:
-        idleS > 0 ? round(((busy.engineProcess.cpuSeconds - settled.engineProcess.cpuSeconds) / idleS) * 1e3, 2) : null,
-      publisherIdleCpuMsPerSecond:
-        idleS > 0 ? round(((busy.publisher.cpuSeconds - settled.publisher.cpuSeconds) / idleS) * 1e3, 2) : null,
-      kbPerIdleSubscriber: round((settled.workers.rssBytes - connect.workers.rssBytes) / 1024 / subscribers),
-      connectSubscribeCpuUsPerSubscriber: round(
-        ((settled.workers.cpuSeconds - connect.workers.cpuSeconds) / subscribers) * 1e6,
-        0,
-      ),
-      idleCpuUsPerSubscriberPerSecond: engineIdleUs,
-    },
-    sdk: {
-      deliveredInWindow: sdkDelivered,
-      cpuSeconds: round(sdkCpu, 2),
-      cpuSecondsPerMillionDeliveries: sdkPerM,
-      systemShare: sdkCpu ? round(sdkSystem / sdkCpu, 2) : null,
-      kbPerIdleSubscriber: round((sdkConnected.rssBytes - sdkLoaded.rssBytes) / 1024 / subscribers),
-      connectSubscribeCpuUsPerSubscriber: round(
-        ((sdkConnected.cpuSeconds - sdkLoaded.cpuSeconds) / subscribers) * 1e6,
-        0,
-      ),
-      idleCpuUsPerSubscriberPerSecond: sdkIdleUs,
-    },
-    ratio: {
-      workersOverSdk: engineWorkersPerM && sdkPerM ? round(engineWorkersPerM / sdkPerM, 2) : null,
-      generatorOverSdk: engineGeneratorPerM && sdkPerM ? round(engineGeneratorPerM / sdkPerM, 2) : null,
-      idleWorkersOverSdk: engineIdleUs && sdkIdleUs ? round(engineIdleUs / sdkIdleUs, 2) : null,
-    },
-  };
-  console.log(JSON.stringify(figures, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        runs,
+        summary: {
+          runs: repeat,
+          workersOverSdk: goal('workersOverSdk'),
+          generatorOverSdk: goal('generatorOverSdk'),
+          idleWorkersOverSdk: spread(runs.map((f) => f.ratio.idleWorkersOverSdk)),
+          lost: runs.reduce((sum, f) => sum + f.lost, 0),
+          duplicated: runs.reduce((sum, f) => sum + f.duplicated, 0),
+          allValid: runs.every((f) => f.valid),
+        },
+      },
+      null,
+      2,
+    ),
+  );
 });
