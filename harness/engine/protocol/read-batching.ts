@@ -9,8 +9,8 @@
  *
  * What it costs the measurement: a frame that arrives during the window is stamped when it is read, so its
  * latency includes up to one window of the generator's own wait — never less than the truth, at most
- * `windowUs` more. A turn that is not part of a trickle (a lone ping, a lone reply) never waits, nor does one
- * that read a full batch (a burst arriving all at once).
+ * `windowUs` more. A turn that is not part of a trickle (a lone ping, a lone reply) never waits (nor schedules
+ * the end-of-turn check), nor does one that read a full batch (a burst arriving all at once).
  *
  * One instance per process: the wait blocks the whole event loop, which is the point. Off (0) unless the
  * worker configures it.
@@ -70,8 +70,8 @@ export function noteRead(readAtUs: number): void {
   }
   // A read long after the previous one (and after the last wait) is a lone frame — a server ping, most
   // often — unless another read follows at once: that one (microseconds later) schedules the check. So a
-  // lone frame costs no end-of-turn check (a setImmediate: ~15 % of a lone ping's CPU here), and
-  // shouldWaitAfterTurn would not have waited after it anyway.
+  // lone frame costs no end-of-turn check (a setImmediate and its check phase: ~15–20 % of an idle worker's
+  // samples in a perf profile here), and shouldWaitAfterTurn would not have waited after it anyway.
   const sinceUs = readAtUs - Math.max(previousReadAtUs, lastTurnEndUs);
   if (sinceUs >= TRICKLE_GAP_US) {
     readBatchingStats.loneReads++;
