@@ -35,6 +35,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../../common/duration.ts';
+import { median } from '../../common/median.ts';
 import { processesWithEnv, withStack } from '../../stack/testing.ts';
 import { runEngine } from '../index.ts';
 import { broadcastBenchWorkload, singleNodeTargets } from './broadcast-bench.ts';
@@ -94,18 +95,16 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 
 /** min, median and max of the runs' values (nulls left out). */
 function spread(values: Array<number | null>): { min: number; median: number; max: number } | null {
-  const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  if (!sorted.length) return null;
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { min: sorted[0]!, median: round(median, 3), max: sorted[sorted.length - 1]! };
+  const known = values.filter((v): v is number => v !== null);
+  if (!known.length) return null;
+  return { min: Math.min(...known), median: round(median(known)!, 3), max: Math.max(...known) };
 }
 
 /** Every run within the goal: met; none: not met; some (or a ratio missing): inconclusive. */
 function verdict(values: Array<number | null>, goal: number): 'met' | 'not met' | 'inconclusive' {
-  const known = values.filter((v): v is number => v !== null);
-  if (known.length === values.length && known.every((v) => v <= goal)) return 'met';
-  if (known.length === values.length && known.every((v) => v > goal)) return 'not met';
+  if (values.some((v) => v === null)) return 'inconclusive';
+  if (values.every((v) => v! <= goal)) return 'met';
+  if (values.every((v) => v! > goal)) return 'not met';
   return 'inconclusive';
 }
 
@@ -148,13 +147,26 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   process.stderr.write(`SDK fleet: ${subscribers} subscribed in ${sdkPids.length} processes\n`);
 
   // ── The engine fleet (REPEAT times), sampled at the same phase boundaries as the SDK fleet. ──
+  // The engine forks its workers from this process: its children only, not another run's workers.
+  const ownWorkers = (id: string) =>
+    processesWithEnv('CENTRIFUGO_BENCH_WORKER', id).filter((pid) => isChildOf(pid, process.pid));
+  const enginePids = () => Array.from({ length: workers }, (_, i) => `subscribers-${i + 1}`).flatMap(ownWorkers);
+  const publisherPids = () => ownWorkers('publisher');
+  const idleMs = parseDuration(idle);
+  // The idle window's end and the delivery window's start: 1 s before the first publication is due.
+  const idleSampleMs = Math.max(settleMs, idleMs - 1000);
+  const workload = broadcastBenchWorkload({
+    subscribers,
+    connectRate: 1000,
+    workers,
+    rate,
+    duration,
+    payloadBytes,
+    startTime: idle,
+    protocol,
+    ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
+  });
   const runOnce = async () => {
-    // ── The engine fleet, sampled at the same phase boundaries. ──
-    // The engine forks its workers from this process: its children only, not another run's workers.
-    const ownWorkers = (id: string) =>
-      processesWithEnv('CENTRIFUGO_BENCH_WORKER', id).filter((pid) => isChildOf(pid, process.pid));
-    const enginePids = () => Array.from({ length: workers }, (_, i) => `subscribers-${i + 1}`).flatMap(ownWorkers);
-    const publisherPids = () => ownWorkers('publisher');
     let workerPids: number[] = [];
     let generatorPids: number[] = [];
     let publisherPidList: number[] = [];
@@ -181,21 +193,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
     };
     let engineDeliveredInWindow = 0;
     let phase = '';
-    const idleMs = parseDuration(idle);
-    // The idle window's end and the delivery window's start: 1 s before the first publication is due.
-    const idleSampleMs = Math.max(settleMs, idleMs - 1000);
     const timers: NodeJS.Timeout[] = [];
-    const workload = broadcastBenchWorkload({
-      subscribers,
-      connectRate: 1000,
-      workers,
-      rate,
-      duration,
-      payloadBytes,
-      startTime: idle,
-      protocol,
-      ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
-    });
     const result = await runEngine(workload, singleNodeTargets(node, stack.secrets), {
       onEvent(e) {
         if (e.kind !== 'phase') return;
