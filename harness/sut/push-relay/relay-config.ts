@@ -66,7 +66,7 @@ export const RelayConfigSchema = z.strictObject({
       processes: z.number().int().min(0).max(16).default(0),
       /** Provider requests in flight per worker process. */
       concurrency: z.number().int().min(1).max(10_000).default(400),
-      /** Queue entries read per XREADGROUP call. */
+      /** Most queue entries read per XREADGROUP call (fewer when that many would hold over 2 × concurrency devices). */
       readCount: z.number().int().min(1).max(1000).default(100),
       /** Devices read from PostgreSQL per fan-out step. */
       fanoutPageSize: z.number().int().min(1).max(10_000).default(1000),

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DeviceStore } from './device-store.ts';
+import type { FcmSender } from './fcm-sender.ts';
+import type { SendBatch } from './notification.ts';
+import type { Outcome } from './outcome.ts';
+import type { PushQueue, QueueEntry, Settlement } from './push-queue.ts';
+import { SendWorker } from './send-worker.ts';
+
+/**
+ * The send stream in memory: `entries` stream entries of `devices` FCM tokens each. Counts what the worker
+ * holds — device messages read and not yet answered by the provider — at its highest.
+ */
+function fakeStream(entries: number, devices: number) {
+  const stream: QueueEntry[] = [];
+  for (let e = 0; e < entries; e++) {
+    const batch: SendBatch = {
+      tg: Array.from({ length: devices }, (_, d) => ({ p: 'fcm' as const, k: `token-${e}-${d}` })),
+      n: { f: '{}' },
+      x: 0,
+      a: 0,
+    };
+    stream.push({ id: `${e}-0`, uid: `push-${e}`, scope: 'all', m: JSON.stringify(batch) });
+  }
+  const seen = { held: 0, maxHeld: 0, reads: [] as number[], delivered: 0, settled: 0 };
+  const queue = {
+    reader: () => ({
+      read: async (count: number) => {
+        seen.reads.push(count);
+        const taken = stream.splice(0, count);
+        seen.held += taken.length * devices;
+        seen.maxHeld = Math.max(seen.maxHeld, seen.held);
+        if (taken.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        return taken;
+      },
+      claim: async () => [],
+    }),
+    isDead: async (keys: string[]) => keys.map(() => false),
+    settle: async (_entry: QueueEntry, settlement: Settlement) => {
+      seen.delivered += settlement.delivered;
+      seen.settled++;
+      return true;
+    },
+  };
+  // A provider that answers each request on a later turn, as a network would.
+  const fcm = {
+    send: async (): Promise<Outcome> => {
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.held--;
+      return { kind: 'delivered' };
+    },
+  };
+  return { seen, queue: queue as unknown as PushQueue, fcm: fcm as unknown as FcmSender };
+}
+
+describe('SendWorker', () => {
+  it('holds about twice its concurrency in unsent device messages, however big the stream entries, and sends them all', async () => {
+    const concurrency = 40;
+    const { seen, queue, fcm } = fakeStream(60, 500);
+    const worker = new SendWorker({
+      queue,
+      store: { removeByTokenKeys: async () => 0 } as unknown as DeviceStore,
+      fcm,
+      retry: { maxAttempts: 3, baseDelayMs: 10, rateLimitedInitialDelayMs: 10, maxDelayMs: 100, maxRetryAfterMs: 100 },
+      concurrency,
+      readCount: 100,
+      claimIdleMs: 60_000,
+      log: (line) => assert.fail(line),
+    });
+    const running = worker.start();
+    while (seen.settled < 60) await new Promise((resolve) => setTimeout(resolve, 5));
+    await worker.stop();
+    await running;
+    assert.equal(seen.delivered, 30_000);
+    assert.equal(worker.stats.delivered, 30_000);
+    // Reading up to readCount entries at a time would have held 100 × 500 = 50,000: now the budget (2 × 40)
+    // plus at most one entry's worth.
+    assert.ok(seen.maxHeld <= 2 * concurrency + 500, `held ${seen.maxHeld} device messages at once`);
+    assert.ok(
+      seen.reads.every((count) => count >= 1 && count <= 100),
+      `read counts ${seen.reads}`,
+    );
+  });
+});
