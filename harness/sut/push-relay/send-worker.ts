@@ -51,11 +51,11 @@ class Slots {
 }
 
 /**
- * Device messages a worker holds unsent (read from the stream, send not yet finished), as a multiple of its
- * send concurrency: enough that a free slot always finds one waiting, few enough to stay small. Reading up
- * to `readCount` entries whenever a slot's worth had gone (as before) held up to readCount × batch size —
- * ~50,000 suspended sends of 500-device entries — in the young generation, and every scavenge copied
- * them: ~20 ms a scavenge, ~17 % of a relay worker's busy time in a million-push flood (issue 17).
+ * Device messages a worker keeps unsent (read from the stream, send not finished), as a multiple of its send
+ * concurrency: enough that a freed slot always finds one waiting, few enough to stay small. The loop used to
+ * read `readCount` entries whenever fewer than `concurrency` were held — up to 50,000 suspended sends with
+ * 500-device entries — and every scavenge copied them: ~20 ms a scavenge, ~17 % of a relay worker's busy time
+ * in a 300,000-push flood's profile (issue 17).
  */
 const UNSENT_PER_SLOT = 2;
 
