@@ -73,8 +73,8 @@ describe('SendWorker', () => {
     await running;
     assert.equal(seen.delivered, 30_000);
     assert.equal(worker.stats.delivered, 30_000);
-    // Reading up to readCount entries at a time would have held 100 × 500 = 50,000: now the budget (2 × 40)
-    // plus at most one entry's worth.
+    // Reading up to readCount (100) entries at a time held the whole stream (60 × 500 = 30,000): now the
+    // budget (2 × 40) plus at most one entry's worth.
     assert.ok(seen.maxHeld <= 2 * concurrency + 500, `held ${seen.maxHeld} device messages at once`);
     assert.ok(
       seen.reads.every((count) => count >= 1 && count <= 100),

@@ -153,9 +153,8 @@ export class SendWorker {
   private async loop(): Promise<void> {
     const reader = this.deps.queue.reader('sends');
     let lastClaim = Date.now();
-    const budget = this.unsentBudget;
     while (this.running) {
-      if (this.unsent >= budget) {
+      if (this.unsent >= this.unsentBudget) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -163,7 +162,7 @@ export class SendWorker {
       }
       let entries: QueueEntry[];
       try {
-        const room = Math.ceil((budget - this.unsent) / this.devicesPerEntry);
+        const room = Math.ceil((this.unsentBudget - this.unsent) / this.devicesPerEntry);
         const count = Math.max(1, Math.min(this.deps.readCount, room));
         entries = await reader.read(count, 500);
         if (Date.now() - lastClaim > Math.max(1000, this.deps.claimIdleMs / 4)) {
@@ -183,8 +182,9 @@ export class SendWorker {
       try {
         batches = entries.map((entry) => JSON.parse(entry.m) as SendBatch);
         keys = batches.map((b) => b.tg.map(deadKey));
-        dead = await this.deps.queue.isDead(keys.flat());
-        if (entries.length > 0) this.devicesPerEntry = Math.max(1, dead.length / entries.length);
+        const deviceKeys = keys.flat();
+        dead = await this.deps.queue.isDead(deviceKeys);
+        if (entries.length > 0) this.devicesPerEntry = Math.max(1, deviceKeys.length / entries.length);
       } catch (error) {
         this.deps.log(`dead-token lookup failed: ${(error as Error).message}; entries stay pending for a claim`);
         continue;
@@ -231,7 +231,10 @@ export class SendWorker {
       const fail = (reason: string) => settlement.failed.set(reason, (settlement.failed.get(reason) ?? 0) + 1);
       const deadTargets: Target[] = [];
       if (batch.x && Date.now() > batch.x) {
-        for (const _ of batch.tg) fail('expired');
+        for (const _ of batch.tg) {
+          fail('expired');
+          sentOrSkipped();
+        }
       } else {
         await Promise.all(
           batch.tg.map(async (target, i) => {
@@ -293,8 +296,6 @@ export class SendWorker {
           }),
         );
       }
-      if (left > 0) this.doneSending(left);
-      left = 0;
       const settled = await this.settle(entry, settlement);
       if (!settled) {
         this.stats.settleConflicts++;
