@@ -81,4 +81,69 @@ describe('SendWorker', () => {
       `read counts ${seen.reads}`,
     );
   });
+
+  it('never has two sends to one token in flight, when the first waits for a slot', async () => {
+    // Pushes of one device each, in groups of four: two to other tokens that take both slots, then two to the
+    // same token, read together. The first of the pair is in flight from the moment it queues for a slot, so
+    // the second waits for that send instead of racing it (a second send to a token that just died would hit
+    // it again). A worker that marked a send in flight only once it had its slot fails this.
+    const stream: QueueEntry[] = [];
+    for (let group = 0; group < 10; group++) {
+      for (const token of [`a-${group}`, `b-${group}`, `t-${group}`, `t-${group}`]) {
+        const batch: SendBatch = { tg: [{ p: 'fcm', k: token }], n: { f: '{}' }, x: 0, a: 0 };
+        stream.push({ id: `${stream.length}-0`, uid: `push-${stream.length}`, scope: 'all', m: JSON.stringify(batch) });
+      }
+    }
+    let settled = 0;
+    let delivered = 0;
+    const queue = {
+      reader: () => ({
+        read: async (count: number) => {
+          const taken = stream.splice(0, count);
+          if (taken.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+          return taken;
+        },
+        claim: async () => [],
+      }),
+      isDead: async (keys: string[]) => keys.map(() => false),
+      settle: async (_entry: QueueEntry, settlement: Settlement) => {
+        delivered += settlement.delivered;
+        settled++;
+        return true;
+      },
+    };
+    const inFlight = new Map<string, number>();
+    let overlaps = 0;
+    let most = 0;
+    let sending = 0;
+    const fcm = {
+      send: async (token: string): Promise<Outcome> => {
+        const now = (inFlight.get(token) ?? 0) + 1;
+        if (now > 1) overlaps++;
+        inFlight.set(token, now);
+        most = Math.max(most, ++sending);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight.set(token, now - 1);
+        sending--;
+        return { kind: 'delivered' };
+      },
+    };
+    const worker = new SendWorker({
+      queue: queue as unknown as PushQueue,
+      store: { removeByTokenKeys: async () => 0 } as unknown as DeviceStore,
+      fcm: fcm as unknown as FcmSender,
+      retry: { maxAttempts: 3, baseDelayMs: 10, rateLimitedInitialDelayMs: 10, maxDelayMs: 100, maxRetryAfterMs: 100 },
+      concurrency: 2,
+      readCount: 100,
+      claimIdleMs: 60_000,
+      log: (line) => assert.fail(line),
+    });
+    const running = worker.start();
+    while (settled < 40) await new Promise((resolve) => setTimeout(resolve, 5));
+    await worker.stop();
+    await running;
+    assert.equal(delivered, 40);
+    assert.equal(overlaps, 0, 'two sends to one token were in flight together');
+    assert.ok(most <= 2, `${most} sends in flight through 2 slots`);
+  });
 });
