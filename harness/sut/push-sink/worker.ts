@@ -194,9 +194,10 @@ type Respond = (reply: SinkReply) => void;
 function streamResponder(stream: http2.ServerHttp2Stream): Respond {
   return (reply) => {
     if (stream.destroyed || stream.closed || stream.headersSent) return;
-    // The reply's headers are spread last on purpose: properties added after a spread leave an object that
-    // node:http2's for-in (processHeaders) and Object.keys (mapToHeaders) walk on a slow path, ~2.3 µs a
-    // response in a micro-benchmark; with them first the sink's FCM send cost ~15 % more CPU (issue 17, README).
+    // The reply's headers are spread last on purpose (no reply sets :status or content-length itself):
+    // properties added after a spread leave an object that node:http2's for-in (processHeaders) and
+    // Object.keys (mapToHeaders) walk on a slow path, ~2.3 µs a response in a micro-benchmark; spread first,
+    // the sink's FCM send cost ~15 % more CPU (issue 17, README → The reply's header object).
     stream.respond({
       ':status': reply.status,
       'content-length': String(Buffer.byteLength(reply.body)),
