@@ -33,6 +33,7 @@ import {
 import { MetricsAggregator } from './metrics/aggregator.ts';
 import { ProcessMonitor, type ProcessSample } from './metrics/process-monitor.ts';
 import { describeSlowdown, rampDurationMs } from './plan.ts';
+import { prepareSocketReader } from './protocol/socket-reader/build.ts';
 import { WorkerProcess } from './worker-process.ts';
 import { DEFAULT_CONNECT_RATE, type Workload } from './workload.ts';
 
@@ -232,10 +233,11 @@ class EngineRun {
     const nodeNames = this.wsUrls.map((url) => `node-${this.targets.centrifugo.wsUrls.indexOf(url) + 1}`);
     const samples = this.hooks.samples;
     const epochOffsetUs = Math.round((performance.timeOrigin + performance.now()) * 1000) - monoUs();
+    const reader = prepareSocketReader(ramp.reader);
     this.enterPhase(
       'start-workers',
       `${fleet.workers} subscriber worker${fleet.workers === 1 ? '' : 's'} (≤ ${fleet.socketLimit} sockets each, ` +
-        `open-files limit ${fleet.openFilesLimit}) + 1 publisher`,
+        `open-files limit ${fleet.openFilesLimit}; ${reader.description}) + 1 publisher`,
     );
 
     this.publisher = new WorkerProcess('publisher', PUBLISHER_ENTRY);
@@ -297,6 +299,7 @@ class EngineRun {
           clientName: 'centrifugo-bench',
           protocol: ramp.protocol,
           readBatchWindowUs: Math.round(ramp.readBatchWindow * 1000),
+          ...(reader.path ? { nativeSocketReaderPath: reader.path } : {}),
           nodeNames,
           owedFrom: this.alongsideRamp ? 'subscription' : 'start',
           ...(this.hooks.clockOffsetUs ? { clockOffsetUs: this.hooks.clockOffsetUs } : {}),

@@ -42,6 +42,8 @@ export interface SubscriberWorkerConfig {
   clientName: string;
   /** Centrifugo's client protocol (workload.subscribers.protocol); absent: 'json'. */
   protocol?: 'json' | 'protobuf';
+  /** The built native socket reader (protocol/socket-reader/build.ts); absent: Node's own socket reads. */
+  nativeSocketReaderPath?: string;
   /** workload.subscribers.readBatchWindow in µs (protocol/read-batching.ts); absent: 0, off. */
   readBatchWindowUs?: number;
   /** Node names, aligned with wsUrls (for sampled rows). */

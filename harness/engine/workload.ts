@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { atMost, parseOrExplain } from '../common/validation.ts';
 import { EXECUTORS } from './executors/index.ts';
 import { MAX_READ_BATCH_WINDOW_US } from './protocol/read-batching.ts';
+import { SOCKET_READERS } from './protocol/socket-reader/build.ts';
 import {
   durationMs,
   MAX_RATE_PER_S,
@@ -110,6 +111,13 @@ const SubscribersSchema = z.strictObject({
    * wakeup finds many frames (protocol/read-batching.ts): ~30 % less worker CPU per delivery at 1 ms, and a
    * delivery's measured latency includes at most this much of the generator's own wait. '0ms' = off.
    */
+  /**
+   * How workers read their sockets once upgraded: 'native' — one epoll wakeup reads every ready socket in C
+   * and hands JavaScript one batch (protocol/socket-reader/, built on first use with the machine's C
+   * compiler; ~⅓ less CPU per delivery in a burst); 'node' — Node's own per-socket reads; 'auto' — native
+   * when it builds here, else Node's (the run's log says which, and why).
+   */
+  reader: z.enum(SOCKET_READERS).default('auto'),
   readBatchWindow: durationMs
     .pipe(
       z

@@ -14,7 +14,7 @@ import { RawWebSocket } from './raw-websocket.ts';
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** A server frame (unmasked). */
-function frame(opcode: number, payload: Buffer | string, fin = true, rsv = 0): Buffer {
+export function frame(opcode: number, payload: Buffer | string, fin = true, rsv = 0): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const n = body.length;
   const header = n < 126 ? Buffer.from([0, n]) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
@@ -52,7 +52,7 @@ function clientFrames(bytes: Buffer): Array<[number, Buffer]> {
 }
 
 /** A server that completes the handshake, then lets the test write bytes and read what the client sent. */
-async function withServer(
+export async function withServer(
   run: (ctx: { ws: RawWebSocket; server: Socket; received: () => Buffer }) => Promise<void>,
   maxPayloadBytes?: number,
 ): Promise<void> {
@@ -96,7 +96,7 @@ async function withServer(
   }
 }
 
-function collect(ws: RawWebSocket): { messages: string[]; errors: string[]; closes: number[] } {
+export function collect(ws: RawWebSocket): { messages: string[]; errors: string[]; closes: number[] } {
   const out = { messages: [] as string[], errors: [] as string[], closes: [] as number[] };
   ws.on('message', (m: string) => out.messages.push(m));
   ws.on('error', (e: NodeJS.ErrnoException) => out.errors.push(e.code ?? 'error'));

@@ -18,8 +18,10 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { getSystemErrorName } from 'node:util';
 import { monoUs } from '../../common/mono-clock.ts';
 import { noteRead } from './read-batching.ts';
+import { adoptSocket } from './socket-reader/reader.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** One read buffer for every socket of the process: reads are consumed synchronously. */
@@ -73,6 +75,8 @@ export class RawWebSocket extends EventEmitter {
   private closeFrame: { code: number; reason: string } | undefined;
   /** The run clock at the current read: taken once per read, shared by every message in it. */
   private readAtUs = 0;
+  /** Stops the native socket reader's reads of this socket (set once the upgrade is done, when it is on). */
+  private release: (() => void) | undefined;
   /** The hot path: messages as bytes instead of `message` events (set it before the upgrade completes). */
   onMessage: MessageBytesHandler | undefined;
 
@@ -90,7 +94,7 @@ export class RawWebSocket extends EventEmitter {
       onread: {
         buffer: SHARED_READ_BUFFER,
         callback: (n: number) => {
-          this.onRead(SHARED_READ_BUFFER, n);
+          this.onRead(SHARED_READ_BUFFER, 0, n, monoUs());
           return true;
         },
       },
@@ -124,32 +128,48 @@ export class RawWebSocket extends EventEmitter {
 
   /** Cuts the connection at once; `close` (1006) follows. */
   terminate(): void {
+    this.release?.();
     this.socket.destroy();
   }
 
   private onSocketClose(): void {
+    this.release?.();
     if (this.closed) return;
     this.closed = true;
     const frame = this.closeFrame;
     this.emit('close', frame?.code ?? 1006, Buffer.from(frame?.reason ?? ''));
   }
 
-  private onRead(buf: Buffer, n: number): void {
+  /** A read from the native socket reader (socket-reader/reader.ts), once the upgrade is done. */
+  private readonly onNativeRead = (buf: Buffer, start: number, n: number, readAtUs: number): void => {
+    if (n > 0) {
+      this.onRead(buf, start, start + n, readAtUs);
+      return;
+    }
+    this.release?.();
+    // As Node's own read path ends a socket: EOF closes it, an error (ECONNRESET …) is an `error` first.
+    if (n === 0) this.socket.destroy();
+    else this.socket.destroy(readError(n));
+  };
+
+  private onRead(buf: Buffer, start: number, stop: number, readAtUs: number): void {
     if (this.closed) return;
-    this.readAtUs = monoUs();
-    noteRead(this.readAtUs);
+    this.readAtUs = readAtUs;
+    noteRead(readAtUs);
     let data = buf;
-    let end = n;
+    let end = stop;
+    let at = start;
     if (this.pending) {
-      data = Buffer.concat([this.pending, buf.subarray(0, n)]);
+      data = Buffer.concat([this.pending, buf.subarray(start, stop)]);
       end = data.length;
+      at = 0;
       this.pending = undefined;
     }
     try {
-      let at = 0;
       if (!this.upgraded) {
-        at = this.readHandshake(data, end);
+        at = this.readHandshake(data, at, end);
         if (at < 0) return;
+        this.release = adoptSocket(this.socket, this.onNativeRead);
       }
       at = this.readFrames(data, at, end);
       if (at < end && !this.closed) this.pending = Buffer.from(data.subarray(at, end));
@@ -160,14 +180,15 @@ export class RawWebSocket extends EventEmitter {
   }
 
   /** Parses the 101 response; returns where frames start, or -1 when the headers are not complete yet. */
-  private readHandshake(data: Buffer, end: number): number {
-    const headerEnd = data.subarray(0, end).indexOf('\r\n\r\n');
+  private readHandshake(data: Buffer, begin: number, end: number): number {
+    const headerEnd = data.subarray(0, end).indexOf('\r\n\r\n', begin);
     if (headerEnd < 0) {
-      if (end > 16 * 1024) throw new WebSocketProtocolError('WS_ERR_HANDSHAKE', 'handshake response too long', 0);
-      this.pending = Buffer.from(data.subarray(0, end));
+      if (end - begin > 16 * 1024)
+        throw new WebSocketProtocolError('WS_ERR_HANDSHAKE', 'handshake response too long', 0);
+      this.pending = Buffer.from(data.subarray(begin, end));
       return -1;
     }
-    const head = data.toString('latin1', 0, headerEnd);
+    const head = data.toString('latin1', begin, headerEnd);
     const status = head.slice(0, head.indexOf('\r\n'));
     if (!/^HTTP\/1\.1 101 /.test(status)) {
       throw new WebSocketProtocolError('WS_ERR_HANDSHAKE', `unexpected handshake response: ${status}`, 0);
@@ -278,8 +299,15 @@ export class RawWebSocket extends EventEmitter {
     }
     this.pending = undefined;
     this.fragments = undefined;
+    this.release?.();
     this.socket.destroy();
   }
+}
+
+/** The error Node's own read path raises for a failed read (`read ECONNRESET`). */
+function readError(errno: number): NodeJS.ErrnoException {
+  const code = getSystemErrorName(errno);
+  return Object.assign(new Error(`read ${code}`), { errno, code, syscall: 'read' });
 }
 
 function protocolError(code: string, message: string): WebSocketProtocolError {

@@ -20,6 +20,8 @@ export interface BroadcastBenchOptions {
   protocol?: 'json' | 'protobuf';
   /** `subscribers.readBatchWindow` (default: the workload's, 1ms). */
   readBatchWindow?: string;
+  /** `subscribers.reader` (default: the workload's, 'auto'). */
+  reader?: 'auto' | 'native' | 'node';
 }
 
 export function broadcastBenchWorkload(options: BroadcastBenchOptions): Workload {
@@ -30,6 +32,7 @@ export function broadcastBenchWorkload(options: BroadcastBenchOptions): Workload
       workers: options.workers,
       protocol: options.protocol ?? 'json',
       ...(options.readBatchWindow === undefined ? {} : { readBatchWindow: options.readBatchWindow }),
+      ...(options.reader === undefined ? {} : { reader: options.reader }),
     },
     publishers: {
       executor: 'constant-arrival-rate',

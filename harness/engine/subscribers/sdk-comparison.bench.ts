@@ -15,7 +15,8 @@
  * fleet's (default json: `centrifuge`; protobuf: `centrifuge/build/protobuf`, the SDK's own Protobuf build).
  * PING_INTERVAL is Centrifugo's `client.ping_interval` (default: Centrifugo's own, 25s): a long one takes the
  * server's pings (and the pongs) out of the idle figure, leaving the fleets' own per-subscriber upkeep.
- * READ_BATCH_WINDOW is the engine fleet's `subscribers.readBatchWindow` (default the workload's, 1ms; 0ms = off).
+ * READER is the engine fleet's `subscribers.reader` (auto | native | node; `native,node` alternates them run by run,
+ * one summary each). READ_BATCH_WINDOW is the engine fleet's `subscribers.readBatchWindow` (default the workload's, 1ms; 0ms = off).
  *
  * Prints, for each fleet: CPU-s per million deliveries (and the kernel's share of it), KB per idle subscriber
  * (RSS growth while connecting, over the subscribers), connect + subscribe CPU per subscriber, idle CPU per
@@ -38,6 +39,7 @@ import { parseDuration } from '../../common/duration.ts';
 import { median } from '../../common/median.ts';
 import { processesWithEnv, withStack } from '../../stack/testing.ts';
 import { runEngine } from '../index.ts';
+import { SOCKET_READERS, type SocketReaderMode } from '../protocol/socket-reader/build.ts';
 import { broadcastBenchWorkload, singleNodeTargets } from './broadcast-bench.ts';
 import { isChildOf, sampleProcesses } from './process-sample.ts';
 
@@ -53,6 +55,14 @@ const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 const sdkProtocol = process.env.SDK_PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 const pingInterval = process.env.PING_INTERVAL;
 const readBatchWindow = process.env.READ_BATCH_WINDOW;
+/** The engine fleet's `subscribers.reader`; a list (`native,node`) alternates them run by run. */
+const readers = (process.env.READER ?? 'auto').split(',') as SocketReaderMode[];
+if (!readers.every((reader) => SOCKET_READERS.includes(reader))) {
+  process.stderr.write(
+    `READER must be ${SOCKET_READERS.join(', ')} or a comma list of them, got ${process.env.READER}\n`,
+  );
+  process.exit(2);
+}
 const repeat = Number(process.env.REPEAT ?? 1);
 if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) {
   process.stderr.write(`REPEAT must be a whole number of runs from 1 to 50, got ${process.env.REPEAT}\n`);
@@ -155,18 +165,21 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   const idleMs = parseDuration(idle);
   // The idle window's end and the delivery window's start: 1 s before the first publication is due.
   const idleSampleMs = Math.max(settleMs, idleMs - 1000);
-  const workload = broadcastBenchWorkload({
-    subscribers,
-    connectRate: 1000,
-    workers,
-    rate,
-    duration,
-    payloadBytes,
-    startTime: idle,
-    protocol,
-    ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
-  });
-  const runOnce = async () => {
+  const workloadFor = (reader: SocketReaderMode) =>
+    broadcastBenchWorkload({
+      subscribers,
+      connectRate: 1000,
+      workers,
+      rate,
+      duration,
+      payloadBytes,
+      startTime: idle,
+      protocol,
+      reader,
+      ...(readBatchWindow === undefined ? {} : { readBatchWindow }),
+    });
+  const runOnce = async (reader: SocketReaderMode) => {
+    const workload = workloadFor(reader);
     let workerPids: number[] = [];
     let generatorPids: number[] = [];
     let publisherPidList: number[] = [];
@@ -256,6 +269,7 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
         sdkProcesses,
         engineProtocol: protocol,
         engineReadBatchWindowMs: workload.subscribers.readBatchWindow,
+        engineReader: reader,
         sdkProtocol,
         pingInterval: pingInterval ?? '25s (Centrifugo default)',
       },
@@ -323,11 +337,12 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
   };
   const runs: Array<Awaited<ReturnType<typeof runOnce>>> = [];
   for (let run = 1; run <= repeat; run++) {
-    const figures = await runOnce();
+    const reader = readers[(run - 1) % readers.length]!;
+    const figures = await runOnce(reader);
     runs.push(figures);
     const r = figures.ratio;
     process.stderr.write(
-      `run ${run}/${repeat}: workers ${figures.engine.workersCpuSecondsPerMillionDeliveries} · SDK ` +
+      `run ${run}/${repeat} (reader ${reader}): workers ${figures.engine.workersCpuSecondsPerMillionDeliveries} · SDK ` +
         `${figures.sdk.cpuSecondsPerMillionDeliveries} CPU-s per million → ${r.workersOverSdk}× (generator ${r.generatorOverSdk}×)\n`,
     );
   }
@@ -337,26 +352,25 @@ await withStack({ engine: 'memory', nodes: 1, centrifugo }, async (stack) => {
     console.log(JSON.stringify(runs[0], null, 2));
     return;
   }
-  const goal = (key: keyof typeof GOALS) => {
-    const values = runs.map((f) => f.ratio[key]);
-    return { goal: GOALS[key], ...spread(values), verdict: verdict(values, GOALS[key]) };
+  const summarize = (set: typeof runs) => {
+    const goal = (key: keyof typeof GOALS) => {
+      const values = set.map((f) => f.ratio[key]);
+      return { goal: GOALS[key], ...spread(values), verdict: verdict(values, GOALS[key]) };
+    };
+    return {
+      runs: set.length,
+      workersOverSdk: goal('workersOverSdk'),
+      generatorOverSdk: goal('generatorOverSdk'),
+      idleWorkersOverSdk: spread(set.map((f) => f.ratio.idleWorkersOverSdk)),
+      lost: set.reduce((sum, f) => sum + f.lost, 0),
+      duplicated: set.reduce((sum, f) => sum + f.duplicated, 0),
+      allValid: set.every((f) => f.valid),
+    };
   };
-  console.log(
-    JSON.stringify(
-      {
-        runs,
-        summary: {
-          runs: repeat,
-          workersOverSdk: goal('workersOverSdk'),
-          generatorOverSdk: goal('generatorOverSdk'),
-          idleWorkersOverSdk: spread(runs.map((f) => f.ratio.idleWorkersOverSdk)),
-          lost: runs.reduce((sum, f) => sum + f.lost, 0),
-          duplicated: runs.reduce((sum, f) => sum + f.duplicated, 0),
-          allValid: runs.every((f) => f.valid),
-        },
-      },
-      null,
-      2,
-    ),
-  );
+  // Alternated readers: one summary each (their runs interleaved against the same SDK fleet).
+  const summary =
+    readers.length === 1
+      ? summarize(runs)
+      : Object.fromEntries(readers.map((r) => [r, summarize(runs.filter((f) => f.conditions.engineReader === r))]));
+  console.log(JSON.stringify({ runs, summary }, null, 2));
 });

@@ -10,6 +10,7 @@
  *   SUBSCRIBERS=10000 BURSTS=20 RATE=1 IDLE=10s PING_S=25 node --import tsx …/socket-path.bench.ts
  *   PROTOCOL=protobuf node --import tsx …/socket-path.bench.ts   (Centrifugo's Protobuf protocol; default json)
  *   READ_BATCH_WINDOW_US=1000 node --import tsx …/socket-path.bench.ts   (the workers' read batching; default off)
+ *   READER=node|native node --import tsx …/socket-path.bench.ts   (the fleet's socket reader; default auto)
  *
  * Both protocols carry the same publication data bytes (`{"bench":{…},"pad":"…"}`, PAYLOAD_BYTES long in
  * JSON's framing as before); Protobuf frames are what Centrifugo sends (protocol/protobuf-replies.ts).
@@ -34,6 +35,8 @@ import {
   publicationPushMessage,
 } from '../protocol/protobuf-replies.ts';
 import { configureReadBatching } from '../protocol/read-batching.ts';
+import { prepareSocketReader, type SocketReaderMode } from '../protocol/socket-reader/build.ts';
+import { useNativeSocketReader } from '../protocol/socket-reader/reader.ts';
 import { SubscriberFleet } from './subscriber-fleet.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -46,6 +49,8 @@ const payloadBytes = Number(process.env.PAYLOAD_BYTES ?? 128);
 const protocol = process.env.PROTOCOL === 'protobuf' ? 'protobuf' : 'json';
 /** The worker's read batching (protocol/read-batching.ts), µs; default 0 = off, as before it existed. */
 const readBatchWindowUs = Number(process.env.READ_BATCH_WINDOW_US ?? 0);
+/** The fleet's socket reader (`subscribers.reader`): auto (default), native or node. */
+const reader = (process.env.READER ?? 'auto') as SocketReaderMode;
 
 if (process.env.SOCKET_PATH_ROLE === 'server') runFakeCentrifugo();
 else await runClient();
@@ -166,6 +171,9 @@ async function runClient(): Promise<void> {
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const recorder = new MetricsRecorder();
   configureReadBatching(readBatchWindowUs);
+  const readerChoice = prepareSocketReader(reader);
+  if (readerChoice.path) useNativeSocketReader(readerChoice.path);
+  process.stderr.write(`socket reads: ${readerChoice.description}\n`);
   const fleet = new SubscriberFleet(
     {
       workerId: 'subscribers-1',
@@ -226,7 +234,16 @@ async function runClient(): Promise<void> {
   console.log(
     JSON.stringify(
       {
-        conditions: { protocol, subscribers, bursts, ratePerS: rate, idle: `${idleMs / 1000}s`, pingS, payloadBytes },
+        conditions: {
+          protocol,
+          reader: readerChoice.path ? 'native' : 'node',
+          subscribers,
+          bursts,
+          ratePerS: rate,
+          idle: `${idleMs / 1000}s`,
+          pingS,
+          payloadBytes,
+        },
         delivered,
         cpuUsPerDelivery: us((busy.user + busy.system - idlePerS * windowS) / total),
         userUsPerDelivery: us(busy.user / total),

@@ -7,6 +7,7 @@ import type { ParentToSubscriber, SubscriberToParent } from '../ipc.ts';
 import { ProcessMonitor } from '../metrics/process-monitor.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
 import { configureReadBatching } from '../protocol/read-batching.ts';
+import { useNativeSocketReader } from '../protocol/socket-reader/reader.ts';
 import { installFatalHandlers, onParentMessage, sendToParent } from '../worker-runtime.ts';
 import { SubscriberFleet } from './subscriber-fleet.ts';
 
@@ -22,6 +23,7 @@ onParentMessage<ParentToSubscriber>(async (message) => {
     case 'init': {
       registerSecret(message.config.hmacSecret);
       configureReadBatching(message.config.readBatchWindowUs ?? 0);
+      if (message.config.nativeSocketReaderPath) useNativeSocketReader(message.config.nativeSocketReaderPath);
       const id = message.config.workerId;
       const offsetUs = message.config.clockOffsetUs ?? 0;
       fleet = new SubscriberFleet(
