@@ -8,12 +8,12 @@
  * a throw. Real Centrifugo: protobuf.integration.test.ts.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors.ts';
+import { upgradeResponse } from '../testing/websocket-upgrade.ts';
 import { parseWorkload } from '../workload.ts';
 import type { Publication } from './frame-codec.ts';
 import {
@@ -33,7 +33,6 @@ import {
 } from './protobuf-replies.ts';
 import { SubscriberConnection, type SubscriberListener } from './subscriber-connection.ts';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const CHANNEL = 'personal:u1';
 
 /** A binary server frame (unmasked, FIN). */
@@ -112,13 +111,7 @@ async function rawServer() {
       }
       head += data.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
-      const key = /Sec-WebSocket-Key: (\S+)/i.exec(head)![1]!;
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-      );
+      socket.write(upgradeResponse(head));
       const connection = { socket, path: head.split(' ')[1]!, frames: () => clientFrames(Buffer.concat(chunks)) };
       connections.push(connection);
       const resolve = waiting.shift();

@@ -4,14 +4,12 @@
  * must not send (oversized, masked, reserved bits, unknown opcodes): one error per connection, never a throw.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { upgradeResponse } from '../testing/websocket-upgrade.ts';
 import { RawWebSocket } from './raw-websocket.ts';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** A server frame (unmasked). */
 export function frame(opcode: number, payload: Buffer | string, fin = true, rsv = 0): Buffer {
@@ -70,13 +68,7 @@ export async function withServer(
       }
       head += data.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
-      const key = /Sec-WebSocket-Key: (\S+)/i.exec(head)![1]!;
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-      );
+      socket.write(upgradeResponse(head));
       serverSide!(socket);
     };
     socket.on('data', onData);

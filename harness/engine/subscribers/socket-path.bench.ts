@@ -20,7 +20,6 @@
  * `scenarios/ramp.ts` is bound by: an event-loop delay p99 over 50 ms makes a run invalid).
  */
 import { fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +36,9 @@ import {
 import { configureReadBatching } from '../protocol/read-batching.ts';
 import { prepareSocketReader, type SocketReaderMode } from '../protocol/socket-reader/build.ts';
 import { useNativeSocketReader } from '../protocol/socket-reader/reader.ts';
+import { upgradeResponse } from '../testing/websocket-upgrade.ts';
 import { SubscriberFleet } from './subscriber-fleet.ts';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const subscribers = Number(process.env.SUBSCRIBERS ?? 2000);
 const bursts = Number(process.env.BURSTS ?? 30);
 const rate = Number(process.env.RATE ?? 2);
@@ -97,13 +96,7 @@ function runFakeCentrifugo(): void {
         if (end < 0) return;
         const head = buffered.toString('latin1', 0, end);
         protobuf = /^GET \S*format=protobuf/.test(head);
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(head)![1]!;
-        const accept = createHash('sha1')
-          .update(key + GUID)
-          .digest('base64');
-        socket.write(
-          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-        );
+        socket.write(upgradeResponse(head));
         buffered = buffered.subarray(end + 4);
         state = 'command';
       }

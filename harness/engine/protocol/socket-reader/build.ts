@@ -29,9 +29,11 @@ export interface SocketReaderChoice {
 const SOURCE = fileURLToPath(new URL('./socket-reader.c', import.meta.url));
 /** Node's headers for the running binary: next to it (official builds, nvm), or the distribution's. */
 const HEADER_DIRS = [
-  path.resolve(path.dirname(process.execPath), '../include/node'),
-  '/usr/include/node',
-  '/usr/local/include/node',
+  ...new Set([
+    path.resolve(path.dirname(process.execPath), '../include/node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ]),
 ];
 
 let built: { path: string } | { reason: string } | undefined;
@@ -39,14 +41,22 @@ let built: { path: string } | { reason: string } | undefined;
 export function prepareSocketReader(mode: SocketReaderMode): SocketReaderChoice {
   if (mode === 'node') return { path: undefined, description: "socket reads: Node's (reader 'node')" };
   built ??= buildSocketReader();
-  if ('path' in built) return { path: built.path, description: 'socket reads: native, one batch per wakeup' };
+  return chooseSocketReader(mode, built);
+}
+
+/** What a run with this mode reads with, given the build's outcome. */
+export function chooseSocketReader(
+  mode: 'auto' | 'native',
+  outcome: { path: string } | { reason: string },
+): SocketReaderChoice {
+  if ('path' in outcome) return { path: outcome.path, description: 'socket reads: native, one batch per wakeup' };
   if (mode === 'native') {
     throw new UserError(
-      `workload.subscribers.reader is 'native' but the native socket reader is unavailable: ${built.reason}; ` +
-        "install a C compiler and Node's headers, or set reader to 'auto'",
+      `workload.subscribers.reader is 'native' but the native socket reader is unavailable: ${outcome.reason}; ` +
+        "install a C compiler (Node's headers come with Node), or set reader to 'auto'",
     );
   }
-  return { path: undefined, description: `socket reads: Node's (the native reader is unavailable: ${built.reason})` };
+  return { path: undefined, description: `socket reads: Node's (the native reader is unavailable: ${outcome.reason})` };
 }
 
 /** The cache directory for built addons (XDG_CACHE_HOME respected, as for the tools). */
@@ -57,11 +67,16 @@ export function nativeCacheDir(): string {
 
 /** Builds (or finds built) and loads the addon; `reason` says why not. Options: tests. */
 export function buildSocketReader(
-  options: { cacheDir?: string; compiler?: string } = {},
+  options: { cacheDir?: string; compiler?: string; headerDirs?: string[] } = {},
 ): { path: string } | { reason: string } {
   if (process.platform !== 'linux') return { reason: `epoll is Linux-only (this is ${process.platform})` };
-  const includeDir = HEADER_DIRS.find((dir) => headersMatch(dir));
-  if (!includeDir) return { reason: `no headers of Node ${process.versions.node} (${HEADER_DIRS.join(', ')})` };
+  const headerDirs = options.headerDirs ?? HEADER_DIRS;
+  const includeDir = headerDirs.find((dir) => headersMatch(dir));
+  if (!includeDir) {
+    return {
+      reason: `no headers of Node ${process.versions.node} and libuv ${process.versions.uv} in ${headerDirs.join(', ')}`,
+    };
+  }
   const source = readFileSync(SOURCE);
   const key = createHash('sha256')
     .update(source)
@@ -94,13 +109,16 @@ export function buildSocketReader(
   return { path: target };
 }
 
-/** Headers of exactly this Node: the addon embeds libuv's handle layout, which must match the binary's. */
+/** Headers of exactly this Node and its libuv: the addon embeds libuv's handle layout, which must match the binary's. */
 function headersMatch(dir: string): boolean {
   try {
-    const text = readFileSync(path.join(dir, 'node_version.h'), 'utf8');
-    const part = (name: string) => new RegExp(`#define ${name} (\\d+)`).exec(text)?.[1];
-    const version = `${part('NODE_MAJOR_VERSION')}.${part('NODE_MINOR_VERSION')}.${part('NODE_PATCH_VERSION')}`;
-    return version === process.versions.node && existsSync(path.join(dir, 'uv.h'));
+    const version = (file: string, names: string[]) => {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      return names.map((name) => new RegExp(`#define ${name} (\\d+)`).exec(text)?.[1]).join('.');
+    };
+    const node = version('node_version.h', ['NODE_MAJOR_VERSION', 'NODE_MINOR_VERSION', 'NODE_PATCH_VERSION']);
+    const uv = version('uv/version.h', ['UV_VERSION_MAJOR', 'UV_VERSION_MINOR', 'UV_VERSION_PATCH']);
+    return node === process.versions.node.replace(/-.*$/, '') && uv === process.versions.uv;
   } catch {
     return false;
   }

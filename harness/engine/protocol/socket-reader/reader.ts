@@ -62,11 +62,17 @@ export function adoptSocket(socket: Socket, sink: SocketReadSink): (() => void) 
   // is never paused or resumed, and the handle's `reading` flag stays set.
   const handle = (socket as unknown as { _handle?: { fd: number; readStop(): number } })._handle;
   if (!handle || !(handle.fd >= 0)) return undefined;
-  handle.readStop();
   const fd = handle.fd;
   const id = freeIds.pop() ?? sinks.length;
+  try {
+    addon.add(fd, id);
+  } catch {
+    // The epoll set refused it (the kernel's max_user_watches): Node keeps reading this socket.
+    freeIds.push(id);
+    return undefined;
+  }
   sinks[id] = sink;
-  addon.add(fd, id);
+  handle.readStop();
   const native = addon;
   let released = false;
   return () => {

@@ -6,17 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../../common/errors.ts';
+import { upgradeResponse } from '../../testing/websocket-upgrade.ts';
 import { RawWebSocket } from '../raw-websocket.ts';
-import { buildSocketReader, prepareSocketReader } from './build.ts';
+import { buildSocketReader, chooseSocketReader, prepareSocketReader } from './build.ts';
 import { nativeReadStats, nativeSocketReaderInUse, useNativeSocketReader } from './reader.ts';
 
 /**
@@ -41,8 +41,6 @@ test('the conformance suite above read through the native reader', { skip: !linu
   assert.ok(nativeReadStats.reads > 0, 'no read went through the native reader');
 });
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
 /** A server that upgrades every connection and hands the test each server-side socket. */
 async function upgradingServer(): Promise<{
   server: Server;
@@ -59,13 +57,7 @@ async function upgradingServer(): Promise<{
       head += data.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
       socket.off('data', onData);
-      const key = /Sec-WebSocket-Key: (\S+)/i.exec(head)![1]!;
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-      );
+      socket.write(upgradeResponse(head));
       sockets.push(socket);
       waiting?.();
     });
@@ -158,12 +150,35 @@ test("reader 'auto' falls back to Node's reads with the reason; 'native' refuses
     const failed = buildSocketReader({ cacheDir, compiler: 'false' });
     if (process.platform === 'linux') assert.match('reason' in failed ? failed.reason : '', /false failed|no headers/);
     else assert.ok('reason' in failed);
+    // Headers of another Node (libuv's handle layout could differ): never used.
+    mkdirSync(path.join(cacheDir, 'include/uv'), { recursive: true });
+    writeFileSync(
+      path.join(cacheDir, 'include/node_version.h'),
+      '#define NODE_MAJOR_VERSION 19\n#define NODE_MINOR_VERSION 0\n#define NODE_PATCH_VERSION 0\n',
+    );
+    const [major, minor, patch] = process.versions.uv.split('.');
+    writeFileSync(
+      path.join(cacheDir, 'include/uv/version.h'),
+      `#define UV_VERSION_MAJOR ${major}\n#define UV_VERSION_MINOR ${minor}\n#define UV_VERSION_PATCH ${patch}\n`,
+    );
+    const other = buildSocketReader({ cacheDir, headerDirs: [path.join(cacheDir, 'include')] });
+    if (process.platform === 'linux') assert.match('reason' in other ? other.reason : '', /no headers of Node/);
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
   assert.equal(prepareSocketReader('node').path, undefined);
-  if (!('path' in built)) {
-    assert.equal(prepareSocketReader('auto').path, undefined);
-    assert.throws(() => prepareSocketReader('native'), UserError);
-  }
+  const unavailable = { reason: 'cc failed: no such file' };
+  assert.deepEqual(chooseSocketReader('auto', unavailable), {
+    path: undefined,
+    description: "socket reads: Node's (the native reader is unavailable: cc failed: no such file)",
+  });
+  assert.throws(
+    () => chooseSocketReader('native', unavailable),
+    (error: unknown) =>
+      error instanceof UserError &&
+      error.exitCode === 2 &&
+      /reader is 'native' but .* unavailable: cc failed: no such file; install a C compiler .* or set reader to 'auto'$/.test(
+        error.message,
+      ),
+  );
 });
