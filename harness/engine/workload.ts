@@ -114,7 +114,7 @@ const SubscribersSchema = z.strictObject({
   /**
    * How workers read their sockets once upgraded: 'native' — one epoll wakeup reads every ready socket in C
    * and hands JavaScript one batch (protocol/socket-reader/, built on first use with the machine's C
-   * compiler; ~⅓ less CPU per delivery in a burst); 'node' — Node's own per-socket reads; 'auto' — native
+   * compiler; ~25 % less CPU per delivery in a burst); 'node' — Node's own per-socket reads; 'auto' — native
    * when it builds here, else Node's (the run's log says which, and why).
    */
   reader: z.enum(SOCKET_READERS).default('auto'),

@@ -4,6 +4,8 @@
  * buffer shared by every socket of the process (a read is consumed synchronously in its callback, so no
  * socket ever needs the buffer after its callback returns): no allocation per read, no stream machinery,
  * no per-frame objects. Only a frame split across reads keeps its bytes (copied once) until the rest arrives.
+ * Once upgraded, a socket's reads move to the native socket reader when the worker has it on
+ * (socket-reader/reader.ts: every ready socket of a wakeup read in C, one call here per read as before).
  *
  * The surface is the subset of `ws` that `subscriber-connection.ts` uses — events `open`, `message` (the
  * frame's text), `error`, `close(code, reason)`, and `send(text)`, `terminate()` — plus the hot path's own
