@@ -113,9 +113,10 @@ const SubscribersSchema = z.strictObject({
    */
   /**
    * How workers read their sockets once upgraded: 'native' — one epoll wakeup reads every ready socket in C
-   * and hands JavaScript one batch (protocol/socket-reader/, built on first use with the machine's C
-   * compiler; ~25 % less CPU per delivery in a burst); 'node' — Node's own per-socket reads; 'auto' — native
-   * when it builds here, else Node's (the run's log says which, and why).
+   * and hands JavaScript one batch, and answers a lone server ping there without calling JavaScript
+   * (protocol/socket-reader/, built on first use with the machine's C compiler; ~25 % less CPU per delivery
+   * in a burst, half a ping's cost); 'node' — Node's own per-socket reads; 'auto' — native when it builds
+   * here, else Node's (the run's log says which, and why).
    */
   reader: z.enum(SOCKET_READERS).default('auto'),
   readBatchWindow: durationMs

@@ -266,6 +266,10 @@ test('a conversation: ?format=protobuf, one frame out, batched replies, fast and
   await sleep(20);
   c.socket.write(split.subarray(3));
   await until(() => seen.length >= 7, 'publications');
+  // A lone ping (with the native socket reader on, socket-reader.test.ts, answered in C).
+  await sleep(20);
+  c.socket.write(binaryFrame(encodeReplies([{}])));
+  await until(() => c.frames().length === 4, 'the third pong');
   await sleep(30);
   conn.close();
   server.close();
@@ -286,8 +290,9 @@ test('a conversation: ?format=protobuf, one frame out, batched replies, fast and
     [
       [2, [0]],
       [2, [0]],
+      [2, [0]],
     ],
-    'two pings → exactly two empty Commands',
+    'three pings → exactly three empty Commands',
   );
 });
 

@@ -29,7 +29,7 @@ export function frame(opcode: number, payload: Buffer | string, fin = true, rsv 
 }
 
 /** Client frames received by the server, unmasked: [opcode, payload]. */
-function clientFrames(bytes: Buffer): Array<[number, Buffer]> {
+export function clientFrames(bytes: Buffer): Array<[number, Buffer]> {
   const out: Array<[number, Buffer]> = [];
   let at = 0;
   while (at + 6 <= bytes.length) {
@@ -39,6 +39,9 @@ function clientFrames(bytes: Buffer): Array<[number, Buffer]> {
     if (n === 126) {
       n = bytes.readUInt16BE(at + 2);
       header = 4;
+    } else if (n === 127) {
+      n = bytes.readUInt32BE(at + 2) * 2 ** 32 + bytes.readUInt32BE(at + 6);
+      header = 10;
     }
     const mask = bytes.subarray(at + header, at + header + 4);
     const payload = Buffer.from(bytes.subarray(at + header + 4, at + header + 4 + n));

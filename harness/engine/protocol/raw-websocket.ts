@@ -5,7 +5,8 @@
  * socket ever needs the buffer after its callback returns): no allocation per read, no stream machinery,
  * no per-frame objects. Only a frame split across reads keeps its bytes (copied once) until the rest arrives.
  * Once upgraded, a socket's reads move to the native socket reader when the worker has it on
- * (socket-reader/reader.ts: every ready socket of a wakeup read in C, one call here per read as before).
+ * (socket-reader/reader.ts: every ready socket of a wakeup read in C, one call here per read as before);
+ * with `answerPingsNatively`, a read that is exactly one server ping is answered there and never arrives here.
  *
  * The surface is the subset of `ws` that `subscriber-connection.ts` uses — events `open`, `message` (the
  * frame's text), `error`, `close(code, reason)`, and `send(text)`, `terminate()` — plus the hot path's own
@@ -23,7 +24,7 @@ import { connect, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { monoUs } from '../../common/mono-clock.ts';
 import { noteRead } from './read-batching.ts';
-import { adoptSocket } from './socket-reader/reader.ts';
+import { type AdoptedSocket, adoptSocket, type PingProtocol } from './socket-reader/reader.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** One read buffer for every socket of the process: reads are consumed synchronously. */
@@ -77,8 +78,11 @@ export class RawWebSocket extends EventEmitter {
   private closeFrame: { code: number; reason: string } | undefined;
   /** The run clock at the current read: taken once per read, shared by every message in it. */
   private readAtUs = 0;
-  /** Stops the native socket reader's reads of this socket (set once the upgrade is done, when it is on). */
-  private release: (() => void) | undefined;
+  /** The native socket reader's hold on this socket (set once the upgrade is done, when it is on). */
+  private adopted: AdoptedSocket | undefined;
+  /** Server pings the native reader may answer (answerPingsNatively), and this side's writes not done yet. */
+  private pingProtocol: PingProtocol | undefined;
+  private writesInFlight = 0;
   /** The hot path: messages as bytes instead of `message` events (set it before the upgrade completes). */
   onMessage: MessageBytesHandler | undefined;
 
@@ -114,13 +118,28 @@ export class RawWebSocket extends EventEmitter {
   /** Sends one text frame, masked. */
   send(text: string): void {
     if (this.closed || !this.upgraded) return;
-    this.socket.write(encodeClientFrame(OP_TEXT, Buffer.from(text)));
+    this.write(encodeClientFrame(OP_TEXT, Buffer.from(text)));
   }
 
   /** Sends one binary frame, masked (Centrifugo's Protobuf protocol). */
   sendBinary(payload: Buffer): void {
     if (this.closed || !this.upgraded) return;
-    this.socket.write(encodeClientFrame(OP_BINARY, payload));
+    this.write(encodeClientFrame(OP_BINARY, payload));
+  }
+
+  /**
+   * Lets the native socket reader answer the server's pings of `protocol` (Centrifugo's, not RFC 6455's)
+   * itself, when it reads this socket: such a ping then never reaches `onMessage`; `nativePingAtUs` says
+   * when the last one came. The owner calls it once the server asked for pongs; a no-op on Node's reads.
+   */
+  answerPingsNatively(protocol: PingProtocol): void {
+    this.pingProtocol = protocol;
+    this.syncNativePings();
+  }
+
+  /** When the native reader last answered a ping of this socket (run clock, µs); 0 if never. */
+  get nativePingAtUs(): number {
+    return this.adopted?.lastPingAtUs ?? 0;
   }
 
   /** True once the socket is cut (terminate, a protocol error): nothing more is delivered. */
@@ -130,12 +149,37 @@ export class RawWebSocket extends EventEmitter {
 
   /** Cuts the connection at once; `close` (1006) follows. */
   terminate(): void {
-    this.release?.();
+    this.adopted?.release();
     this.socket.destroy();
   }
 
+  /**
+   * Every frame this side writes goes through here. While one is in flight (not yet handed to the kernel
+   * in full), a pong written straight to the fd could land inside it: the native reader's pongs wait.
+   */
+  private write(frame: Buffer): void {
+    if (this.pingProtocol === undefined || !this.adopted) {
+      this.socket.write(frame);
+      return;
+    }
+    this.writesInFlight++;
+    this.adopted.answerPings(undefined);
+    this.socket.write(frame, this.onWritten);
+  }
+
+  private readonly onWritten = (): void => {
+    this.writesInFlight--;
+    this.syncNativePings();
+  };
+
+  /** The native reader answers pings only while nothing else of this socket's byte streams is half done. */
+  private syncNativePings(): void {
+    const safe = this.writesInFlight === 0 && !this.pending && !this.fragments && !this.closeFrame;
+    this.adopted?.answerPings(safe ? this.pingProtocol : undefined);
+  }
+
   private onSocketClose(): void {
-    this.release?.();
+    this.adopted?.release();
     if (this.closed) return;
     this.closed = true;
     const frame = this.closeFrame;
@@ -148,7 +192,7 @@ export class RawWebSocket extends EventEmitter {
       this.onRead(buf, start, start + n, readAtUs);
       return;
     }
-    this.release?.();
+    this.adopted?.release();
     // As Node's own read path ends a socket: EOF closes it, an error (ECONNRESET …) is an `error` first.
     if (n === 0) this.socket.destroy();
     else this.socket.destroy(readError(n));
@@ -171,10 +215,11 @@ export class RawWebSocket extends EventEmitter {
       if (!this.upgraded) {
         at = this.readHandshake(data, at, end);
         if (at < 0) return;
-        this.release = adoptSocket(this.socket, this.onNativeRead);
+        this.adopted = adoptSocket(this.socket, this.onNativeRead);
       }
       at = this.readFrames(data, at, end);
       if (at < end && !this.closed) this.pending = Buffer.from(data.subarray(at, end));
+      if (this.pingProtocol !== undefined) this.syncNativePings();
     } catch (error) {
       if (!(error instanceof WebSocketProtocolError)) throw error;
       this.fail(error);
@@ -266,7 +311,7 @@ export class RawWebSocket extends EventEmitter {
         return;
       }
       case OP_PING:
-        this.socket.write(encodeClientFrame(OP_PONG, data.subarray(start, stop)));
+        this.write(encodeClientFrame(OP_PONG, data.subarray(start, stop)));
         return;
       case OP_PONG:
         return;
@@ -301,7 +346,7 @@ export class RawWebSocket extends EventEmitter {
     }
     this.pending = undefined;
     this.fragments = undefined;
-    this.release?.();
+    this.adopted?.release();
     this.socket.destroy();
   }
 }

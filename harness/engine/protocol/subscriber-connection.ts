@@ -125,8 +125,8 @@ export class SubscriberConnection {
   offset = 0;
   /** Seconds between server pings (from the connect reply); 0 until connected. */
   pingIntervalS = 0;
-  /** Last time a frame arrived, ms (performance.now), for dead-connection detection. */
-  lastFrameAtMs = 0;
+  /** Last time a frame was handed to this connection, ms (run clock). */
+  private lastMessageAtMs = 0;
   /** Free slot for the owner (index of its accounting state). */
   slot = -1;
 
@@ -156,6 +156,11 @@ export class SubscriberConnection {
     this.publicationHead = publicationHead(options.channel);
     this.protobuf = options.protocol === 'protobuf';
     this.channelBytes = Buffer.from(options.channel);
+  }
+
+  /** Last time a frame arrived, ms (run clock), for dead-connection detection: pings answered in C count. */
+  get lastFrameAtMs(): number {
+    return Math.max(this.lastMessageAtMs, (this.ws?.nativePingAtUs ?? 0) / 1000);
   }
 
   get userId(): string {
@@ -254,7 +259,7 @@ export class SubscriberConnection {
   /** One WebSocket message: one or more lines separated by `\n` (batched by the server). */
   private onMessage(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): void {
     if (ws !== this.ws) return;
-    this.lastFrameAtMs = receivedUs / 1000;
+    this.lastMessageAtMs = receivedUs / 1000;
     while (start < end) {
       // A raw newline only ever separates lines: JSON escapes it inside strings.
       let lineEnd = start;
@@ -319,7 +324,7 @@ export class SubscriberConnection {
   /** One binary message: one or more Replies, each prefixed with its length (a varint). */
   private onProtobufMessage(ws: RawWebSocket, data: Buffer, start: number, end: number, receivedUs: number): void {
     if (ws !== this.ws) return;
-    this.lastFrameAtMs = receivedUs / 1000;
+    this.lastMessageAtMs = receivedUs / 1000;
     let at = start;
     while (at < end) {
       const length = readVarint(data, at, end);
@@ -476,6 +481,8 @@ export class SubscriberConnection {
     this.state = 'connected';
     this.pong = result?.pong === true;
     this.pingIntervalS = Number(result?.ping ?? 0);
+    // A lone ping then costs a wakeup and a write in C, not a call into JavaScript (socket-reader.c).
+    if (this.pong) ws.answerPingsNatively(this.protobuf ? 'protobuf' : 'json');
     this.listener.connected(this, receivedUs - this.dialStartUs);
   }
 

@@ -35,7 +35,7 @@ import {
 } from '../protocol/protobuf-replies.ts';
 import { configureReadBatching } from '../protocol/read-batching.ts';
 import { prepareSocketReader, type SocketReaderMode } from '../protocol/socket-reader/build.ts';
-import { useNativeSocketReader } from '../protocol/socket-reader/reader.ts';
+import { nativePingStats, useNativeSocketReader } from '../protocol/socket-reader/reader.ts';
 import { upgradeResponse } from '../testing/websocket-upgrade.ts';
 import { SubscriberFleet } from './subscriber-fleet.ts';
 
@@ -166,7 +166,7 @@ async function runClient(): Promise<void> {
   configureReadBatching(readBatchWindowUs);
   const readerChoice = prepareSocketReader(reader);
   if (readerChoice.path) useNativeSocketReader(readerChoice.path);
-  process.stderr.write(`socket reads: ${readerChoice.description}\n`);
+  process.stderr.write(`${readerChoice.description}\n`);
   const fleet = new SubscriberFleet(
     {
       workerId: 'subscribers-1',
@@ -193,8 +193,10 @@ async function runClient(): Promise<void> {
   recorder.snapshot();
 
   const idleStart = process.cpuUsage();
+  const pingsInCBefore = nativePingStats().answered;
   await sleep(idleMs);
   const idle = process.cpuUsage(idleStart);
+  const pingsInC = nativePingStats().answered - pingsInCBefore;
 
   // Count deliveries as the fleet records their latency (one increment: nothing else added to the path).
   let received = 0;
@@ -242,6 +244,9 @@ async function runClient(): Promise<void> {
         userUsPerDelivery: us(busy.user / total),
         systemUsPerDelivery: us(busy.system / total),
         idleCpuUsPerSubscriberPerSecond: us(idlePerS / subscribers),
+        // The idle window's CPU over the pings it should hold (one per subscriber every PING_S).
+        idleCpuUsPerPing: us((idlePerS * pingS) / subscribers),
+        pingsAnsweredInC: pingsInC,
         // One burst = SUBSCRIBERS frames: its CPU is what holds the event loop when the frames arrive together.
         burstCpuMs: us((busy.user + busy.system - idlePerS * windowS) / bursts / 1000),
         // As the engine's honesty check sees it (10 ms resolution, minus the resolution).

@@ -49,7 +49,11 @@ export function chooseSocketReader(
   mode: 'auto' | 'native',
   outcome: { path: string } | { reason: string },
 ): SocketReaderChoice {
-  if ('path' in outcome) return { path: outcome.path, description: 'socket reads: native, one batch per wakeup' };
+  if ('path' in outcome)
+    return {
+      path: outcome.path,
+      description: 'socket reads: native, one batch per wakeup, lone server pings answered in C',
+    };
   if (mode === 'native') {
     throw new UserError(
       `workload.subscribers.reader is 'native' but the native socket reader is unavailable: ${outcome.reason}; ` +

@@ -8,6 +8,14 @@
  * parsed in JavaScript as before (raw-websocket.ts); writes (pongs, commands) still go through the
  * net.Socket, which keeps its fd — only its reading is stopped (readStop) before the fd is added here.
  *
+ * Server pings are answered here (when JavaScript has turned it on for the socket): a read that is exactly
+ * one Centrifugo ping — the JSON protocol's `{}` text frame, the Protobuf protocol's empty Reply — gets its
+ * masked pong written straight to the fd, and JavaScript is not called at all. A ping arrives alone, ~80 a
+ * second per 2,000 subscribers, each on its own wakeup; entering JavaScript for it (a callback scope, the
+ * frame parser, the socket's write path) was most of a ping's cost. JavaScript turns it off while it
+ * cannot be done safely (a partial frame pending, its own write in flight) and reads the last ping's time
+ * for its dead-connection check from `ping_at_us`.
+ *
  * Everything runs on the loop thread: no locks. Level-triggered, so a socket left unread (the batch's
  * buffer full, more than MAX_EVENTS ready) is reported again on the next turn. A read of 0 (EOF) or an
  * error removes the socket from the set; JavaScript then destroys the net.Socket, which closes the fd.
@@ -16,9 +24,12 @@
  */
 #define NAPI_VERSION 8
 #include <errno.h>
+#include <linux/sockios.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -31,12 +42,24 @@
 static int epoll_fd = -1;
 static uv_poll_t poll_handle;
 static napi_env batch_env;
-static napi_ref on_batch_ref, buffer_ref, meta_ref, stamps_ref;
+static napi_ref on_batch_ref, buffer_ref, meta_ref, stamps_ref, ping_modes_ref, ping_at_ref, ping_counters_ref;
 static napi_async_context async_context;
 static uint8_t *buffer;
 static size_t buffer_size;
 static int32_t *meta;
 static double *stamps;
+/** Per socket id: 0 = pings go to JavaScript, PING_JSON / PING_PROTOBUF = answered here. */
+static uint8_t *ping_modes;
+static double *ping_at_us;
+static size_t ping_capacity;
+/** [pongs written here, pings handed back to JavaScript because the send queue was not empty]. */
+static double *ping_counters;
+/** Masking keys (RFC 6455 §5.3: unpredictable) from the kernel's generator, refilled when used up. */
+static uint8_t mask_pool[4096];
+static size_t mask_used = sizeof(mask_pool);
+
+#define PING_JSON 1
+#define PING_PROTOBUF 2
 
 #define CHECK(call)                                                                                          \
   do {                                                                                                       \
@@ -63,6 +86,63 @@ static void hand_over(int count) {
   napi_close_handle_scope(env, scope);
 }
 
+/**
+ * A read that is exactly one server ping, on a socket whose pings are answered here: writes the pong and
+ * returns 1. Returns 0 when the read goes to JavaScript as usual (not such a ping, or the socket's send
+ * queue is not empty: JavaScript answers that one through the socket's own queue), or -errno when the
+ * connection broke (a failed write; a partial one, which an empty queue rules out, could not be taken back).
+ */
+static int answer_ping(int fd, int32_t id, const uint8_t *bytes, ssize_t got) {
+  if (id < 0 || (size_t)id >= ping_capacity) return 0;
+  uint8_t mode = ping_modes[id];
+  uint8_t pong[8];
+  size_t length;
+  if (mode == PING_JSON && got == 4 && bytes[0] == 0x81 && bytes[1] == 2 && bytes[2] == '{' && bytes[3] == '}') {
+    length = 8;
+    pong[0] = 0x81; // FIN, text
+    pong[1] = 0x82; // masked, 2 bytes: {}
+  } else if (mode == PING_PROTOBUF && got == 3 && bytes[0] == 0x82 && bytes[1] == 1 && bytes[2] == 0) {
+    length = 7;
+    pong[0] = 0x82; // FIN, binary
+    pong[1] = 0x81; // masked, 1 byte: an empty Command's length prefix
+  } else {
+    return 0;
+  }
+  // Only into an empty send queue: then 8 bytes always go in whole. Bytes still queued (the server slow to
+  // read) and JavaScript answers this ping through the socket's own queue, after them.
+  int queued = 0;
+  if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued > 0) {
+    ping_counters[1]++;
+    return 0;
+  }
+  if (mask_used + 4 > sizeof(mask_pool)) {
+    if (getrandom(mask_pool, sizeof(mask_pool), 0) != (ssize_t)sizeof(mask_pool)) return 0;
+    mask_used = 0;
+  }
+  const uint8_t *mask = mask_pool + mask_used;
+  mask_used += 4;
+  for (int i = 0; i < 4; i++) pong[2 + i] = mask[i];
+  if (mode == PING_JSON) {
+    pong[6] = '{' ^ mask[0];
+    pong[7] = '}' ^ mask[1];
+  } else {
+    pong[6] = 0 ^ mask[0];
+  }
+  ssize_t written;
+  do written = write(fd, pong, length);
+  while (written < 0 && errno == EINTR);
+  if (written == (ssize_t)length) {
+    ping_counters[0]++;
+    return 1;
+  }
+  ping_modes[id] = 0;
+  if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    ping_counters[1]++;
+    return 0;
+  }
+  return written < 0 ? -errno : -EPROTO;
+}
+
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)handle;
   (void)status;
@@ -86,27 +166,46 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     while (got < 0 && errno == EINTR);
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     clock_gettime(CLOCK_MONOTONIC, &now);
+    // Whole µs, truncated, as the run clock (mono-clock.ts: hrtime.bigint() / 1000n).
+    double stamp = (double)((int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+    // Bytes read, or the end: 0 (EOF), -errno (the read failed, or the pong's write broke the connection).
+    int32_t result = got < 0 ? -errno : (int32_t)got;
+    if (got > 0) {
+      int answered = answer_ping(fd, id, buffer + used, got);
+      if (answered == 1) {
+        ping_at_us[id] = stamp;
+        continue;
+      }
+      if (answered < 0) result = answered;
+    }
     meta[3 * count] = id;
     meta[3 * count + 1] = (int32_t)used;
-    meta[3 * count + 2] = got < 0 ? -errno : (int32_t)got;
-    // Whole µs, truncated, as the run clock (mono-clock.ts: hrtime.bigint() / 1000n).
-    stamps[count] = (double)((int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);
-    if (got > 0) used += (size_t)got;
+    meta[3 * count + 2] = result;
+    stamps[count] = stamp;
+    if (result > 0) used += (size_t)result;
     else epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
     count++;
   }
   if (count > 0) hand_over(count);
 }
 
-/** open(buffer, meta: Int32Array(3 × 512), stamps: Float64Array(512), onBatch(count)) — once a process. */
+/**
+ * open(buffer, meta: Int32Array(3 × 512), stamps: Float64Array(512), onBatch(count), pingModes: Uint8Array(n),
+ * pingAtUs: Float64Array(n), pingCounters: Float64Array(2)) — once a process; n bounds the socket ids whose
+ * pings can be answered here.
+ */
 static napi_value Open(napi_env env, napi_callback_info info) {
   if (epoll_fd >= 0) {
     napi_throw_error(env, NULL, "socket reader: already open");
     return NULL;
   }
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "socket reader: open takes 7 arguments");
+    return NULL;
+  }
   void *data;
   size_t length;
   napi_typedarray_type type;
@@ -127,6 +226,25 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   stamps = data;
+  CHECK(napi_get_typedarray_info(env, argv[4], &type, &length, &data, &array_buffer, &byte_offset));
+  if (type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "socket reader: pingModes must be a Uint8Array");
+    return NULL;
+  }
+  ping_modes = data;
+  ping_capacity = length;
+  CHECK(napi_get_typedarray_info(env, argv[5], &type, &length, &data, &array_buffer, &byte_offset));
+  if (type != napi_float64_array || length < ping_capacity) {
+    napi_throw_type_error(env, NULL, "socket reader: pingAtUs must be a Float64Array as long as pingModes");
+    return NULL;
+  }
+  ping_at_us = data;
+  CHECK(napi_get_typedarray_info(env, argv[6], &type, &length, &data, &array_buffer, &byte_offset));
+  if (type != napi_float64_array || length < 2) {
+    napi_throw_type_error(env, NULL, "socket reader: pingCounters must be a Float64Array of 2");
+    return NULL;
+  }
+  ping_counters = data;
   if (buffer_size < 2 * MIN_READ_SPACE) {
     napi_throw_range_error(env, NULL, "socket reader: the buffer must hold at least 128 KB");
     return NULL;
@@ -136,6 +254,9 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   CHECK(napi_create_reference(env, argv[1], 1, &meta_ref));
   CHECK(napi_create_reference(env, argv[2], 1, &stamps_ref));
   CHECK(napi_create_reference(env, argv[3], 1, &on_batch_ref));
+  CHECK(napi_create_reference(env, argv[4], 1, &ping_modes_ref));
+  CHECK(napi_create_reference(env, argv[5], 1, &ping_at_ref));
+  CHECK(napi_create_reference(env, argv[6], 1, &ping_counters_ref));
   napi_value name;
   CHECK(napi_create_string_utf8(env, "SocketReader", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_async_init(env, NULL, name, &async_context));

@@ -1,8 +1,10 @@
 /**
- * The native socket reader (socket-reader.c, reader.ts): raw-websocket.test.ts's whole conformance suite
- * again with every read after the upgrade going through it (imported below, so its tests run in this
- * process once the reader is on), then what only the native path has: many sockets in one batch, EOF and
- * resets, a socket cut while its read waits in the same batch, and the build's fallback.
+ * The native socket reader (socket-reader.c, reader.ts): raw-websocket.test.ts's whole conformance suite,
+ * and the JSON and Protobuf conversations of protocol.test.ts and protobuf.test.ts (lone pings included, so
+ * their pongs are written in C), again with every read after the upgrade going through it (imported below,
+ * so their tests run in this process once the reader is on); then what only the native path has: many
+ * sockets in one batch, EOF and resets, a socket cut while its read waits in the same batch, pings answered
+ * in C and when they must not be, and the build's fallback.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,10 +16,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../../common/errors.ts';
+import { monoUs } from '../../../common/mono-clock.ts';
 import { upgradeResponse } from '../../testing/websocket-upgrade.ts';
 import { RawWebSocket } from '../raw-websocket.ts';
 import { buildSocketReader, chooseSocketReader, prepareSocketReader } from './build.ts';
-import { nativeReadStats, nativeSocketReaderInUse, useNativeSocketReader } from './reader.ts';
+import { nativePingStats, nativeReadStats, nativeSocketReaderInUse, useNativeSocketReader } from './reader.ts';
 
 /**
  * Where the native reader can exist: Linux with a C compiler (Debian's `nodejs` ships the headers). A Linux
@@ -28,7 +31,9 @@ const linux =
   spawnSync('sh', ['-c', `command -v "${process.env.CC || 'cc'}"`], { stdio: 'ignore' }).status === 0;
 const built = buildSocketReader();
 if ('path' in built) useNativeSocketReader(built.path);
-const { collect, frame } = await import('../raw-websocket.test.ts');
+const { clientFrames, collect, frame, withServer } = await import('../raw-websocket.test.ts');
+await import('../protocol.test.ts');
+await import('../protobuf.test.ts');
 
 test('the native reader builds and loads here (Linux with a C compiler: the running Node’s headers found)', {
   skip: !linux,
@@ -37,8 +42,107 @@ test('the native reader builds and loads here (Linux with a C compiler: the runn
   assert.ok(nativeSocketReaderInUse());
 });
 
-test('the conformance suite above read through the native reader', { skip: !linux }, () => {
+test('the suites above read through the native reader, their lone pings answered in C', { skip: !linux }, () => {
   assert.ok(nativeReadStats.reads > 0, 'no read went through the native reader');
+  assert.ok(nativePingStats().answered >= 2, 'the JSON and Protobuf conversations’ lone pings');
+});
+
+const JSON_PING = frame(0x1, '{}');
+const PROTOBUF_PING = frame(0x2, Buffer.from([0]));
+
+/** Until `check` holds, or fails naming `what` after 2 s. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await sleep(10);
+  assert.ok(check(), `timed out waiting for ${what}`);
+}
+
+/** Messages handed to the connection's onMessage, as text. */
+function messages(ws: RawWebSocket): string[] {
+  const got: string[] = [];
+  ws.onMessage = (data, start, end) => got.push(data.toString('latin1', start, end));
+  return got;
+}
+
+test('a lone ping is answered in C: a masked {} (JSON) or empty Command (Protobuf), nothing handed to JavaScript', {
+  skip: !linux,
+}, async () => {
+  for (const [protocol, ping, pong] of [
+    ['json', JSON_PING, [0x1, '{}']],
+    ['protobuf', PROTOBUF_PING, [0x2, '\0']],
+  ] as const) {
+    await withServer(async ({ ws, server, received }) => {
+      const got = messages(ws);
+      ws.answerPingsNatively(protocol);
+      const before = nativePingStats().answered;
+      for (let i = 1; i <= 3; i++) {
+        server.write(ping);
+        await until(() => clientFrames(received()).length === i, `pong ${i}`);
+      }
+      assert.deepEqual(
+        clientFrames(received()).map(([op, p]) => [op, p.toString('latin1')]),
+        [pong, pong, pong],
+      );
+      assert.deepEqual(got, [], 'no ping reaches JavaScript');
+      assert.equal(nativePingStats().answered - before, 3);
+      // On the run clock, as every read's stamp: the dead-connection check compares it with monoUs().
+      assert.ok(Math.abs(ws.nativePingAtUs - monoUs()) < 2_000_000, `${ws.nativePingAtUs} vs ${monoUs()}`);
+    });
+  }
+});
+
+test('pings C must not answer go to JavaScript: batched with a frame, inside a half-read frame, another protocol, not asked', {
+  skip: !linux,
+}, async () => {
+  await withServer(async ({ ws, server, received }) => {
+    const got = messages(ws);
+    ws.answerPingsNatively('json');
+    // A ping in the same read as a publication: one read of 4 + n bytes.
+    server.write(Buffer.concat([JSON_PING, frame(0x1, 'pub')]));
+    await until(() => got.length === 2, 'the batched ping and publication');
+    // A frame whose header came in an earlier read, its payload exactly a ping's bytes.
+    server.write(Buffer.from([0x81, 0x04]));
+    await sleep(30);
+    server.write(JSON_PING);
+    await until(() => got.length === 3, 'the split frame');
+    // The Protobuf protocol's ping on a JSON connection.
+    server.write(PROTOBUF_PING);
+    await until(() => got.length === 4, 'the binary frame');
+    assert.deepEqual(got, ['{}', 'pub', JSON_PING.toString('latin1'), '\0']);
+    assert.deepEqual(clientFrames(received()), [], 'JavaScript decides about those (here: it sends nothing)');
+  });
+  await withServer(async ({ ws, server, received }) => {
+    const got = messages(ws);
+    server.write(JSON_PING);
+    await until(() => got.length === 1, 'the ping, never turned on');
+    assert.deepEqual(clientFrames(received()), []);
+  });
+});
+
+test('while this side’s own write is in flight, pings go to JavaScript; once it is done, C answers again', {
+  skip: !linux,
+}, async () => {
+  await withServer(async ({ ws, server, received }) => {
+    const got = messages(ws);
+    ws.answerPingsNatively('json');
+    // The server stops reading: 16 MB cannot all reach the kernel, so the write stays in flight.
+    server.pause();
+    const big = 'x'.repeat(16 * 1024 * 1024 - 64);
+    ws.send(big);
+    server.write(JSON_PING);
+    await until(() => got.length === 1, 'the ping while the write is in flight');
+    assert.deepEqual(got, ['{}']);
+    server.resume();
+    await until(() => received().length >= big.length, 'the big frame');
+    await sleep(30);
+    const before = nativePingStats().answered;
+    server.write(JSON_PING);
+    await until(() => nativePingStats().answered === before + 1, 'the ping answered in C');
+    const frames = clientFrames(received());
+    assert.equal(frames.length, 2, 'the big frame, then the pong: nothing interleaved');
+    assert.equal(frames[0]![1].length, big.length);
+    assert.deepEqual([frames[1]![0], frames[1]![1].toString()], [0x1, '{}']);
+    assert.deepEqual(got, ['{}']);
+  });
 });
 
 /** A server that upgrades every connection and hands the test each server-side socket. */
