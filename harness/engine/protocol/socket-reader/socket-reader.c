@@ -27,6 +27,7 @@
 #include <linux/sockios.h>
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -190,6 +191,25 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 }
 
 /**
+ * The typed array `value` of `type` with at least `min_length` elements, or a TypeError naming `name`:
+ * returns 0 after throwing.
+ */
+static int typed_array(napi_env env, napi_value value, napi_typedarray_type type, size_t min_length,
+                       const char *name, void **data, size_t *length) {
+  napi_typedarray_type actual;
+  napi_value array_buffer;
+  size_t byte_offset;
+  if (napi_get_typedarray_info(env, value, &actual, length, data, &array_buffer, &byte_offset) != napi_ok ||
+      actual != type || *length < min_length) {
+    char message[128];
+    snprintf(message, sizeof(message), "socket reader: %s is not a typed array of the right type and length", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+/**
  * open(buffer, meta: Int32Array(3 × 512), stamps: Float64Array(512), onBatch(count), pingModes: Uint8Array(n),
  * pingAtUs: Float64Array(n), pingCounters: Float64Array(2)) — once a process; n bounds the socket ids whose
  * pings can be answered here.
@@ -208,43 +228,17 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   }
   void *data;
   size_t length;
-  napi_typedarray_type type;
-  napi_value array_buffer;
-  size_t byte_offset;
   CHECK(napi_get_buffer_info(env, argv[0], &data, &length));
   buffer = data;
   buffer_size = length;
-  CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &data, &array_buffer, &byte_offset));
-  if (type != napi_int32_array || length < 3 * MAX_EVENTS) {
-    napi_throw_type_error(env, NULL, "socket reader: meta must be an Int32Array of 3 × 512");
+  size_t ping_length;
+  if (!typed_array(env, argv[1], napi_int32_array, 3 * MAX_EVENTS, "meta", (void **)&meta, &length) ||
+      !typed_array(env, argv[2], napi_float64_array, MAX_EVENTS, "stamps", (void **)&stamps, &length) ||
+      !typed_array(env, argv[4], napi_uint8_array, 1, "pingModes", (void **)&ping_modes, &ping_capacity) ||
+      !typed_array(env, argv[5], napi_float64_array, ping_capacity, "pingAtUs", (void **)&ping_at_us, &ping_length) ||
+      !typed_array(env, argv[6], napi_float64_array, 2, "pingCounters", (void **)&ping_counters, &length)) {
     return NULL;
   }
-  meta = data;
-  CHECK(napi_get_typedarray_info(env, argv[2], &type, &length, &data, &array_buffer, &byte_offset));
-  if (type != napi_float64_array || length < MAX_EVENTS) {
-    napi_throw_type_error(env, NULL, "socket reader: stamps must be a Float64Array of 512");
-    return NULL;
-  }
-  stamps = data;
-  CHECK(napi_get_typedarray_info(env, argv[4], &type, &length, &data, &array_buffer, &byte_offset));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "socket reader: pingModes must be a Uint8Array");
-    return NULL;
-  }
-  ping_modes = data;
-  ping_capacity = length;
-  CHECK(napi_get_typedarray_info(env, argv[5], &type, &length, &data, &array_buffer, &byte_offset));
-  if (type != napi_float64_array || length < ping_capacity) {
-    napi_throw_type_error(env, NULL, "socket reader: pingAtUs must be a Float64Array as long as pingModes");
-    return NULL;
-  }
-  ping_at_us = data;
-  CHECK(napi_get_typedarray_info(env, argv[6], &type, &length, &data, &array_buffer, &byte_offset));
-  if (type != napi_float64_array || length < 2) {
-    napi_throw_type_error(env, NULL, "socket reader: pingCounters must be a Float64Array of 2");
-    return NULL;
-  }
-  ping_counters = data;
   if (buffer_size < 2 * MIN_READ_SPACE) {
     napi_throw_range_error(env, NULL, "socket reader: the buffer must hold at least 128 KB");
     return NULL;
