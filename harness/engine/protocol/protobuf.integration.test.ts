@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withStack } from '../../stack/testing.ts';
 import { parseWorkload, runEngine } from '../index.ts';
+import { LIVE_CHANNEL, openLiveSubscriber } from '../testing/live-subscriber.ts';
 import type { Publication } from './frame-codec.ts';
-import { TokenMinter } from './jwt.ts';
-import { SubscriberConnection, type SubscriberListener, type SubscriberProtocol } from './subscriber-connection.ts';
+import type { SubscriberListener, SubscriberProtocol } from './subscriber-connection.ts';
 
 function recorder() {
   const seen: string[] = [];
@@ -33,24 +33,14 @@ test('Protobuf and JSON subscribers see the same publications; pings answered; a
     { engine: 'memory', centrifugo: { logLevel: 'warn', pingInterval: '2s', pongTimeout: '1s' } },
     async (stack) => {
       const node = stack.endpoints.centrifugo.nodes[0]!;
-      const minter = new TokenMinter(stack.secrets.centrifugoHmacSecret);
-      const channel = 'personal:u1';
       const open = async (protocol: SubscriberProtocol) => {
         const { listener, seen } = recorder();
-        const conn = new SubscriberConnection(
-          {
-            urls: [node.wsUrl],
-            userId: 'u1',
-            channel,
-            connectionToken: await minter.connection('u1'),
-            subscriptionToken: await minter.subscription('u1', channel),
-            connectTimeoutMs: 5000,
-            reconnect: { enabled: false, minDelayMs: 100, maxDelayMs: 500 },
-            protocol,
-          },
+        const conn = await openLiveSubscriber({
+          wsUrl: node.wsUrl,
+          hmacSecret: stack.secrets.centrifugoHmacSecret,
+          protocol,
           listener,
-        );
-        conn.open();
+        });
         return { conn, seen };
       };
       const protobuf = await open('protobuf');
@@ -71,7 +61,7 @@ test('Protobuf and JSON subscribers see the same publications; pings answered; a
         const response = await fetch(`${node.apiUrl}/publish`, {
           method: 'POST',
           headers: { 'X-API-Key': stack.secrets.centrifugoApiKey, 'Content-Type': 'application/json' },
-          body: `{"channel":"${channel}","data":${data}}`,
+          body: `{"channel":"${LIVE_CHANNEL}","data":${data}}`,
         });
         assert.equal(response.status, 200, await response.text());
       }

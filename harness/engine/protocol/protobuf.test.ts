@@ -139,7 +139,8 @@ async function rawServer() {
   };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
+/** Until `check` holds, or fails naming `what` after 2 s (socket-reader.test.ts uses it too). */
+export async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await sleep(10);
   assert.ok(check(), `timed out waiting for ${what}`);
 }

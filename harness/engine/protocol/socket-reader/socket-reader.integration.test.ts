@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monoUs } from '../../../common/mono-clock.ts';
 import { withStack } from '../../../stack/testing.ts';
-import { TokenMinter } from '../jwt.ts';
-import { SubscriberConnection, type SubscriberListener, type SubscriberProtocol } from '../subscriber-connection.ts';
+import { LIVE_CHANNEL, openLiveSubscriber } from '../../testing/live-subscriber.ts';
+import type { SubscriberListener, SubscriberProtocol } from '../subscriber-connection.ts';
 import { buildSocketReader } from './build.ts';
 import { nativePingStats, useNativeSocketReader } from './reader.ts';
 
@@ -24,8 +24,6 @@ test('real Centrifugo accepts the pongs written in C (JSON and Protobuf): no clo
     { engine: 'memory', centrifugo: { logLevel: 'warn', pingInterval: '2s', pongTimeout: '1s' } },
     async (stack) => {
       const node = stack.endpoints.centrifugo.nodes[0]!;
-      const minter = new TokenMinter(stack.secrets.centrifugoHmacSecret);
-      const channel = 'personal:u1';
       const open = async (protocol: SubscriberProtocol) => {
         const events: string[] = [];
         const listener: SubscriberListener = {
@@ -37,20 +35,12 @@ test('real Centrifugo accepts the pongs written in C (JSON and Protobuf): no clo
           error: (_c, code) => events.push(`error ${code}`),
           terminal: (_c, reason) => events.push(`terminal ${reason}`),
         };
-        const conn = new SubscriberConnection(
-          {
-            urls: [node.wsUrl],
-            userId: 'u1',
-            channel,
-            connectionToken: await minter.connection('u1'),
-            subscriptionToken: await minter.subscription('u1', channel),
-            connectTimeoutMs: 5000,
-            reconnect: { enabled: false, minDelayMs: 100, maxDelayMs: 500 },
-            protocol,
-          },
+        const conn = await openLiveSubscriber({
+          wsUrl: node.wsUrl,
+          hmacSecret: stack.secrets.centrifugoHmacSecret,
+          protocol,
           listener,
-        );
-        conn.open();
+        });
         return { conn, events };
       };
       const subscribers = [await open('json'), await open('protobuf')];
@@ -62,7 +52,7 @@ test('real Centrifugo accepts the pongs written in C (JSON and Protobuf): no clo
       const response = await fetch(`${node.apiUrl}/publish`, {
         method: 'POST',
         headers: { 'X-API-Key': stack.secrets.centrifugoApiKey, 'Content-Type': 'application/json' },
-        body: `{"channel":"${channel}","data":{"bench":{"s":"b","q":1,"t":1}}}`,
+        body: `{"channel":"${LIVE_CHANNEL}","data":{"bench":{"s":"b","q":1,"t":1}}}`,
       });
       assert.equal(response.status, 200, await response.text());
       await sleep(300);

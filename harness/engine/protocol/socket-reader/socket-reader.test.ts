@@ -33,7 +33,7 @@ const built = buildSocketReader();
 if ('path' in built) useNativeSocketReader(built.path);
 const { clientFrames, collect, frame, withServer } = await import('../raw-websocket.test.ts');
 await import('../protocol.test.ts');
-await import('../protobuf.test.ts');
+const { until } = await import('../protobuf.test.ts');
 
 test('the native reader builds and loads here (Linux with a C compiler: the running Node’s headers found)', {
   skip: !linux,
@@ -49,12 +49,6 @@ test('the suites above read through the native reader, their lone pings answered
 
 const JSON_PING = frame(0x1, '{}');
 const PROTOBUF_PING = frame(0x2, Buffer.from([0]));
-
-/** Until `check` holds, or fails naming `what` after 2 s. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await sleep(10);
-  assert.ok(check(), `timed out waiting for ${what}`);
-}
 
 /** Messages handed to the connection's onMessage, as text. */
 function messages(ws: RawWebSocket): string[] {
